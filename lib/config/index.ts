@@ -1,0 +1,96 @@
+// Configuration: read and validated in one place, from environment variables, with defaults.
+import path from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const schema = z.object({
+  EVENTSCOPE_HOST: z.string().min(1).default('127.0.0.1'),
+  EVENTSCOPE_OTLP_HTTP_PORT: port.default(4318),
+  EVENTSCOPE_OTLP_GRPC_PORT: port.default(4317),
+  PORT: port.default(3000),
+  EVENTSCOPE_DATA_DIR: z.string().min(1).default('./data'),
+  EVENTSCOPE_MAX_BODY_BYTES: positiveInt.default(32 * 1024 * 1024),
+  EVENTSCOPE_BATCH_MAX_SPANS: positiveInt.default(20_000),
+  EVENTSCOPE_BATCH_INTERVAL_MS: positiveInt.default(200),
+  EVENTSCOPE_QUEUE_MAX_SPANS: positiveInt.default(200_000),
+  EVENTSCOPE_QUEUE_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
+  EVENTSCOPE_RETRY_AFTER_SECONDS: positiveInt.default(2),
+  EVENTSCOPE_TTL_DAYS: positiveInt.max(3650).default(30),
+  EVENTSCOPE_MESSAGE_TYPE_ATTRIBUTE: z.string().default(''),
+  CLICKHOUSE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  CLICKHOUSE_USER: z.string().default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be a plain identifier (letters, digits, _)')
+    .default('eventscope'),
+  CLICKHOUSE_CLUSTER: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a plain cluster name')
+    .optional(),
+});
+
+export interface Config {
+  host: string;
+  otlpHttpPort: number;
+  otlpGrpcPort: number;
+  uiPort: number;
+  dataDir: string;
+  maxBodyBytes: number;
+  batchMaxSpans: number;
+  batchIntervalMs: number;
+  queueMaxSpans: number;
+  queueMaxBytes: number;
+  retryAfterSeconds: number;
+  ttlDays: number;
+  messageTypeAttribute: string;
+  store:
+    | { mode: 'embedded'; dataDir: string; database: string }
+    | { mode: 'server'; url: string; user: string; password: string; database: string; cluster?: string };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.CLICKHOUSE_CLUSTER && !e.CLICKHOUSE_URL) {
+    throw new ConfigError('Invalid configuration:\n  CLICKHOUSE_CLUSTER: needs CLICKHOUSE_URL (a cluster is a server deployment)');
+  }
+  const dataDir = path.resolve(e.EVENTSCOPE_DATA_DIR);
+  return {
+    host: e.EVENTSCOPE_HOST,
+    otlpHttpPort: e.EVENTSCOPE_OTLP_HTTP_PORT,
+    otlpGrpcPort: e.EVENTSCOPE_OTLP_GRPC_PORT,
+    uiPort: e.PORT,
+    dataDir,
+    maxBodyBytes: e.EVENTSCOPE_MAX_BODY_BYTES,
+    batchMaxSpans: e.EVENTSCOPE_BATCH_MAX_SPANS,
+    batchIntervalMs: e.EVENTSCOPE_BATCH_INTERVAL_MS,
+    queueMaxSpans: e.EVENTSCOPE_QUEUE_MAX_SPANS,
+    queueMaxBytes: e.EVENTSCOPE_QUEUE_MAX_BYTES,
+    retryAfterSeconds: e.EVENTSCOPE_RETRY_AFTER_SECONDS,
+    ttlDays: e.EVENTSCOPE_TTL_DAYS,
+    messageTypeAttribute: e.EVENTSCOPE_MESSAGE_TYPE_ATTRIBUTE,
+    store: e.CLICKHOUSE_URL
+      ? {
+          mode: 'server',
+          url: e.CLICKHOUSE_URL,
+          user: e.CLICKHOUSE_USER,
+          password: e.CLICKHOUSE_PASSWORD,
+          database: e.CLICKHOUSE_DATABASE,
+          cluster: e.CLICKHOUSE_CLUSTER,
+        }
+      : { mode: 'embedded', dataDir, database: e.CLICKHOUSE_DATABASE },
+  };
+}

@@ -1,0 +1,141 @@
+// The one ClickHouse client: embedded chDB (default, a local folder) or a server/cluster (URL).
+// Same @clickhouse/client API and the same SQL in both modes.
+import { createRequire } from 'node:module';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { Config } from '../config/index.js';
+import { lockDataDir } from './lock.js';
+import { loadMigrations } from './migrate.js';
+import { assertSupportedVersion } from './version.js';
+import type { SpanRow } from './rows.js';
+
+export type StoreMode = 'embedded' | 'server';
+export type QueryParams = Record<string, unknown>;
+
+export interface QueryOptions {
+  /** short name for logs and system.query_log (log_comment) */
+  name: string;
+  params?: QueryParams;
+  signal?: AbortSignal;
+}
+
+export interface Store {
+  readonly mode: StoreMode;
+  readonly database: string;
+  readonly client: ClickHouseClient;
+  /** Runs a SELECT with ClickHouse parameters ({name:Type}) and returns JSON rows. */
+  query<T = Record<string, unknown>>(sql: string, opts: QueryOptions): Promise<T[]>;
+  command(sql: string, opts?: Partial<QueryOptions>): Promise<void>;
+  /** Inserts span rows; resolves only when ClickHouse has committed them. */
+  insertSpans(rows: SpanRow[]): Promise<void>;
+  version(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface StoreTiming {
+  name: string;
+  ms: number;
+}
+
+const SETTINGS = {
+  // 64-bit values (nanosecond times, offsets, counts) stay exact in JSON output
+  output_format_json_quote_64bit_integers: 1,
+  date_time_input_format: 'best_effort',
+} as const;
+
+export async function openStore(
+  config: Config,
+  opts: { onQuery?: (t: StoreTiming) => void } = {},
+): Promise<Store> {
+  const s = config.store;
+  let client: ClickHouseClient;
+  let release = () => {};
+  if (s.mode === 'embedded') {
+    release = lockDataDir(s.dataDir);
+    try {
+      // chdb/connection is CommonJS-only; load it lazily so server mode never touches the native lib.
+      const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection');
+      client = createClient({
+        connection: createChdbConnection({ path: s.dataDir }),
+        clickhouse_settings: SETTINGS,
+      } as Parameters<typeof createClient>[0]);
+    } catch (err) {
+      release();
+      throw err;
+    }
+  } else {
+    client = createClient({
+      url: s.url,
+      username: s.user,
+      password: s.password,
+      clickhouse_settings: SETTINGS,
+      request_timeout: 60_000,
+    });
+  }
+
+  const database = s.database;
+  const store: Store = {
+    mode: s.mode,
+    database,
+    client,
+    async query<T>(sql: string, o: QueryOptions): Promise<T[]> {
+      const t0 = performance.now();
+      const rs = await client.query({
+        query: sql,
+        query_params: o.params,
+        format: 'JSONEachRow',
+        abort_signal: o.signal,
+        clickhouse_settings: { log_comment: `eventscope:${o.name}` },
+      });
+      const rows = (await rs.json()) as T[];
+      opts.onQuery?.({ name: o.name, ms: performance.now() - t0 });
+      return rows;
+    },
+    async command(sql: string, o: Partial<QueryOptions> = {}) {
+      await client.command({
+        query: sql,
+        query_params: o.params,
+        clickhouse_settings: { log_comment: `eventscope:${o.name ?? 'command'}` },
+      });
+    },
+    async insertSpans(rows: SpanRow[]) {
+      if (rows.length === 0) return;
+      await client.insert({
+        table: `${database}.spans`,
+        values: rows,
+        format: 'JSONEachRow',
+        clickhouse_settings: { async_insert: 0, input_format_skip_unknown_fields: 0 },
+      });
+    },
+    async version() {
+      const [row] = await store.query<{ v: string }>('SELECT version() AS v', { name: 'version' });
+      return row!.v;
+    },
+    async close() {
+      try {
+        await client.close();
+      } finally {
+        release();
+      }
+    },
+  };
+
+  try {
+    assertSupportedVersion(await store.version());
+    await migrate(store, config);
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+  return store;
+}
+
+async function migrate(store: Store, config: Config): Promise<void> {
+  const cluster = config.store.mode === 'server' ? config.store.cluster : undefined;
+  const onCluster = cluster ? ` ON CLUSTER '${cluster}'` : '';
+  await store.command(`CREATE DATABASE IF NOT EXISTS ${store.database}${onCluster}`, { name: 'migrate' });
+  for (const m of loadMigrations({ database: store.database, cluster, ttlDays: config.ttlDays })) {
+    for (const statement of m.statements) {
+      await store.command(statement, { name: `migrate:${m.name}` });
+    }
+  }
+}

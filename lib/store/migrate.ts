@@ -1,0 +1,67 @@
+// Numbered migration files (lib/store/migrations/NNN_name.sql), rendered for the deployment
+// (single node or cluster) and applied in order at start-up. Every statement is idempotent.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface MigrationTarget {
+  database: string;
+  cluster?: string;
+  ttlDays: number;
+}
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const MIGRATIONS_DIR = path.join(here, 'migrations');
+
+/** Renders one migration file's text into executable statements for the target. */
+export function renderMigration(sql: string, t: MigrationTarget): string[] {
+  const cluster = t.cluster;
+  const local = cluster ? '_local' : '';
+  const onCluster = cluster ? `ON CLUSTER '${cluster}'` : '';
+  const statements: string[] = [];
+  for (const chunk of sql.split(/;\s*(?:\n|$)/)) {
+    const distributed = [...chunk.matchAll(/^--\s*distributed:\s*(\w+)\s*$/gm)].map((m) => m[1]!);
+    const body = chunk
+      .split('\n')
+      .filter((line) => !line.trim().startsWith('--'))
+      .join('\n')
+      .trim();
+    if (body) {
+      statements.push(
+        body
+          .replaceAll('${db}', t.database)
+          .replaceAll('${local}', local)
+          .replaceAll('${onCluster}', onCluster)
+          .replaceAll('${ttlDays}', String(t.ttlDays))
+          .replace(/\$\{engine:(\w+)\}/g, (_, family: string) => (cluster ? `Replicated${family}` : family)),
+      );
+    }
+    if (cluster) {
+      for (const table of distributed) {
+        statements.push(
+          `CREATE TABLE IF NOT EXISTS ${t.database}.${table} ${onCluster} AS ${t.database}.${table}_local ` +
+            `ENGINE = Distributed('${cluster}', '${t.database}', '${table}_local', rand())`,
+        );
+      }
+    }
+  }
+  return statements;
+}
+
+export function loadMigrations(t: MigrationTarget, dir = MIGRATIONS_DIR): Migration[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^\d{3}_[\w-]+\.sql$/.test(f))
+    .sort()
+    .map((file) => ({
+      version: Number.parseInt(file.slice(0, 3), 10),
+      name: file.replace(/\.sql$/, ''),
+      statements: renderMigration(fs.readFileSync(path.join(dir, file), 'utf8'), t),
+    }));
+}

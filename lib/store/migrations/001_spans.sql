@@ -1,0 +1,113 @@
+-- Every span as received, plus the normalized messaging columns of DESIGN §4.
+-- Tokens: ${db}, ${onCluster}, ${local} ('' or '_local'), ${engine:<Family>}, ${ttlDays};
+-- a line `-- distributed: <table>` adds a Distributed table over <table>${local} in cluster mode.
+CREATE TABLE IF NOT EXISTS ${db}.spans${local} ${onCluster}
+(
+    timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
+    duration_ns UInt64 CODEC(ZSTD(1)),
+    trace_id String CODEC(ZSTD(1)),
+    span_id String CODEC(ZSTD(1)),
+    parent_span_id String CODEC(ZSTD(1)),
+    trace_state String CODEC(ZSTD(1)),
+    flags UInt32 CODEC(ZSTD(1)),
+    span_name LowCardinality(String) CODEC(ZSTD(1)),
+    span_kind LowCardinality(String) CODEC(ZSTD(1)),
+    service_name LowCardinality(String) CODEC(ZSTD(1)),
+    host LowCardinality(String) CODEC(ZSTD(1)),
+    resource_attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    scope_name LowCardinality(String) CODEC(ZSTD(1)),
+    scope_version LowCardinality(String) CODEC(ZSTD(1)),
+    span_attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    attribute_types Map(LowCardinality(String), LowCardinality(String)) CODEC(ZSTD(1)),
+    status_code LowCardinality(String) CODEC(ZSTD(1)),
+    status_message String CODEC(ZSTD(1)),
+    events Nested(
+        timestamp DateTime64(9),
+        name LowCardinality(String),
+        attributes Map(LowCardinality(String), String)
+    ) CODEC(ZSTD(1)),
+    links Nested(
+        trace_id String,
+        span_id String,
+        trace_state String,
+        attributes Map(LowCardinality(String), String)
+    ) CODEC(ZSTD(1)),
+    msg_system LowCardinality(String) CODEC(ZSTD(1)),
+    msg_operation LowCardinality(String) CODEC(ZSTD(1)),
+    msg_destination LowCardinality(String) CODEC(ZSTD(1)),
+    msg_partition LowCardinality(String) CODEC(ZSTD(1)),
+    msg_offset Nullable(Int64) CODEC(ZSTD(1)),
+    msg_message_id String CODEC(ZSTD(1)),
+    msg_consumer_group LowCardinality(String) CODEC(ZSTD(1)),
+    msg_key String CODEC(ZSTD(1)),
+    msg_conversation_id String CODEC(ZSTD(1)),
+    msg_message_type LowCardinality(String) CODEC(ZSTD(1)),
+    peer_name LowCardinality(String) CODEC(ZSTD(1)),
+    peer_kind LowCardinality(String) CODEC(ZSTD(1)),
+    INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_message_id msg_message_id TYPE bloom_filter(0.01) GRANULARITY 1,
+    INDEX idx_duration duration_ns TYPE minmax GRANULARITY 1
+)
+ENGINE = ${engine:MergeTree}
+PARTITION BY toDate(timestamp)
+ORDER BY (service_name, span_kind, span_name, toDateTime(timestamp))
+TTL toDateTime(timestamp) + toIntervalDay(${ttlDays})
+SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
+-- distributed: spans
+
+-- trace id → time bounds, so a timeline lookup reads one key and then a narrow time range of spans.
+CREATE TABLE IF NOT EXISTS ${db}.trace_index${local} ${onCluster}
+(
+    trace_id String CODEC(ZSTD(1)),
+    start SimpleAggregateFunction(min, DateTime64(9)),
+    end SimpleAggregateFunction(max, DateTime64(9)),
+    span_count SimpleAggregateFunction(sum, UInt64)
+)
+ENGINE = ${engine:AggregatingMergeTree}
+PARTITION BY toDate(start)
+ORDER BY trace_id
+TTL toDateTime(start) + toIntervalDay(${ttlDays})
+SETTINGS ttl_only_drop_parts = 1;
+-- distributed: trace_index
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.trace_index_mv${local} ${onCluster}
+TO ${db}.trace_index${local}
+AS SELECT
+    trace_id,
+    min(timestamp) AS start,
+    max(timestamp + toIntervalNanosecond(duration_ns)) AS end,
+    count() AS span_count
+FROM ${db}.spans${local}
+GROUP BY trace_id;
+
+-- One row per span link, ordered by the linked (target) span: "who links to this span/trace" is a
+-- key lookup. The other direction (a span's own links) is read from spans.links.
+CREATE TABLE IF NOT EXISTS ${db}.span_links${local} ${onCluster}
+(
+    link_trace_id String CODEC(ZSTD(1)),
+    link_span_id String CODEC(ZSTD(1)),
+    trace_id String CODEC(ZSTD(1)),
+    span_id String CODEC(ZSTD(1)),
+    timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
+    service_name LowCardinality(String) CODEC(ZSTD(1)),
+    attributes Map(LowCardinality(String), String) CODEC(ZSTD(1))
+)
+ENGINE = ${engine:MergeTree}
+PARTITION BY toDate(timestamp)
+ORDER BY (link_trace_id, link_span_id)
+TTL toDateTime(timestamp) + toIntervalDay(${ttlDays})
+SETTINGS ttl_only_drop_parts = 1;
+-- distributed: span_links
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.span_links_mv${local} ${onCluster}
+TO ${db}.span_links${local}
+AS SELECT
+    link.1 AS link_trace_id,
+    link.2 AS link_span_id,
+    trace_id,
+    span_id,
+    timestamp,
+    service_name,
+    link.3 AS attributes
+FROM ${db}.spans${local}
+ARRAY JOIN arrayZip(links.trace_id, links.span_id, links.attributes) AS link;
