@@ -1,0 +1,19 @@
+// The process-wide store for Next.js route handlers. In `npm start` the composition root
+// (scripts/start.ts) opens the store and registers it here before Next serves a request; route
+// handlers bundled by Next reach the same instance through globalThis.
+import { loadConfig } from './config/index.js';
+import { openStore, type Store } from './store/index.js';
+
+const KEY = Symbol.for('eventscope.store');
+type Holder = { [KEY]?: Promise<Store> };
+
+export function registerStore(store: Store): void {
+  (globalThis as Holder)[KEY] = Promise.resolve(store);
+}
+
+/** The registered store; opened from the environment on first use when nothing registered one. */
+export function getStore(): Promise<Store> {
+  const g = globalThis as Holder;
+  g[KEY] ??= openStore(loadConfig());
+  return g[KEY];
+}
