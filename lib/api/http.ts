@@ -1,0 +1,64 @@
+// Framework-free JSON API plumbing: every endpoint is a `Handler` (store + URL in, status + JSON
+// out), wrapped for Next.js route handlers by `routeHandler` and called directly by tests.
+import { getStore } from '../runtime.js';
+import type { Store } from '../store/index.js';
+
+export interface ApiContext {
+  store: Store;
+  url: URL;
+  /** path parameters, e.g. { traceId } for /api/requests/[traceId] */
+  params: Record<string, string>;
+  /** the clock: relative times (now-15m) resolve against it */
+  now: Date;
+}
+
+export interface ApiResult {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (ctx: ApiContext) => Promise<ApiResult>;
+
+/** Thrown for bad input; becomes a 400 (or the given status) with `{ error }`. */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+export function ok(body: unknown): ApiResult {
+  return { status: 200, body };
+}
+
+/** Runs a handler, turning ApiError into its status and anything else into a 500. */
+export async function runHandler(handler: Handler, ctx: ApiContext): Promise<ApiResult> {
+  try {
+    return await handler(ctx);
+  } catch (err) {
+    if (err instanceof ApiError) return { status: err.status, body: { error: err.message } };
+    console.error(`[api] ${ctx.url.pathname} failed:`, err);
+    return { status: 500, body: { error: 'internal error; see the server log' } };
+  }
+}
+
+/** Adapts a Handler to a Next.js App Router GET export. */
+export function routeHandler(handler: Handler) {
+  return async (request: Request, context: { params?: Promise<Record<string, string>> } = {}) => {
+    const params = (await context.params) ?? {};
+    const result = await runHandler(handler, {
+      store: await getStore(),
+      url: new URL(request.url),
+      params,
+      now: new Date(),
+    });
+    return Response.json(result.body, {
+      status: result.status,
+      headers: { 'cache-control': 'no-store', ...result.headers },
+    });
+  };
+}

@@ -1,0 +1,36 @@
+// The JSON API's route table (DESIGN §7), shared by tests and anything that dispatches by path.
+// Next.js serves the same handlers from app/api/**/route.ts.
+import type { Handler } from './http.js';
+
+export interface Route {
+  /** path pattern; `:name` segments become params */
+  path: string;
+  load: () => Promise<{ handler: Handler }>;
+}
+
+export const routes: Route[] = [
+  { path: '/api/health', load: () => import('./health.js') },
+  { path: '/api/topology', load: () => import('./topology.js') },
+  { path: '/api/requests', load: () => import('./requests.js') },
+  { path: '/api/requests/:traceId', load: () => import('./request.js') },
+  { path: '/api/lag', load: () => import('./lag.js') },
+  { path: '/api/anomalies', load: () => import('./anomalies.js') },
+];
+
+export function matchRoute(pathname: string): { route: Route; params: Record<string, string> } | undefined {
+  const parts = pathname.replace(/\/+$/, '').split('/');
+  for (const route of routes) {
+    const pattern = route.path.split('/');
+    if (pattern.length !== parts.length) continue;
+    const params: Record<string, string> = {};
+    const hit = pattern.every((seg, i) => {
+      if (seg.startsWith(':')) {
+        params[seg.slice(1)] = decodeURIComponent(parts[i]!);
+        return true;
+      }
+      return seg === parts[i];
+    });
+    if (hit) return { route, params };
+  }
+  return undefined;
+}
