@@ -1,0 +1,141 @@
+// OTLP/HTTP receiver: POST /v1/traces with protobuf or JSON bodies, optionally gzip/deflate.
+// Replies in the request's content type; every failure is a precise status with a message.
+import http from 'node:http';
+import zlib from 'node:zlib';
+import type { AddressInfo } from 'node:net';
+import type { IngestService, WireFormat } from './service.js';
+import { IngestError } from './service.js';
+
+export interface HttpReceiverOptions {
+  host: string;
+  port: number;
+  maxBodyBytes: number;
+  retryAfterSeconds: number;
+  ingest: IngestService;
+  log?: (msg: string) => void;
+}
+
+const CONTENT_TYPES: Record<string, WireFormat> = {
+  'application/x-protobuf': 'protobuf',
+  'application/protobuf': 'protobuf',
+  'application/json': 'json',
+};
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
+function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      reject(new HttpError(413, `request body of ${declared} bytes exceeds the limit of ${limit} bytes`));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new HttpError(413, `request body exceeds the limit of ${limit} bytes`));
+        req.removeAllListeners('data');
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function decompress(body: Buffer, encoding: string, limit: number): Buffer {
+  const enc = encoding.trim().toLowerCase();
+  if (enc === '' || enc === 'identity') return body;
+  if (enc !== 'gzip' && enc !== 'deflate') {
+    throw new HttpError(415, `unsupported Content-Encoding "${encoding}" (use gzip, deflate or none)`);
+  }
+  try {
+    const opts = { maxOutputLength: limit };
+    return enc === 'gzip' ? zlib.gunzipSync(body, opts) : zlib.inflateSync(body, opts);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      throw new HttpError(413, `decompressed request body exceeds the limit of ${limit} bytes`);
+    }
+    throw new HttpError(400, `corrupt ${enc} body: ${e.message}`);
+  }
+}
+
+export async function startHttpReceiver(opts: HttpReceiverOptions): Promise<{ server: http.Server; port: number }> {
+  const { ingest } = opts;
+  const server = http.createServer((req, res) => {
+    const url = req.url?.split('?')[0] ?? '/';
+    let format: WireFormat = 'json';
+    const reply = (status: number, body: Buffer | string, contentType: string, headers: Record<string, string> = {}) => {
+      if (res.headersSent) return;
+      res.writeHead(status, { 'content-type': contentType, ...headers });
+      res.end(body);
+    };
+    const fail = (err: unknown) => {
+      const e =
+        err instanceof HttpError
+          ? err
+          : err instanceof IngestError
+            ? new HttpError(err.httpStatus, err.message, err.retryable ? opts.retryAfterSeconds : undefined)
+            : new HttpError(500, 'internal error');
+      if (e.status >= 500 && !(err instanceof IngestError)) opts.log?.(`[otlp/http] ${String((err as Error)?.stack ?? err)}`);
+      const body = ingest.encodeStatus(format, e.status, e.message);
+      reply(e.status, body, contentTypeOf(format), e.retryAfter ? { 'retry-after': String(e.retryAfter) } : {});
+      // A body we refused to read must not keep the connection half-read.
+      if (e.status === 413) req.destroy();
+    };
+
+    if (url === '/' || url === '/health') {
+      reply(200, JSON.stringify({ status: 'ok', ...ingest.stats() }), 'application/json');
+      return;
+    }
+    if (url !== '/v1/traces') {
+      reply(404, JSON.stringify({ error: `no such endpoint ${url}; OTLP traces go to POST /v1/traces` }), 'application/json');
+      return;
+    }
+    if (req.method !== 'POST') {
+      reply(405, JSON.stringify({ error: 'use POST' }), 'application/json', { allow: 'POST' });
+      return;
+    }
+    const mime = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const f = CONTENT_TYPES[mime];
+    if (!f) {
+      fail(new HttpError(415, `unsupported Content-Type "${mime}" (use application/x-protobuf or application/json)`));
+      req.resume();
+      return;
+    }
+    format = f;
+    readBody(req, opts.maxBodyBytes)
+      .then((raw) => decompress(raw, String(req.headers['content-encoding'] ?? ''), opts.maxBodyBytes))
+      .then((body) => ingest.export(format, body))
+      .then((result) => reply(200, result, contentTypeOf(format)))
+      .catch(fail);
+  });
+  server.requestTimeout = 60_000;
+  server.headersTimeout = 30_000;
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return { server, port: (server.address() as AddressInfo).port };
+}
+
+function contentTypeOf(format: WireFormat): string {
+  return format === 'protobuf' ? 'application/x-protobuf' : 'application/json';
+}

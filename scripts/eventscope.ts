@@ -1,0 +1,112 @@
+// The composition root: opens the store, starts the collector and the Next.js dashboard in one
+// process (chDB binds its data folder to one process), optionally the demo shop.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { loadConfig, type Config } from '../lib/config/index.js';
+import { openStore, type Store } from '../lib/store/index.js';
+import { registerStore } from '../lib/runtime.js';
+import { startCollector, type Collector } from '../collector/index.js';
+
+export const ROOT = path.resolve(import.meta.dirname, '..');
+
+export interface EventscopeOptions {
+  env?: NodeJS.ProcessEnv;
+  /** serve the dashboard too (default true); false = collector only */
+  ui?: boolean;
+  dev?: boolean;
+  /** demo shop arguments (as on the command line), or undefined for no demo */
+  demoArgs?: string[];
+  log?: (msg: string) => void;
+}
+
+export interface Eventscope {
+  config: Config;
+  store: Store;
+  collector: Collector;
+  uiUrl?: string;
+  otlpHttpUrl: string;
+  otlpGrpcUrl: string;
+  stop(): Promise<void>;
+}
+
+const SOURCE_PATHS = ['app', 'components', 'lib', 'next.config.js', 'package-lock.json', 'tsconfig.json'];
+
+function newestMtime(p: string): number {
+  const abs = path.join(ROOT, p);
+  if (!fs.existsSync(abs)) return 0;
+  const st = fs.statSync(abs);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of fs.readdirSync(abs, { recursive: true, encoding: 'utf8' })) {
+    newest = Math.max(newest, fs.statSync(path.join(abs, entry)).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds the dashboard when there is no build or the sources changed since the last one. */
+export function ensureBuild(log: (msg: string) => void = console.log): void {
+  const buildId = path.join(ROOT, '.next', 'BUILD_ID');
+  const built = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
+  const changed = Math.max(...SOURCE_PATHS.map(newestMtime));
+  if (built > changed) return;
+  log(built ? 'Sources changed since the last build; rebuilding the dashboard…' : 'First run: building the dashboard (about a minute)…');
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  if (r.status !== 0) throw new Error('next build failed (see above)');
+}
+
+export async function startEventscope(opts: EventscopeOptions = {}): Promise<Eventscope> {
+  const log = opts.log ?? console.log;
+  const config = loadConfig(opts.env ?? process.env);
+  const store = await openStore(config);
+  registerStore(store);
+  const stops: Array<() => Promise<void>> = [() => store.close()];
+  const stop = async () => {
+    for (const s of stops.splice(0).reverse()) {
+      await s().catch((err) => log(`[eventscope] while stopping: ${(err as Error)?.message ?? err}`));
+    }
+  };
+  try {
+    const collector = await startCollector({ store, config });
+    stops.push(() => collector.close());
+    const otlpHttpUrl = `http://${config.host}:${collector.httpPort}`;
+    const otlpGrpcUrl = `http://${config.host}:${collector.grpcPort}`;
+
+    let uiUrl: string | undefined;
+    if (opts.ui !== false) {
+      const { default: next } = await import('next');
+      const app = next({ dev: !!opts.dev, dir: ROOT, hostname: config.host, port: config.uiPort, quiet: true });
+      await app.prepare();
+      const handle = app.getRequestHandler();
+      const server = http.createServer((req, res) => void handle(req, res));
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.uiPort, config.host, () => resolve());
+      });
+      stops.push(async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        await app.close?.();
+      });
+      uiUrl = `http://${config.host}:${(server.address() as AddressInfo).port}`;
+    }
+
+    if (opts.demoArgs) {
+      const demo = await import('../demo/index.js');
+      const running = await demo.startDemo({ ...demo.parseDemoArgs(opts.demoArgs), endpoint: otlpHttpUrl });
+      stops.push(() => running.stop());
+    }
+    return { config, store, collector, uiUrl, otlpHttpUrl, otlpGrpcUrl, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

@@ -1,0 +1,85 @@
+// Test harness: a real store (chDB in a fresh temp folder) and the real collector on ephemeral
+// ports; the JSON API is called through the same route table and handlers Next.js serves.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig, type Config } from '../../lib/config/index.js';
+import { openStore, type Store } from '../../lib/store/index.js';
+import { registerStore } from '../../lib/runtime.js';
+import { startCollector, type Collector } from '../../collector/index.js';
+import { matchRoute } from '../../lib/api/routes.js';
+import { runHandler } from '../../lib/api/http.js';
+
+export interface TestEventscope {
+  config: Config;
+  store: Store;
+  collector: Collector;
+  dataDir: string;
+  otlpHttpUrl: string;
+  otlpGrpcUrl: string;
+  /** POSTs an OTLP/JSON export request to /v1/traces; returns the HTTP response. */
+  postOtlpJson(body: unknown): Promise<Response>;
+  /** Polls until at least `n` spans are stored (or throws after the deadline). */
+  waitForSpans(n: number, timeoutMs?: number): Promise<number>;
+  countSpans(): Promise<number>;
+  /** Calls a JSON API path like '/api/topology?from=now-1h'. */
+  api<T = any>(pathWithQuery: string, now?: Date): Promise<{ status: number; body: T }>;
+  close(): Promise<void>;
+}
+
+export async function startTestEventscope(env: Record<string, string> = {}): Promise<TestEventscope> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-test-'));
+  const config = loadConfig({
+    EVENTSCOPE_DATA_DIR: dataDir,
+    EVENTSCOPE_OTLP_HTTP_PORT: '0',
+    EVENTSCOPE_OTLP_GRPC_PORT: '0',
+    EVENTSCOPE_BATCH_INTERVAL_MS: '20',
+    ...env,
+  });
+  const store = await openStore(config);
+  registerStore(store);
+  const collector = await startCollector({ store, config, log: () => {} });
+  const otlpHttpUrl = `http://127.0.0.1:${collector.httpPort}`;
+  const countSpans = async () => {
+    const [row] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${store.database}.spans`, { name: 'test:count' });
+    return Number(row?.n ?? 0);
+  };
+  return {
+    config,
+    store,
+    collector,
+    dataDir,
+    otlpHttpUrl,
+    otlpGrpcUrl: `http://127.0.0.1:${collector.grpcPort}`,
+    postOtlpJson: (body) =>
+      fetch(`${otlpHttpUrl}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }),
+    countSpans,
+    async waitForSpans(n, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const have = await countSpans();
+        if (have >= n) return have;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${n} spans (have ${have})`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async api(pathWithQuery, now = new Date()) {
+      const url = new URL(pathWithQuery, 'http://eventscope.test');
+      const match = matchRoute(url.pathname);
+      if (!match) return { status: 404, body: { error: `no route ${url.pathname}` } as any };
+      const { handler } = await match.route.load();
+      const result = await runHandler(handler, { store, url, params: match.params, now });
+      // Round-trip through JSON so tests see exactly what a client would.
+      return { status: result.status, body: JSON.parse(JSON.stringify(result.body)) };
+    },
+    async close() {
+      await collector.close();
+      await store.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
