@@ -1,0 +1,230 @@
+// Builds the flow map (nodes + edges) from aggregated edge rows. Pure: no I/O, no clock; the SQL in
+// topology.ts produces the rows, this decides what is a node, how edges are keyed and labelled.
+
+export type TopologyGroupBy = 'destination' | 'messageType';
+
+export type NodeKind = 'service' | 'destination' | 'messageType' | 'consumerGroup' | 'peer';
+export type EdgeKind = 'publish' | 'deliver' | 'call' | 'peer';
+
+export interface TopologyNode {
+  id: string;
+  kind: NodeKind;
+  label: string;
+  /** messaging system of a destination / message type node (kafka, rabbitmq …) */
+  system?: string;
+  /** for peer nodes: database | http | rpc | service */
+  peerKind?: string;
+  /** for consumer group nodes: the service node consuming as this group */
+  service?: string;
+}
+
+export interface TopologyEdge {
+  id: string;
+  source: string;
+  target: string;
+  kind: EdgeKind;
+  count: number;
+  errors: number;
+  p50Ms: number;
+  p95Ms: number;
+  /** deliver edges: the consumer group */
+  group?: string;
+  /** deliver edges: queue time (deliver start − publish end) over the hops that found their publish span */
+  queueP50Ms?: number;
+  queueP95Ms?: number;
+  /** deliver edges: number of hops the queue-time percentiles are based on */
+  queueSamples?: number;
+  /** deliver edges: current lag of the consumer group on this destination, when known */
+  lag?: EdgeLag;
+}
+
+export interface EdgeLag {
+  /** queue time of the latest deliveries, ms */
+  timeLagMs?: number;
+  /** published − delivered, in messages */
+  backlog?: number;
+  status?: string;
+}
+
+export interface Topology {
+  nodes: TopologyNode[];
+  edges: TopologyEdge[];
+}
+
+/** One aggregated publish or deliver edge from the per-minute rollups. */
+export interface MessagingEdgeRow {
+  edgeKind: 'publish' | 'deliver';
+  service: string;
+  system: string;
+  destination: string;
+  /** '' unless grouped by message type */
+  messageType: string;
+  /** '' on publish rows */
+  consumerGroup: string;
+  count: number;
+  errors: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+/** Queue-time percentiles of one deliver edge (same key as its MessagingEdgeRow). */
+export interface QueueTimeRow {
+  service: string;
+  system: string;
+  destination: string;
+  messageType: string;
+  consumerGroup: string;
+  samples: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+/**
+ * CLIENT spans aggregated by (caller, callee service found as the child SERVER span, peer named by
+ * the client span). `target` is '' when no child server span was found.
+ */
+export interface CallRow {
+  service: string;
+  target: string;
+  peerName: string;
+  peerKind: string;
+  count: number;
+  errors: number;
+  p50Ms: number;
+  p95Ms: number;
+}
+
+export interface LagRow {
+  destination: string;
+  system?: string;
+  consumerGroup: string;
+  lag: EdgeLag;
+}
+
+export interface GraphInput {
+  messaging: MessagingEdgeRow[];
+  queue?: QueueTimeRow[];
+  calls?: CallRow[];
+  lag?: LagRow[];
+  groupBy?: TopologyGroupBy;
+}
+
+export const nodeId = {
+  service: (name: string) => `service:${name}`,
+  destination: (system: string, name: string) => `destination:${system}:${name}`,
+  messageType: (system: string, type: string) => `messageType:${system}:${type}`,
+  consumerGroup: (service: string, group: string) => `group:${service}:${group}`,
+  peer: (kind: string, name: string) => `peer:${kind}:${name}`,
+};
+
+const KIND_ORDER: Record<NodeKind, number> = { service: 0, destination: 1, messageType: 1, consumerGroup: 2, peer: 3 };
+const EDGE_ORDER: Record<EdgeKind, number> = { publish: 0, deliver: 1, call: 2, peer: 3 };
+
+function queueKey(r: { service: string; system: string; destination: string; messageType: string; consumerGroup: string }) {
+  return [r.service, r.system, r.destination, r.messageType, r.consumerGroup].join('\u0000');
+}
+
+export function buildTopology(input: GraphInput): Topology {
+  const byMessageType = input.groupBy === 'messageType';
+  const nodes = new Map<string, TopologyNode>();
+  const edges = new Map<string, TopologyEdge>();
+  const addNode = (n: TopologyNode) => {
+    if (!nodes.has(n.id)) nodes.set(n.id, n);
+    return n.id;
+  };
+  const service = (name: string) => addNode({ id: nodeId.service(name), kind: 'service', label: name });
+
+  const queue = new Map((input.queue ?? []).map((q) => [queueKey(q), q]));
+  const lag = new Map((input.lag ?? []).map((l) => [`${l.destination}\u0000${l.consumerGroup}`, l]));
+
+  for (const r of input.messaging) {
+    const svc = service(r.service);
+    const channel = byMessageType
+      ? addNode({
+          id: nodeId.messageType(r.system, r.messageType || r.destination),
+          kind: 'messageType',
+          label: r.messageType || r.destination,
+          system: r.system,
+        })
+      : addNode({ id: nodeId.destination(r.system, r.destination), kind: 'destination', label: r.destination, system: r.system });
+    const stats = { count: r.count, errors: r.errors, p50Ms: r.p50Ms, p95Ms: r.p95Ms };
+    if (r.edgeKind === 'publish') {
+      mergeEdge(edges, { id: `publish:${svc}->${channel}`, source: svc, target: channel, kind: 'publish', ...stats });
+      continue;
+    }
+    const group = r.consumerGroup || r.service;
+    if (group !== r.service) {
+      addNode({ id: nodeId.consumerGroup(r.service, group), kind: 'consumerGroup', label: group, service: svc });
+    }
+    const edge: TopologyEdge = { id: `deliver:${channel}->${svc}#${group}`, source: channel, target: svc, kind: 'deliver', ...stats, group };
+    const q = queue.get(queueKey(r));
+    if (q && q.samples > 0) {
+      edge.queueP50Ms = q.p50Ms;
+      edge.queueP95Ms = q.p95Ms;
+      edge.queueSamples = q.samples;
+    }
+    const l = lag.get(`${r.destination}\u0000${group}`);
+    if (l && !byMessageType) edge.lag = l.lag;
+    mergeEdge(edges, edge);
+  }
+
+  const knownServices = new Set([...nodes.values()].filter((n) => n.kind === 'service').map((n) => n.label));
+  for (const c of input.calls ?? []) knownServices.add(c.service);
+  for (const c of input.calls ?? []) if (c.target) knownServices.add(c.target);
+
+  for (const c of input.calls ?? []) {
+    const stats = { count: c.count, errors: c.errors, p50Ms: c.p50Ms, p95Ms: c.p95Ms };
+    const src = service(c.service);
+    if (c.target) {
+      // a client span whose child server span is in the same service is internal, not an edge
+      if (c.target === c.service) continue;
+      const dst = service(c.target);
+      mergeEdge(edges, { id: `call:${src}->${dst}`, source: src, target: dst, kind: 'call', ...stats });
+      continue;
+    }
+    if (!c.peerName) continue;
+    // No span from the callee: a peer that names a service we know becomes a call edge to it,
+    // anything else is an external peer (database, HTTP host, RPC service that sends no spans).
+    if (c.peerKind === 'service' && knownServices.has(c.peerName) && c.peerName !== c.service) {
+      const dst = service(c.peerName);
+      mergeEdge(edges, { id: `call:${src}->${dst}`, source: src, target: dst, kind: 'call', ...stats });
+      continue;
+    }
+    const kind = c.peerKind || 'service';
+    const dst = addNode({ id: nodeId.peer(kind, c.peerName), kind: 'peer', label: c.peerName, peerKind: kind });
+    mergeEdge(edges, { id: `peer:${src}->${dst}`, source: src, target: dst, kind: 'peer', ...stats });
+  }
+
+  return {
+    nodes: [...nodes.values()].sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind] || a.id.localeCompare(b.id)),
+    edges: [...edges.values()].sort(
+      (a, b) =>
+        EDGE_ORDER[a.kind] - EDGE_ORDER[b.kind] ||
+        a.source.localeCompare(b.source) ||
+        a.target.localeCompare(b.target) ||
+        (a.group ?? '').localeCompare(b.group ?? ''),
+    ),
+  };
+}
+
+/**
+ * Two rows can land on one edge (e.g. message types that share a name across destinations, or a
+ * peer call seen both ways). Counts add; percentiles of a merged edge take the larger of the
+ * parts, an upper bound that never understates latency (the exact value needs the digests).
+ */
+function mergeEdge(edges: Map<string, TopologyEdge>, e: TopologyEdge): void {
+  const prev = edges.get(e.id);
+  if (!prev) {
+    edges.set(e.id, e);
+    return;
+  }
+  prev.count += e.count;
+  prev.errors += e.errors;
+  prev.p50Ms = Math.max(prev.p50Ms, e.p50Ms);
+  prev.p95Ms = Math.max(prev.p95Ms, e.p95Ms);
+  if (e.queueP50Ms !== undefined) {
+    prev.queueP50Ms = Math.max(prev.queueP50Ms ?? 0, e.queueP50Ms);
+    prev.queueP95Ms = Math.max(prev.queueP95Ms ?? 0, e.queueP95Ms ?? 0);
+    prev.queueSamples = (prev.queueSamples ?? 0) + (e.queueSamples ?? 0);
+  }
+}

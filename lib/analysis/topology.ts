@@ -1,0 +1,214 @@
+// Flow map queries: publish/deliver edges from the per-minute rollups (migration 002), queue time
+// from a publish ⨝ deliver join on narrow columns, sync calls and external peers from call_spans
+// (migration 003). graph.ts turns the rows into nodes and edges.
+import type { Store } from '../store/index.js';
+import {
+  buildTopology,
+  type CallRow,
+  type LagRow,
+  type MessagingEdgeRow,
+  type QueueTimeRow,
+  type Topology,
+  type TopologyGroupBy,
+} from './graph.js';
+
+export interface TopologyQuery {
+  fromMs: number;
+  toMs: number;
+  groupBy?: TopologyGroupBy;
+}
+
+/** How far before the window a deliver span's publish span is looked for (hops whose deliver is in range). */
+export function publishLookbackMs(fromMs: number, toMs: number): number {
+  return Math.max(3_600_000, toMs - fromMs);
+}
+
+/** Sync-call server spans may sit slightly outside the window (clock skew, long calls). */
+const CALL_MARGIN_MS = 5 * 60_000;
+
+type Num = number | string;
+const num = (v: Num | null | undefined) => (v === null || v === undefined ? 0 : Number(v));
+const round = (v: Num | null | undefined) => Math.round(num(v) * 1000) / 1000;
+
+export async function messagingEdges(store: Store, q: TopologyQuery): Promise<MessagingEdgeRow[]> {
+  const byType = q.groupBy === 'messageType';
+  // Grouped by message type the destination is folded away (a type may travel over several).
+  const typeExpr = byType ? `if(message_type = '', destination, message_type)` : `''`;
+  const destExpr = byType ? `''` : 'destination';
+  const rows = await store.query<{
+    edge_kind: 'publish' | 'deliver';
+    service: string;
+    system: string;
+    destination: string;
+    message_type: string;
+    consumer_group: string;
+    count: Num;
+    errors: Num;
+    q: Num[];
+  }>(
+    `SELECT edge_kind, service, system, ${destExpr} AS destination, ${typeExpr} AS message_type, consumer_group,
+            uniqExactMerge(spans) AS count,
+            uniqExactIfMerge(errors) AS errors,
+            quantilesTDigestMerge(0.5, 0.95)(duration_ms) AS q
+       FROM ${store.database}.edge_rollup_1m
+      WHERE minute >= toStartOfMinute(fromUnixTimestamp64Milli({fromMs:Int64}))
+        AND minute < fromUnixTimestamp64Milli({toMs:Int64})
+      GROUP BY edge_kind, service, system, destination, message_type, consumer_group`,
+    { name: 'topology:messaging', params: { fromMs: q.fromMs, toMs: q.toMs } },
+  );
+  return rows.map((r) => ({
+    edgeKind: r.edge_kind,
+    service: r.service,
+    system: r.system,
+    destination: r.destination,
+    messageType: r.message_type,
+    consumerGroup: r.consumer_group,
+    count: num(r.count),
+    errors: num(r.errors),
+    p50Ms: round(r.q[0]),
+    p95Ms: round(r.q[1]),
+  }));
+}
+
+/**
+ * Queue time per deliver edge: each deliver span in the window is paired with every publish span
+ * among its refs (its parent and its links, DESIGN §1), so link-only batch consumers count exactly
+ * like parent/child ones; a batch of N linked messages makes N hops.
+ * TODO(issue 3): switch to lib/analysis/hops.ts once the shared hop pairing lands.
+ */
+export async function queueTimes(store: Store, q: TopologyQuery): Promise<QueueTimeRow[]> {
+  const byType = q.groupBy === 'messageType';
+  const typeExpr = byType ? `if(d.msg_message_type = '', d.msg_destination, d.msg_message_type)` : `''`;
+  const destExpr = byType ? `''` : 'd.msg_destination';
+  const rows = await store.query<{
+    service: string;
+    system: string;
+    destination: string;
+    message_type: string;
+    consumer_group: string;
+    samples: Num;
+    q: Num[];
+  }>(
+    `SELECT d.service_name AS service, d.msg_system AS system, ${destExpr} AS destination, ${typeExpr} AS message_type,
+            d.msg_consumer_group AS consumer_group,
+            count() AS samples,
+            quantilesTDigest(0.5, 0.95)(greatest(0, toUnixTimestamp64Nano(d.timestamp) - p.end_ns) / 1e6) AS q
+       FROM (
+         SELECT trace_id, span_id, timestamp, service_name, msg_system, msg_destination, msg_message_type,
+                msg_consumer_group, ref.1 AS ref_trace_id, ref.2 AS ref_span_id
+           FROM (
+             SELECT * FROM (
+               SELECT trace_id, span_id, timestamp, service_name, msg_system, msg_destination, msg_message_type,
+                      msg_consumer_group, parent_span_id, links.trace_id AS lt, links.span_id AS ls
+                 FROM ${store.database}.spans
+                WHERE timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})
+                  AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
+                  AND msg_operation IN ('receive', 'process')
+             ) LIMIT 1 BY trace_id, span_id
+           )
+          ARRAY JOIN arrayConcat(if(parent_span_id = '', [], [(trace_id, parent_span_id)]), arrayZip(lt, ls)) AS ref
+       ) AS d
+      INNER JOIN (
+         SELECT trace_id, span_id, any(toUnixTimestamp64Nano(timestamp) + duration_ns) AS end_ns
+           FROM ${store.database}.spans
+          WHERE timestamp >= fromUnixTimestamp64Milli({pubFromMs:Int64})
+            AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
+            AND msg_operation IN ('create', 'send')
+          GROUP BY trace_id, span_id
+       ) AS p ON p.trace_id = d.ref_trace_id AND p.span_id = d.ref_span_id
+      GROUP BY service, system, destination, message_type, consumer_group`,
+    {
+      name: 'topology:queue',
+      params: { fromMs: q.fromMs, toMs: q.toMs, pubFromMs: q.fromMs - publishLookbackMs(q.fromMs, q.toMs) },
+    },
+  );
+  return rows.map((r) => ({
+    service: r.service,
+    system: r.system,
+    destination: r.destination,
+    messageType: r.message_type,
+    consumerGroup: r.consumer_group,
+    samples: num(r.samples),
+    p50Ms: round(r.q[0]),
+    p95Ms: round(r.q[1]),
+  }));
+}
+
+/** CLIENT spans in the window, each with the service of its child SERVER span ('' if none). */
+export async function callEdges(store: Store, q: TopologyQuery): Promise<CallRow[]> {
+  const rows = await store.query<{
+    service: string;
+    target: string;
+    peer_name: string;
+    peer_kind: string;
+    count: Num;
+    errors: Num;
+    q: Num[];
+  }>(
+    `SELECT c.service_name AS service, s.service_name AS target, c.peer_name AS peer_name, c.peer_kind AS peer_kind,
+            count() AS count,
+            countIf(c.is_error OR s.is_error) AS errors,
+            quantilesTDigest(0.5, 0.95)(c.duration_ns / 1e6) AS q
+       FROM (
+         SELECT trace_id, span_id, any(service_name) AS service_name, any(duration_ns) AS duration_ns,
+                max(is_error) AS is_error, any(peer_name) AS peer_name, any(peer_kind) AS peer_kind
+           FROM ${store.database}.call_spans
+          WHERE span_kind = 'CLIENT'
+            AND timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})
+            AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
+          GROUP BY trace_id, span_id
+       ) AS c
+       LEFT JOIN (
+         SELECT trace_id, parent_span_id, any(service_name) AS service_name, max(is_error) AS is_error
+           FROM ${store.database}.call_spans
+          WHERE span_kind = 'SERVER' AND parent_span_id != ''
+            AND timestamp >= fromUnixTimestamp64Milli({serverFromMs:Int64})
+            AND timestamp < fromUnixTimestamp64Milli({serverToMs:Int64})
+          GROUP BY trace_id, parent_span_id
+       ) AS s ON s.trace_id = c.trace_id AND s.parent_span_id = c.span_id
+      GROUP BY service, target, peer_name, peer_kind`,
+    {
+      name: 'topology:calls',
+      params: {
+        fromMs: q.fromMs,
+        toMs: q.toMs,
+        serverFromMs: q.fromMs - CALL_MARGIN_MS,
+        serverToMs: q.toMs + CALL_MARGIN_MS,
+      },
+    },
+  );
+  return rows.map((r) => ({
+    service: r.service,
+    target: r.target,
+    peerName: r.peer_name,
+    peerKind: r.peer_kind,
+    count: num(r.count),
+    errors: num(r.errors),
+    p50Ms: round(r.q[0]),
+    p95Ms: round(r.q[1]),
+  }));
+}
+
+export interface TopologyResult extends Topology {
+  range: { from: string; to: string };
+  groupBy: TopologyGroupBy;
+}
+
+export async function topology(
+  store: Store,
+  q: TopologyQuery,
+  opts: { lag?: (q: TopologyQuery) => Promise<LagRow[]> } = {},
+): Promise<TopologyResult> {
+  const [messaging, queue, calls, lag] = await Promise.all([
+    messagingEdges(store, q),
+    queueTimes(store, q),
+    callEdges(store, q),
+    opts.lag ? opts.lag(q) : Promise.resolve([]),
+  ]);
+  const graph = buildTopology({ messaging, queue, calls, lag, groupBy: q.groupBy });
+  return {
+    range: { from: new Date(q.fromMs).toISOString(), to: new Date(q.toMs).toISOString() },
+    groupBy: q.groupBy ?? 'destination',
+    ...graph,
+  };
+}
