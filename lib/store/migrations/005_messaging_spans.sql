@@ -1,0 +1,96 @@
+-- The narrow messaging table behind hops, lag, duplicates and ordering (issue 3, DESIGN §5):
+-- one row per publish (create/send) or deliver (receive/process) span, with only the columns the
+-- analysis reads, ordered for "this hour, this destination" scans. Fed by an MV from spans.
+-- `refs` lists a deliver span's producer candidates (DESIGN §4): its parent, then each link; each
+-- ref carries the per-message attributes a batch consumer may put on the link (message id,
+-- partition, offset, key), falling back to the span's own when the span names a single message.
+-- A resent span arrives twice here too: every query deduplicates by (trace_id, span_id).
+CREATE TABLE IF NOT EXISTS ${db}.messaging_spans${local} ${onCluster}
+(
+    timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
+    end_time DateTime64(9) CODEC(Delta(8), ZSTD(1)),
+    trace_id String CODEC(ZSTD(1)),
+    span_id String CODEC(ZSTD(1)),
+    operation LowCardinality(String) CODEC(ZSTD(1)),
+    system LowCardinality(String) CODEC(ZSTD(1)),
+    destination LowCardinality(String) CODEC(ZSTD(1)),
+    partition LowCardinality(String) CODEC(ZSTD(1)),
+    offset Nullable(Int64) CODEC(ZSTD(1)),
+    message_id String CODEC(ZSTD(1)),
+    consumer_group LowCardinality(String) CODEC(ZSTD(1)),
+    msg_key String CODEC(ZSTD(1)),
+    message_type LowCardinality(String) CODEC(ZSTD(1)),
+    service_name LowCardinality(String) CODEC(ZSTD(1)),
+    status_code LowCardinality(String) CODEC(ZSTD(1)),
+    link_count UInt16 CODEC(ZSTD(1)),
+    -- an explicit redelivery / retry marker on a deliver span (RabbitMQ redelivered flag, delivery
+    -- count > 1, retry count > 0)
+    redelivered UInt8 CODEC(ZSTD(1)),
+    refs Array(Tuple(trace_id String, span_id String, message_id String, partition String, offset Nullable(Int64), msg_key String)) CODEC(ZSTD(1)),
+    INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_ref_trace_ids refs.trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_message_id message_id TYPE bloom_filter(0.01) GRANULARITY 1
+)
+ENGINE = ${engine:MergeTree}
+PARTITION BY toDate(timestamp)
+ORDER BY (toStartOfHour(timestamp), destination, operation, timestamp)
+TTL toDateTime(timestamp) + toIntervalDay(${ttlDays})
+SETTINGS ttl_only_drop_parts = 1;
+-- distributed: messaging_spans
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.messaging_spans_mv${local} ${onCluster}
+TO ${db}.messaging_spans${local}
+AS SELECT
+    timestamp,
+    timestamp + toIntervalNanosecond(duration_ns) AS end_time,
+    trace_id,
+    span_id,
+    msg_operation AS operation,
+    msg_system AS system,
+    msg_destination AS destination,
+    msg_partition AS partition,
+    msg_offset AS offset,
+    msg_message_id AS message_id,
+    msg_consumer_group AS consumer_group,
+    msg_key,
+    msg_message_type AS message_type,
+    service_name,
+    status_code,
+    length(links.trace_id) AS link_count,
+    toUInt8(
+        span_attributes['messaging.rabbitmq.redelivered'] IN ('true', '1')
+        OR span_attributes['messaging.rabbitmq.message.redelivered'] IN ('true', '1')
+        OR span_attributes['messaging.message.redelivered'] IN ('true', '1')
+        OR span_attributes['messaging.redelivered'] IN ('true', '1')
+        OR toUInt64OrZero(span_attributes['messaging.message.delivery_count']) > 1
+        OR toUInt64OrZero(span_attributes['messaging.servicebus.message.delivery_count']) > 1
+        OR toUInt64OrZero(span_attributes['messaging.gcp_pubsub.message.delivery_attempt']) > 1
+        OR toUInt64OrZero(span_attributes['messaging.retry.count']) > 0
+        OR toUInt64OrZero(span_attributes['retry.count']) > 0
+    ) AS redelivered,
+    if(msg_operation IN ('receive', 'process'),
+        arrayConcat(
+            if(parent_span_id != '',
+                [tuple(trace_id, parent_span_id, msg_message_id, msg_partition, msg_offset, msg_key)],
+                []),
+            arrayMap((lt, ls, la) -> tuple(
+                    lt,
+                    ls,
+                    if(la['messaging.message.id'] != '', la['messaging.message.id'],
+                        if(la['messaging.message_id'] != '', la['messaging.message_id'],
+                            if(length(links.trace_id) = 1, msg_message_id, ''))),
+                    multiIf(la['messaging.destination.partition.id'] != '', la['messaging.destination.partition.id'],
+                        la['messaging.kafka.destination.partition'] != '', la['messaging.kafka.destination.partition'],
+                        la['messaging.kafka.source.partition'] != '', la['messaging.kafka.source.partition'],
+                        la['messaging.kafka.partition'] != '', la['messaging.kafka.partition'],
+                        msg_partition),
+                    coalesce(toInt64OrNull(la['messaging.kafka.offset']),
+                        toInt64OrNull(la['messaging.kafka.message.offset']),
+                        if(length(links.trace_id) = 1, msg_offset, NULL)),
+                    multiIf(la['messaging.kafka.message.key'] != '', la['messaging.kafka.message.key'],
+                        la['messaging.kafka.message_key'] != '', la['messaging.kafka.message_key'],
+                        length(links.trace_id) = 1, msg_key, '')),
+                links.trace_id, links.span_id, links.attributes)),
+        []) AS refs
+FROM ${db}.spans${local}
+WHERE msg_operation IN ('create', 'send', 'receive', 'process');
