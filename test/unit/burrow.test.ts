@@ -1,0 +1,128 @@
+// Burrow-style consumer status rules: each rule on its own, then their precedence.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { evaluateLag, worst, type LagWindowPoint, type LagEvaluationInput } from '../../lib/analysis/burrow.js';
+
+const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
+const STEP = 10_000;
+
+/** points from backlog values; delivered per point defaults to 1 */
+function series(backlogs: number[], opts: { delivered?: number[]; offsets?: Array<number | null> } = {}): LagWindowPoint[] {
+  return backlogs.map((backlog, i) => ({
+    tMs: T0 + (i + 1) * STEP,
+    backlog,
+    delivered: opts.delivered?.[i] ?? 1,
+    deliveredOffsetMax: opts.offsets?.[i] ?? null,
+  }));
+}
+
+function input(points: LagWindowPoint[], over: Partial<LagEvaluationInput> = {}): LagEvaluationInput {
+  const nowMs = points.at(-1)?.tMs ?? T0;
+  return { points, nowMs, firstDeliveryMs: T0, lastDeliveryMs: nowMs - 1000, lastPublishMs: nowMs - 1000, ...over };
+}
+
+describe('evaluateLag rules', () => {
+  it('no points → OK with an explanation', () => {
+    assert.deepEqual(evaluateLag(input([])), { status: 'OK', reason: 'no messages in the window' });
+  });
+
+  it('REWIND when the delivered offset falls below the previous interval', () => {
+    const e = evaluateLag(input(series([3, 3, 4, 4], { offsets: [10, 20, null, 12] })));
+    assert.equal(e.status, 'REWIND');
+    assert.match(e.reason, /up to 20 .* then only up to 12/);
+  });
+
+  it('no REWIND when offsets only increase or stay', () => {
+    assert.notEqual(evaluateLag(input(series([3, 2, 1], { offsets: [10, 10, 15] }))).status, 'REWIND');
+  });
+
+  it('STOP when silent longer than active and messages wait', () => {
+    const points = series([0, 1, 2, 3, 4, 5, 6], { delivered: [1, 1, 0, 0, 0, 0, 0] });
+    const e = evaluateLag(input(points, { firstDeliveryMs: T0, lastDeliveryMs: T0 + 20_000, nowMs: T0 + 70_000 }));
+    assert.equal(e.status, 'STOP');
+    assert.match(e.reason, /no deliveries for 50s .* longer than the 20s it was active before; 6 messages waiting/);
+  });
+
+  it('STOP also when nothing waits but the destination is still published to', () => {
+    const points = series([0, 0], { delivered: [1, 0] });
+    // backlog 0 at the end but published after the last delivery (e.g. backlog counted elsewhere)
+    const e = evaluateLag(input(points, { firstDeliveryMs: T0, lastDeliveryMs: T0 + 5_000, nowMs: T0 + 20_000, lastPublishMs: T0 + 19_000 }));
+    assert.equal(e.status, 'STOP');
+    assert.match(e.reason, /still being published to/);
+  });
+
+  it('no STOP when the silence is shorter than the active period', () => {
+    const points = series([5, 6, 7], { delivered: [0, 0, 0] });
+    const e = evaluateLag(input(points, { firstDeliveryMs: T0 - 100_000, lastDeliveryMs: T0 - 1_000, nowMs: T0 + 30_000 }));
+    assert.equal(e.status, 'STALL');
+  });
+
+  it('no STOP for a quiet destination with nothing waiting', () => {
+    const points = series([1, 0, 0], { delivered: [1, 1, 0] });
+    const e = evaluateLag(input(points, { firstDeliveryMs: T0, lastDeliveryMs: T0 + 1_000, nowMs: T0 + 30_000, lastPublishMs: T0 + 500 }));
+    assert.equal(e.status, 'OK');
+    assert.equal(e.reason, 'caught up: no messages waiting');
+  });
+
+  it('OK when the backlog reached zero in the window', () => {
+    const e = evaluateLag(input(series([5, 9, 0, 2, 4])));
+    assert.equal(e.status, 'OK');
+    assert.match(e.reason, /^caught up at .*; 4 messages waiting now$/);
+  });
+
+  it('STALL when nothing is delivered while the backlog stays above zero', () => {
+    const e = evaluateLag(input(series([4, 5, 6], { delivered: [0, 0, 0] }), { lastDeliveryMs: T0 + 29_000, firstDeliveryMs: T0 - 600_000 }));
+    assert.deepEqual(e, { status: 'STALL', reason: 'no deliveries in the window while messages wait (backlog 4 → 6)' });
+  });
+
+  it('WARN when the backlog never decreases and grows', () => {
+    const e = evaluateLag(input(series([1, 2, 2, 3, 5])));
+    assert.deepEqual(e, { status: 'WARN', reason: 'backlog never decreased across the window and grew from 1 to 5' });
+  });
+
+  it('OK when the backlog is steady with deliveries', () => {
+    assert.deepEqual(evaluateLag(input(series([3, 3, 3]))), { status: 'OK', reason: 'keeping pace: backlog steady at 3' });
+  });
+
+  it('OK when the backlog decreases at times', () => {
+    const e = evaluateLag(input(series([3, 5, 4, 6])));
+    assert.equal(e.status, 'OK');
+    assert.match(e.reason, /making progress: backlog 3 → 6/);
+  });
+});
+
+describe('evaluateLag precedence', () => {
+  it('REWIND beats STOP', () => {
+    const points = series([1, 2, 3], { delivered: [1, 1, 0], offsets: [9, 3, null] });
+    const e = evaluateLag(input(points, { firstDeliveryMs: T0, lastDeliveryMs: T0 + 1_000, nowMs: T0 + 60_000 }));
+    assert.equal(e.status, 'REWIND');
+  });
+
+  it('STOP beats caught-up OK', () => {
+    const points = series([0, 2, 4], { delivered: [1, 0, 0] });
+    const e = evaluateLag(input(points, { firstDeliveryMs: T0, lastDeliveryMs: T0 + 2_000, nowMs: T0 + 30_000 }));
+    assert.equal(e.status, 'STOP');
+  });
+
+  it('caught-up OK beats STALL and WARN', () => {
+    // never decreasing, and no deliveries after the zero: still OK because it was caught up
+    const e = evaluateLag(input(series([0, 1, 2], { delivered: [0, 0, 0] }), { lastDeliveryMs: T0 + 29_000, firstDeliveryMs: T0 - 600_000 }));
+    assert.equal(e.status, 'OK');
+  });
+
+  it('STALL beats WARN', () => {
+    const e = evaluateLag(input(series([1, 2, 3], { delivered: [0, 0, 0] }), { lastDeliveryMs: T0 + 29_000, firstDeliveryMs: T0 - 600_000 }));
+    assert.equal(e.status, 'STALL');
+  });
+});
+
+describe('worst', () => {
+  it('orders STOP > STALL > REWIND > WARN > OK', () => {
+    const e = (status: any) => ({ status, reason: status });
+    assert.equal(worst([e('OK'), e('WARN'), e('REWIND')]).status, 'REWIND');
+    assert.equal(worst([e('STALL'), e('REWIND'), e('WARN')]).status, 'STALL');
+    assert.equal(worst([e('OK'), e('STOP'), e('STALL')]).status, 'STOP');
+    assert.equal(worst([e('OK')]).status, 'OK');
+    assert.equal(worst([]).reason, 'no data');
+  });
+});
