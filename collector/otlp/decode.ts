@@ -1,0 +1,221 @@
+// What the protobuf and JSON decoders share: errors, options, exact 64-bit formatting, the row
+// factory, span validation and the hand-off to normalization. One place, so both wire formats
+// produce identical rows.
+import type { AttributeType, DecodedBatch, SpanKindName, SpanRow, StatusCodeName } from '../../lib/store/rows.js';
+import { applyNormalization } from '../normalize.js';
+
+/** The request body cannot be decoded at all (→ HTTP 400 / gRPC INVALID_ARGUMENT). */
+export class DecodeError extends Error {
+  override name = 'DecodeError';
+}
+
+export interface DecodeOptions {
+  /** attribute holding the message type when `cloudevents.event_type` is absent (DESIGN §4) */
+  messageTypeAttribute?: string;
+}
+
+/** How many rejection reasons a batch keeps for partial_success.error_message. */
+export const MAX_REJECTION_MESSAGES = 5;
+
+export const SPAN_KINDS: readonly SpanKindName[] = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+export const STATUS_CODES: readonly StatusCodeName[] = ['UNSET', 'OK', 'ERROR'];
+
+// ── exact 64-bit decimals ──
+
+const TWO32 = 4294967296;
+
+/** Pads 0 ≤ n < 1e7 to seven digits. */
+function pad7(n: number): string {
+  return String(n + 1e7).slice(1);
+}
+
+/**
+ * Unsigned 64-bit (lo, hi 32-bit halves) → decimal string, exact, without BigInt: below 2^53 a
+ * double is exact; above, the value is split into 24-bit limbs and re-based to 10^7 digits
+ * (2^24 = 1·10^7 + 6777216, 2^48 = 2·10^14 + 8147497·10^7 + 6710656), every product < 2^53.
+ */
+export function u64ToDecimal(lo: number, hi: number): string {
+  if (hi < 0x200000) return String(hi * TWO32 + lo);
+  const c0 = lo & 0xffffff;
+  const c1 = ((lo >>> 24) | (hi << 8)) & 0xffffff;
+  const c2 = hi >>> 16;
+  let d0 = c0 + c1 * 6777216 + c2 * 6710656;
+  let d1 = c1 + c2 * 8147497;
+  let d2 = c2 * 2;
+  let q = Math.floor(d0 / 1e7);
+  d0 -= q * 1e7;
+  d1 += q;
+  q = Math.floor(d1 / 1e7);
+  d1 -= q * 1e7;
+  d2 += q;
+  // value ≥ 2^53 > 10^14, so d2 > 0
+  return String(d2) + pad7(d1) + pad7(d0);
+}
+
+/** Signed (two's complement) 64-bit halves → decimal string, exact. */
+export function i64ToDecimal(lo: number, hi: number): string {
+  if (hi < 0x80000000) return u64ToDecimal(lo, hi);
+  // negate: ~x + 1
+  let nlo = (~lo + 1) >>> 0;
+  let nhi = ~hi >>> 0;
+  if (nlo === 0) nhi = (nhi + 1) >>> 0;
+  return '-' + u64ToDecimal(nlo, nhi);
+}
+
+/** end − start of two unsigned 64-bit values as a decimal string, 0 when end < start. */
+export function u64DiffToDecimal(eLo: number, eHi: number, sLo: number, sHi: number): string {
+  let lo = eLo - sLo;
+  let hi = eHi - sHi;
+  if (lo < 0) {
+    lo += TWO32;
+    hi -= 1;
+  }
+  if (hi < 0) return '0';
+  return u64ToDecimal(lo, hi);
+}
+
+/** end − start of two canonical unsigned decimal strings, as a decimal string, 0 when end < start. */
+export function decimalDiff(end: string, start: string): string {
+  if (end.length <= 15 && start.length <= 15) {
+    const d = Number(end) - Number(start);
+    return d > 0 ? String(d) : '0';
+  }
+  // seconds and nanoseconds separately: both exact as doubles
+  const es = end.length > 9 ? Number(end.slice(0, -9)) : 0;
+  const ss = start.length > 9 ? Number(start.slice(0, -9)) : 0;
+  const en = Number(end.length > 9 ? end.slice(-9) : end);
+  const sn = Number(start.length > 9 ? start.slice(-9) : start);
+  const ds = es - ss;
+  if (ds >= 0 && ds < 9e6) {
+    const d = ds * 1e9 + (en - sn);
+    return d > 0 ? String(d) : '0';
+  }
+  const d = BigInt(end) - BigInt(start);
+  return d > 0n ? d.toString() : '0';
+}
+
+// ── resource context ──
+
+export interface ResourceContext {
+  attributes: Record<string, string>;
+  /** 'resource.<key>' → type, copied into every span's attribute_types */
+  types: Record<string, AttributeType>;
+  hasTypes: boolean;
+  service: string;
+  host: string;
+}
+
+export function resourceContext(attributes: Record<string, string>, types: Record<string, AttributeType>): ResourceContext {
+  const service = attributes['service.name'] || 'unknown_service';
+  const host = attributes['host.name'] || attributes['service.instance.id'] || service;
+  let hasTypes = false;
+  for (const _ in types) {
+    hasTypes = true;
+    break;
+  }
+  return { attributes, types, hasTypes, service, host };
+}
+
+// ── rows ──
+
+/** A row with every column at its default; decoders fill it in place (one hidden class for all rows). */
+export function newRow(resource: ResourceContext, scopeName: string, scopeVersion: string): SpanRow {
+  return {
+    timestamp: '0',
+    duration_ns: '0',
+    trace_id: '',
+    span_id: '',
+    parent_span_id: '',
+    trace_state: '',
+    flags: 0,
+    span_name: '',
+    span_kind: 'UNSPECIFIED',
+    service_name: resource.service,
+    host: resource.host,
+    resource_attributes: resource.attributes,
+    scope_name: scopeName,
+    scope_version: scopeVersion,
+    span_attributes: {},
+    attribute_types: resource.hasTypes ? { ...resource.types } : {},
+    status_code: 'UNSET',
+    status_message: '',
+    'events.timestamp': [],
+    'events.name': [],
+    'events.attributes': [],
+    'links.trace_id': [],
+    'links.span_id': [],
+    'links.trace_state': [],
+    'links.attributes': [],
+    msg_system: '',
+    msg_operation: '',
+    msg_destination: '',
+    msg_partition: '',
+    msg_offset: null,
+    msg_message_id: '',
+    msg_consumer_group: '',
+    msg_key: '',
+    msg_conversation_id: '',
+    msg_message_type: '',
+    peer_name: '',
+    peer_kind: '',
+  };
+}
+
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_SPAN_ID = '0'.repeat(16);
+
+/**
+ * Why a span's ids make it invalid, or '' when they are fine. Ids are lowercase hex (the JSON
+ * decoder checks the alphabet before); a trace id is 16 non-zero bytes, a span id 8 non-zero
+ * bytes, a parent span id empty or 8 bytes, and every link points at a valid span.
+ */
+export function idProblem(row: SpanRow): string {
+  const t = row.trace_id;
+  if (t.length !== 32) return `trace_id must be 16 bytes, got ${t.length / 2}`;
+  if (t === ZERO_TRACE_ID) return 'trace_id is all zeros';
+  const s = row.span_id;
+  if (s.length !== 16) return `span_id must be 8 bytes, got ${s.length / 2}`;
+  if (s === ZERO_SPAN_ID) return 'span_id is all zeros';
+  const p = row.parent_span_id;
+  if (p.length !== 0 && p.length !== 16) return `parent_span_id must be empty or 8 bytes, got ${p.length / 2}`;
+  const lt = row['links.trace_id'];
+  const ls = row['links.span_id'];
+  for (let i = 0; i < lt.length; i++) {
+    const a = lt[i]!;
+    const b = ls[i]!;
+    if (a.length !== 32 || a === ZERO_TRACE_ID) return `link ${i} has an invalid trace_id (${a.length / 2} bytes${a === ZERO_TRACE_ID ? ', all zeros' : ''})`;
+    if (b.length !== 16 || b === ZERO_SPAN_ID) return `link ${i} has an invalid span_id (${b.length / 2} bytes${b === ZERO_SPAN_ID ? ', all zeros' : ''})`;
+  }
+  return '';
+}
+
+/** Collects the rows of one request and the spans rejected alone. */
+export class BatchBuilder implements DecodedBatch {
+  rows: SpanRow[] = [];
+  rejectedSpans = 0;
+  rejectionMessages: string[] = [];
+  constructor(
+    public bytes: number,
+    private readonly opts: DecodeOptions,
+  ) {}
+
+  /** Validates a fully decoded span; a valid one is normalized and kept, an invalid one counted. */
+  finish(row: SpanRow): void {
+    const problem = idProblem(row);
+    if (problem !== '') {
+      this.reject(`span ${JSON.stringify(row.span_name.slice(0, 100))} (span_id ${row.span_id.slice(0, 32) || 'missing'}): ${problem}`);
+      return;
+    }
+    applyNormalization(row, this.opts);
+    this.rows.push(row);
+  }
+
+  reject(reason: string): void {
+    this.rejectedSpans++;
+    if (this.rejectionMessages.length < MAX_REJECTION_MESSAGES) this.rejectionMessages.push(reason);
+  }
+
+  result(): DecodedBatch {
+    return { rows: this.rows, rejectedSpans: this.rejectedSpans, rejectionMessages: this.rejectionMessages, bytes: this.bytes };
+  }
+}

@@ -1,0 +1,525 @@
+// OTLP/protobuf ExportTraceServiceRequest → SpanRow[], straight off the wire with protobufjs's
+// Reader (field numbers of opentelemetry/proto/{collector/trace,trace,common,resource}/v1).
+// No intermediate object tree: each span is decoded into its row; 64-bit values stay exact.
+//
+// Sub-messages are bounded by narrowing `reader.len` to their end, so every protobufjs read
+// beyond a truncated or lying length prefix throws, and we turn that into a DecodeError.
+import protobuf from 'protobufjs/minimal.js';
+import type { AttributeType, DecodedBatch, SpanRow } from '../../lib/store/rows.js';
+import { element, formatDouble, kvlistBody } from '../../lib/store/anyvalue.js';
+import {
+  BatchBuilder,
+  DecodeError,
+  SPAN_KINDS,
+  STATUS_CODES,
+  i64ToDecimal,
+  newRow,
+  resourceContext,
+  u64DiffToDecimal,
+  u64ToDecimal,
+  type DecodeOptions,
+  type ResourceContext,
+} from './decode.js';
+
+type Reader = protobuf.Reader;
+/** Node's Buffer slice methods (present on every Buffer, not in @types/node). */
+type NodeBuffer = Buffer & {
+  hexSlice(start: number, end: number): string;
+  base64Slice(start: number, end: number): string;
+};
+
+// Tags are (field number << 3) | wire type; wire types: 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32.
+// Bit masks of the fields each message decodes: a known field with the wrong wire type is an error.
+const F = (...fields: number[]) => fields.reduce((m, f) => m | (1 << f), 0);
+const REQUEST_FIELDS = F(1);
+const RESOURCE_SPANS_FIELDS = F(1, 2);
+const RESOURCE_FIELDS = F(1);
+const SCOPE_SPANS_FIELDS = F(1, 2);
+const SCOPE_FIELDS = F(1, 2);
+const SPAN_FIELDS = F(1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 15, 16);
+const EVENT_FIELDS = F(1, 2, 3);
+const LINK_FIELDS = F(1, 2, 3, 4);
+const STATUS_FIELDS = F(2, 3);
+const KEY_VALUE_FIELDS = F(1, 2);
+const ANY_VALUE_FIELDS = F(1, 2, 3, 4, 5, 6, 7);
+const LIST_FIELDS = F(1); // ArrayValue and KeyValueList
+
+/** Decodes an ExportTraceServiceRequest; throws DecodeError when the body is not one. */
+export function decodeProtoTraces(input: Uint8Array, opts: DecodeOptions = {}): DecodedBatch {
+  const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const r = protobuf.Reader.create(buf);
+  const batch = new BatchBuilder(buf.length, opts);
+  nesting = 0;
+  try {
+    while (r.pos < r.len) {
+      const tag = r.tag();
+      if (tag === 10) {
+        const outer = r.len;
+        r.len = enter(r);
+        decodeResourceSpans(r, batch);
+        r.len = outer;
+      } else skipField(r, tag, REQUEST_FIELDS, 'ExportTraceServiceRequest');
+    }
+  } catch (err) {
+    if (err instanceof DecodeError) throw err;
+    if (err instanceof RangeError || (err instanceof Error && err.constructor === Error)) {
+      const why = err instanceof RangeError ? `truncated message (${err.message})` : err.message;
+      throw new DecodeError(`invalid protobuf at byte ${r.pos} of ${buf.length}: ${why}`);
+    }
+    throw err;
+  }
+  return batch.result();
+}
+
+/** Reads a length prefix and returns the end of the sub-message, checked against the enclosing one. */
+function enter(r: Reader): number {
+  const len = r.size();
+  const end = r.pos + len;
+  if (end > r.len) {
+    throw new DecodeError(`invalid protobuf at byte ${r.pos}: length ${len} runs past the end of its enclosing message (${r.len - r.pos} bytes left)`);
+  }
+  return end;
+}
+
+function skipField(r: Reader, tag: number, known: number, message: string): void {
+  const field = tag >>> 3;
+  if (field === 0) throw new DecodeError(`invalid protobuf at byte ${r.pos}: field number 0 in ${message}`);
+  if (field < 32 && (known >>> field) & 1) {
+    throw new DecodeError(`invalid protobuf at byte ${r.pos}: ${message} field ${field} has wire type ${tag & 7}`);
+  }
+  r.skipType(tag & 7, 0, field);
+}
+
+/** Bytes field as lowercase hex. */
+function readHex(r: Reader): string {
+  const end = enter(r);
+  const start = r.pos;
+  r.pos = end;
+  return end === start ? '' : (r.buf as NodeBuffer).hexSlice(start, end);
+}
+
+function readBase64(r: Reader): string {
+  const end = enter(r);
+  const start = r.pos;
+  r.pos = end;
+  return end === start ? '' : (r.buf as NodeBuffer).base64Slice(start, end);
+}
+
+// fixed64 halves and varint64 halves are returned through these (no allocation per value)
+let lo64 = 0;
+let hi64 = 0;
+
+function readFixed64(r: Reader): void {
+  lo64 = r.fixed32();
+  hi64 = r.fixed32();
+}
+
+function readVarint64(r: Reader): void {
+  const buf = r.buf;
+  const end = r.len;
+  let pos = r.pos;
+  let lo = 0;
+  let hi = 0;
+  let b = 0;
+  for (let shift = 0; shift < 28; shift += 7) {
+    if (pos >= end) throw new RangeError(`index out of range: varint at ${r.pos} runs past ${end}`);
+    b = buf[pos++]!;
+    lo |= (b & 127) << shift;
+    if (b < 128) {
+      lo64 = lo >>> 0;
+      hi64 = 0;
+      r.pos = pos;
+      return;
+    }
+  }
+  if (pos >= end) throw new RangeError(`index out of range: varint at ${r.pos} runs past ${end}`);
+  b = buf[pos++]!;
+  lo |= (b & 15) << 28;
+  hi = (b & 127) >> 4;
+  if (b >= 128) {
+    for (let shift = 3; ; shift += 7) {
+      if (shift > 31) throw new DecodeError(`invalid protobuf at byte ${r.pos}: varint longer than 10 bytes`);
+      if (pos >= end) throw new RangeError(`index out of range: varint at ${r.pos} runs past ${end}`);
+      b = buf[pos++]!;
+      hi |= (b & 127) << shift;
+      if (b < 128) break;
+    }
+  }
+  lo64 = lo >>> 0;
+  hi64 = hi >>> 0;
+  r.pos = pos;
+}
+
+// ── resource / scope ──
+
+function decodeResourceSpans(r: Reader, batch: BatchBuilder): void {
+  // The resource may follow its scope_spans on the wire: read it first, then the spans.
+  const start = r.pos;
+  let attributes: Record<string, string> = {};
+  let types: Record<string, AttributeType> = {};
+  let sawScopeSpans = false;
+  while (r.pos < r.len) {
+    const tag = r.tag();
+    if (tag === 10) {
+      const outer = r.len;
+      r.len = enter(r);
+      while (r.pos < r.len) {
+        const t = r.tag();
+        if (t === 10) readKeyValue(r, attributes, types, 'resource.');
+        else skipField(r, t, RESOURCE_FIELDS, 'Resource');
+      }
+      r.len = outer;
+    } else if (tag === 18) {
+      sawScopeSpans = true;
+      r.skip(r.size());
+    } else skipField(r, tag, RESOURCE_SPANS_FIELDS, 'ResourceSpans');
+  }
+  if (!sawScopeSpans) return;
+  const resource = resourceContext(attributes, types);
+  r.pos = start;
+  while (r.pos < r.len) {
+    const tag = r.tag();
+    if (tag === 18) {
+      const outer = r.len;
+      r.len = enter(r);
+      decodeScopeSpans(r, batch, resource);
+      r.len = outer;
+    } else r.skipType(tag & 7); // already validated above
+  }
+}
+
+function decodeScopeSpans(r: Reader, batch: BatchBuilder, resource: ResourceContext): void {
+  const start = r.pos;
+  let scopeName = '';
+  let scopeVersion = '';
+  let sawSpans = false;
+  while (r.pos < r.len) {
+    const tag = r.tag();
+    if (tag === 10) {
+      const outer = r.len;
+      r.len = enter(r);
+      while (r.pos < r.len) {
+        const t = r.tag();
+        if (t === 10) scopeName = r.string();
+        else if (t === 18) scopeVersion = r.string();
+        else skipField(r, t, SCOPE_FIELDS, 'InstrumentationScope'); // scope attributes have no column
+      }
+      r.len = outer;
+    } else if (tag === 18) {
+      sawSpans = true;
+      r.skip(r.size());
+    } else skipField(r, tag, SCOPE_SPANS_FIELDS, 'ScopeSpans');
+  }
+  if (!sawSpans) return;
+  r.pos = start;
+  while (r.pos < r.len) {
+    const tag = r.tag();
+    if (tag === 18) {
+      const outer = r.len;
+      r.len = enter(r);
+      const row = newRow(resource, scopeName, scopeVersion);
+      decodeSpan(r, row);
+      r.len = outer;
+      batch.finish(row);
+    } else r.skipType(tag & 7);
+  }
+}
+
+// ── span ──
+
+function decodeSpan(r: Reader, row: SpanRow): void {
+  let sLo = 0;
+  let sHi = 0;
+  let eLo = 0;
+  let eHi = 0;
+  while (r.pos < r.len) {
+    const tag = r.tag();
+    switch (tag) {
+      case 10: // 1 trace_id
+        row.trace_id = readHex(r);
+        break;
+      case 18: // 2 span_id
+        row.span_id = readHex(r);
+        break;
+      case 26: // 3 trace_state
+        row.trace_state = r.string();
+        break;
+      case 34: // 4 parent_span_id
+        row.parent_span_id = readHex(r);
+        break;
+      case 42: // 5 name
+        row.span_name = r.string();
+        break;
+      case 48: // 6 kind
+        row.span_kind = SPAN_KINDS[r.int32()] ?? 'UNSPECIFIED';
+        break;
+      case 57: // 7 start_time_unix_nano
+        readFixed64(r);
+        sLo = lo64;
+        sHi = hi64;
+        break;
+      case 65: // 8 end_time_unix_nano
+        readFixed64(r);
+        eLo = lo64;
+        eHi = hi64;
+        break;
+      case 74: // 9 attributes
+        readKeyValue(r, row.span_attributes, row.attribute_types, 'span.');
+        break;
+      case 90: { // 11 events
+        const outer = r.len;
+        r.len = enter(r);
+        decodeEvent(r, row);
+        r.len = outer;
+        break;
+      }
+      case 106: { // 13 links
+        const outer = r.len;
+        r.len = enter(r);
+        decodeLink(r, row);
+        r.len = outer;
+        break;
+      }
+      case 122: { // 15 status
+        const outer = r.len;
+        r.len = enter(r);
+        while (r.pos < r.len) {
+          const t = r.tag();
+          if (t === 18) row.status_message = r.string();
+          else if (t === 24) row.status_code = STATUS_CODES[r.int32()] ?? 'UNSET';
+          else skipField(r, t, STATUS_FIELDS, 'Status');
+        }
+        r.len = outer;
+        break;
+      }
+      case 133: // 16 flags
+        row.flags = r.fixed32();
+        break;
+      default:
+        skipField(r, tag, SPAN_FIELDS, 'Span');
+    }
+  }
+  row.timestamp = u64ToDecimal(sLo, sHi);
+  row.duration_ns = u64DiffToDecimal(eLo, eHi, sLo, sHi);
+}
+
+function decodeEvent(r: Reader, row: SpanRow): void {
+  const index = row['events.name'].length;
+  const attributes: Record<string, string> = {};
+  let name = '';
+  let lo = 0;
+  let hi = 0;
+  let prefix = '';
+  while (r.pos < r.len) {
+    const tag = r.tag();
+    if (tag === 9) {
+      readFixed64(r);
+      lo = lo64;
+      hi = hi64;
+    } else if (tag === 18) name = r.string();
+    else if (tag === 26) readKeyValue(r, attributes, row.attribute_types, prefix || (prefix = `event.${index}.`));
+    else skipField(r, tag, EVENT_FIELDS, 'Span.Event');
+  }
+  row['events.timestamp'].push(u64ToDecimal(lo, hi));
+  row['events.name'].push(name);
+  row['events.attributes'].push(attributes);
+}
+
+function decodeLink(r: Reader, row: SpanRow): void {
+  const index = row['links.trace_id'].length;
+  const attributes: Record<string, string> = {};
+  let traceId = '';
+  let spanId = '';
+  let traceState = '';
+  let prefix = '';
+  while (r.pos < r.len) {
+    const tag = r.tag();
+    if (tag === 10) traceId = readHex(r);
+    else if (tag === 18) spanId = readHex(r);
+    else if (tag === 26) traceState = r.string();
+    else if (tag === 34) readKeyValue(r, attributes, row.attribute_types, prefix || (prefix = `link.${index}.`));
+    else skipField(r, tag, LINK_FIELDS, 'Span.Link');
+  }
+  row['links.trace_id'].push(traceId);
+  row['links.span_id'].push(spanId);
+  row['links.trace_state'].push(traceState);
+  row['links.attributes'].push(attributes);
+}
+
+// ── attributes ──
+
+// readAnyValue's result (stored string and type), returned without allocating
+let valueString = '';
+let valueType: AttributeType | undefined;
+
+/** One length-delimited KeyValue into `map` (stored string) and `types` (prefix + key → type). */
+function readKeyValue(r: Reader, map: Record<string, string>, types: Record<string, AttributeType>, prefix: string): void {
+  const outer = r.len;
+  r.len = enter(r);
+  let key = '';
+  let value = '';
+  let type: AttributeType | undefined;
+  while (r.pos < r.len) {
+    const tag = r.tag();
+    if (tag === 10) key = r.string();
+    else if (tag === 18) {
+      const o = r.len;
+      r.len = enter(r);
+      readAnyValue(r);
+      r.len = o;
+      value = valueString;
+      type = valueType;
+    } else skipField(r, tag, KEY_VALUE_FIELDS, 'KeyValue');
+  }
+  r.len = outer;
+  if (type !== undefined) types[prefix + key] = type;
+  else if (map[key] !== undefined) delete types[prefix + key]; // a repeated key: the last value wins
+  map[key] = value;
+}
+
+/** The body of an AnyValue (oneof: the last field wins) into valueString/valueType. */
+function readAnyValue(r: Reader): void {
+  let s = '';
+  let t: AttributeType | undefined;
+  while (r.pos < r.len) {
+    const tag = r.tag();
+    switch (tag) {
+      case 10: // string_value
+        s = r.string();
+        t = undefined;
+        break;
+      case 16: // bool_value
+        s = r.bool() ? 'true' : 'false';
+        t = 'bool';
+        break;
+      case 24: // int_value
+        readVarint64(r);
+        s = i64ToDecimal(lo64, hi64);
+        t = 'int';
+        break;
+      case 33: // double_value
+        s = formatDouble(r.double());
+        t = 'double';
+        break;
+      case 42: { // array_value
+        const o = r.len;
+        r.len = enter(r);
+        s = readArrayValue(r);
+        r.len = o;
+        t = 'array';
+        break;
+      }
+      case 50: { // kvlist_value
+        const o = r.len;
+        r.len = enter(r);
+        s = readKeyValueList(r);
+        r.len = o;
+        t = 'kvlist';
+        break;
+      }
+      case 58: // bytes_value
+        s = readBase64(r);
+        t = 'bytes';
+        break;
+      default:
+        skipField(r, tag, ANY_VALUE_FIELDS, 'AnyValue');
+    }
+  }
+  valueString = s;
+  valueType = t;
+}
+
+/** ArrayValue body → element JSON array. */
+function readArrayValue(r: Reader): string {
+  const items: string[] = [];
+  while (r.pos < r.len) {
+    const tag = r.tag();
+    if (tag === 10) {
+      const o = r.len;
+      r.len = enter(r);
+      items.push(readElement(r));
+      r.len = o;
+    } else skipField(r, tag, LIST_FIELDS, 'ArrayValue');
+  }
+  return element.array(items);
+}
+
+/** KeyValueList body → element JSON object. */
+function readKeyValueList(r: Reader): string {
+  const keys: string[] = [];
+  const elements: string[] = [];
+  while (r.pos < r.len) {
+    const tag = r.tag();
+    if (tag === 10) {
+      const o = r.len;
+      r.len = enter(r);
+      let key = '';
+      let el = element.empty;
+      while (r.pos < r.len) {
+        const t = r.tag();
+        if (t === 10) key = r.string();
+        else if (t === 18) {
+          const o2 = r.len;
+          r.len = enter(r);
+          el = readElement(r);
+          r.len = o2;
+        } else skipField(r, t, KEY_VALUE_FIELDS, 'KeyValue');
+      }
+      r.len = o;
+      keys.push(key);
+      elements.push(el);
+    } else skipField(r, tag, LIST_FIELDS, 'KeyValueList');
+  }
+  return kvlistBody(keys, elements);
+}
+
+const MAX_NESTING = 64;
+let nesting = 0;
+
+/** An AnyValue body inside an array or kvlist → element JSON. */
+function readElement(r: Reader): string {
+  if (++nesting > MAX_NESTING) {
+    nesting = 0;
+    throw new DecodeError(`invalid protobuf at byte ${r.pos}: attribute values nested deeper than ${MAX_NESTING} levels`);
+  }
+  let out = element.empty;
+  while (r.pos < r.len) {
+    const tag = r.tag();
+    switch (tag) {
+      case 10:
+        out = element.string(r.string());
+        break;
+      case 16:
+        out = element.bool(r.bool());
+        break;
+      case 24:
+        readVarint64(r);
+        out = element.int(i64ToDecimal(lo64, hi64));
+        break;
+      case 33:
+        out = element.double(r.double());
+        break;
+      case 42: {
+        const o = r.len;
+        r.len = enter(r);
+        out = readArrayValue(r);
+        r.len = o;
+        break;
+      }
+      case 50: {
+        const o = r.len;
+        r.len = enter(r);
+        out = element.kvlist(readKeyValueList(r));
+        r.len = o;
+        break;
+      }
+      case 58:
+        out = element.bytes(readBase64(r));
+        break;
+      default:
+        skipField(r, tag, ANY_VALUE_FIELDS, 'AnyValue');
+    }
+  }
+  nesting--;
+  return out;
+}
