@@ -32,7 +32,7 @@ export interface TopologyEdge {
   /** deliver edges: queue time (deliver start − publish end) over the hops that found their publish span */
   queueP50Ms?: number;
   queueP95Ms?: number;
-  /** deliver edges: number of hops the queue-time percentiles are based on */
+  /** deliver edges: number of messages the queue-time percentiles are based on */
   queueSamples?: number;
   /** deliver edges: current lag of the consumer group on this destination, when known */
   lag?: EdgeLag;
@@ -67,10 +67,9 @@ export interface MessagingEdgeRow {
   p95Ms: number;
 }
 
-/** Queue-time percentiles of one deliver edge (same key as its MessagingEdgeRow). */
+/** Queue-time percentiles of one deliver edge (keyed like its MessagingEdgeRow, without the system). */
 export interface QueueTimeRow {
   service: string;
-  system: string;
   destination: string;
   messageType: string;
   consumerGroup: string;
@@ -120,8 +119,8 @@ export const nodeId = {
 const KIND_ORDER: Record<NodeKind, number> = { service: 0, destination: 1, messageType: 1, consumerGroup: 2, peer: 3 };
 const EDGE_ORDER: Record<EdgeKind, number> = { publish: 0, deliver: 1, call: 2, peer: 3 };
 
-function queueKey(r: { service: string; system: string; destination: string; messageType: string; consumerGroup: string }) {
-  return [r.service, r.system, r.destination, r.messageType, r.consumerGroup].join('\u0000');
+function queueKey(r: { service: string; destination: string; messageType: string; consumerGroup: string }) {
+  return [r.service, r.destination, r.messageType, r.consumerGroup].join('\u0000');
 }
 
 export function buildTopology(input: GraphInput): Topology {

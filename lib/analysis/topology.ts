@@ -1,7 +1,8 @@
 // Flow map queries: publish/deliver edges from the per-minute rollups (migration 002), queue time
-// from a publish ⨝ deliver join on narrow columns, sync calls and external peers from call_spans
+// from the shared hop pairing (hops.ts, narrow messaging_spans), sync calls and external peers from call_spans
 // (migration 003). graph.ts turns the rows into nodes and edges.
 import type { Store } from '../store/index.js';
+import { hopParams, hopsSql, publishLookbackMs, type HopWindow } from './hops.js';
 import {
   buildTopology,
   type CallRow,
@@ -16,11 +17,6 @@ export interface TopologyQuery {
   fromMs: number;
   toMs: number;
   groupBy?: TopologyGroupBy;
-}
-
-/** How far before the window a deliver span's publish span is looked for (hops whose deliver is in range). */
-export function publishLookbackMs(fromMs: number, toMs: number): number {
-  return Math.max(3_600_000, toMs - fromMs);
 }
 
 /** Sync-call server spans may sit slightly outside the window (clock skew, long calls). */
@@ -39,29 +35,29 @@ export async function messagingEdges(store: Store, q: TopologyQuery): Promise<Me
     edge_kind: 'publish' | 'deliver';
     service: string;
     system: string;
-    destination: string;
-    message_type: string;
+    edge_destination: string;
+    edge_message_type: string;
     consumer_group: string;
     count: Num;
     errors: Num;
     q: Num[];
   }>(
-    `SELECT edge_kind, service, system, ${destExpr} AS destination, ${typeExpr} AS message_type, consumer_group,
+    `SELECT edge_kind, service, system, ${destExpr} AS edge_destination, ${typeExpr} AS edge_message_type, consumer_group,
             uniqExactMerge(spans) AS count,
             uniqExactIfMerge(errors) AS errors,
             quantilesTDigestMerge(0.5, 0.95)(duration_ms) AS q
        FROM ${store.database}.edge_rollup_1m
       WHERE minute >= toStartOfMinute(fromUnixTimestamp64Milli({fromMs:Int64}))
         AND minute < fromUnixTimestamp64Milli({toMs:Int64})
-      GROUP BY edge_kind, service, system, destination, message_type, consumer_group`,
+      GROUP BY edge_kind, service, system, edge_destination, edge_message_type, consumer_group`,
     { name: 'topology:messaging', params: { fromMs: q.fromMs, toMs: q.toMs } },
   );
   return rows.map((r) => ({
     edgeKind: r.edge_kind,
     service: r.service,
     system: r.system,
-    destination: r.destination,
-    messageType: r.message_type,
+    destination: r.edge_destination,
+    messageType: r.edge_message_type,
     consumerGroup: r.consumer_group,
     count: num(r.count),
     errors: num(r.errors),
@@ -71,60 +67,54 @@ export async function messagingEdges(store: Store, q: TopologyQuery): Promise<Me
 }
 
 /**
- * Queue time per deliver edge: each deliver span in the window is paired with every publish span
- * among its refs (its parent and its links, DESIGN §1), so link-only batch consumers count exactly
- * like parent/child ones; a batch of N linked messages makes N hops.
- * TODO(issue 3): switch to lib/analysis/hops.ts once the shared hop pairing lands.
+ * Queue time per deliver edge over the shared publish → deliver pairing (hops.ts): a deliver span
+ * is paired with every publish span among its refs (parent and links, DESIGN §1), so link-only
+ * batch consumers count exactly like parent/child ones. Like /api/lag, one sample per message and
+ * consumer group edge (its first delivery; a redelivery adds none), clamped at 0, exact percentiles.
  */
 export async function queueTimes(store: Store, q: TopologyQuery): Promise<QueueTimeRow[]> {
   const byType = q.groupBy === 'messageType';
-  const typeExpr = byType ? `if(d.msg_message_type = '', d.msg_destination, d.msg_message_type)` : `''`;
-  const destExpr = byType ? `''` : 'd.msg_destination';
+  const w: HopWindow = {
+    deliverFromMs: q.fromMs,
+    deliverToMs: q.toMs,
+    publishFromMs: q.fromMs - publishLookbackMs(q.fromMs, q.toMs),
+    publishToMs: q.toMs,
+  };
+  // Grouped by message type, each hop needs its deliver span's type: a narrow lookup on the same window.
+  const typeJoin = byType
+    ? `LEFT JOIN (
+         SELECT trace_id, span_id, any(if(message_type = '', destination, message_type)) AS message_type
+           FROM ${store.database}.messaging_spans
+          WHERE operation IN ('receive', 'process')
+            AND timestamp >= fromUnixTimestamp64Milli({hDeliverFromMs:Int64})
+            AND timestamp < fromUnixTimestamp64Milli({hDeliverToMs:Int64})
+          GROUP BY trace_id, span_id
+       ) AS t ON t.trace_id = h.d_trace_id AND t.span_id = h.d_span_id`
+    : '';
   const rows = await store.query<{
     service: string;
-    system: string;
     destination: string;
     message_type: string;
     consumer_group: string;
     samples: Num;
     q: Num[];
   }>(
-    `SELECT d.service_name AS service, d.msg_system AS system, ${destExpr} AS destination, ${typeExpr} AS message_type,
-            d.msg_consumer_group AS consumer_group,
-            count() AS samples,
-            quantilesTDigest(0.5, 0.95)(greatest(0, toUnixTimestamp64Nano(d.timestamp) - p.end_ns) / 1e6) AS q
+    `SELECT service, destination, message_type, consumer_group, count() AS samples,
+            quantilesExactInclusive(0.5, 0.95)(queue_ms) AS q
        FROM (
-         SELECT trace_id, span_id, timestamp, service_name, msg_system, msg_destination, msg_message_type,
-                msg_consumer_group, ref.1 AS ref_trace_id, ref.2 AS ref_span_id
-           FROM (
-             SELECT * FROM (
-               SELECT trace_id, span_id, timestamp, service_name, msg_system, msg_destination, msg_message_type,
-                      msg_consumer_group, parent_span_id, links.trace_id AS lt, links.span_id AS ls
-                 FROM ${store.database}.spans
-                WHERE timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})
-                  AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
-                  AND msg_operation IN ('receive', 'process')
-             ) LIMIT 1 BY trace_id, span_id
-           )
-          ARRAY JOIN arrayConcat(if(parent_span_id = '', [], [(trace_id, parent_span_id)]), arrayZip(lt, ls)) AS ref
-       ) AS d
-      INNER JOIN (
-         SELECT trace_id, span_id, any(toUnixTimestamp64Nano(timestamp) + duration_ns) AS end_ns
-           FROM ${store.database}.spans
-          WHERE timestamp >= fromUnixTimestamp64Milli({pubFromMs:Int64})
-            AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
-            AND msg_operation IN ('create', 'send')
-          GROUP BY trace_id, span_id
-       ) AS p ON p.trace_id = d.ref_trace_id AND p.span_id = d.ref_span_id
-      GROUP BY service, system, destination, message_type, consumer_group`,
-    {
-      name: 'topology:queue',
-      params: { fromMs: q.fromMs, toMs: q.toMs, pubFromMs: q.fromMs - publishLookbackMs(q.fromMs, q.toMs) },
-    },
+         SELECT h.d_service AS service, ${byType ? `''` : 'h.destination'} AS destination,
+                ${byType ? 't.message_type' : `''`} AS message_type, h.consumer_group AS consumer_group,
+                h.message AS message, greatest(min(h.queue_ns), 0) / 1e6 AS queue_ms
+           FROM (${hopsSql(store.database, w)}) AS h
+           ${typeJoin}
+          WHERE h.matched
+          GROUP BY service, destination, message_type, consumer_group, message
+       )
+      GROUP BY service, destination, message_type, consumer_group`,
+    { name: 'topology:queue', params: hopParams(w) },
   );
   return rows.map((r) => ({
     service: r.service,
-    system: r.system,
     destination: r.destination,
     messageType: r.message_type,
     consumerGroup: r.consumer_group,
