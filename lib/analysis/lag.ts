@@ -1,0 +1,399 @@
+// Consumer lag per destination × consumer group (× partition) over a time window (DESIGN §6):
+// backlog (published but not yet delivered to the group), queue-time percentiles, age of the oldest
+// waiting message, offset lag where offsets are known, and a Burrow-style status.
+//
+// Counting rules:
+// - published: publish spans (create/send, deduplicated) to the destination; a `send` span that
+//   links to other spans is a batch send of already created messages and is not counted again.
+// - delivered: the FIRST delivery of each message (DESIGN §1 identity) to the group; redeliveries
+//   are duplicates, not progress.
+// - backlog at t: messages published (span start) before t, within the range plus a look-back of
+//   max(1h, range) (at most 24h), not yet delivered to the group by t. Only messages whose publish
+//   span is stored can be waiting; deliveries of messages without a producer span count as
+//   delivered but cannot lower the backlog.
+// - groups of a destination: those with at least one delivery in the range or the look-back.
+import type { Store } from '../store/index.js';
+import { evaluateLag, worst, type LagEvaluation, type LagStatus, type LagWindowPoint } from './burrow.js';
+import { hopParams, hopsSql, publishesSql, publishLookbackMs, type HopWindow } from './hops.js';
+
+export interface LagQuery {
+  fromMs: number;
+  toMs: number;
+  stepMs: number;
+  nowMs: number;
+  destination?: string;
+  consumerGroup?: string;
+}
+
+export interface LagPoint {
+  /** start of the interval (ISO); backlog, age and offset lag are measured at its end */
+  t: string;
+  published: number;
+  delivered: number;
+  backlog: number;
+  queueP50Ms: number | null;
+  queueP95Ms: number | null;
+  queueMaxMs: number | null;
+  oldestUndeliveredAgeMs: number;
+  offsetLag: number | null;
+}
+
+export interface LagCurrent {
+  /** end of the last interval, capped at now */
+  at: string;
+  backlog: number;
+  oldestUndeliveredAgeMs: number;
+  offsetLag: number | null;
+  /** queue time over the last interval with deliveries */
+  queueP50Ms: number | null;
+  queueP95Ms: number | null;
+  queueMaxMs: number | null;
+  lastDeliveryAt: string | null;
+}
+
+export interface PartitionLag {
+  partition: string;
+  status: LagStatus;
+  reason: string;
+  current: LagCurrent;
+  series: LagPoint[];
+}
+
+export interface GroupLag {
+  destination: string;
+  consumerGroup: string;
+  status: LagStatus;
+  reason: string;
+  current: LagCurrent;
+  series: LagPoint[];
+  /** per partition, when the partition is known ('' = unknown partition is listed only beside known ones) */
+  partitions: PartitionLag[];
+}
+
+export interface LagResult {
+  from: string;
+  to: string;
+  stepMs: number;
+  lookbackMs: number;
+  groups: GroupLag[];
+}
+
+type Row = {
+  kind: 'pub' | 'del' | 'delg' | 'pend' | 'act' | 'lastpub';
+  destination: string;
+  consumer_group: string;
+  partition: string;
+  i: string;
+  n: string;
+  a: number | null; // oldest pending pub ms | first activity ms
+  b: number | null; // last activity ms | last publish ms
+  q: number[];
+  qmax: number | null;
+  off: string | null;
+};
+
+/** The SQL behind `consumerLag` (exported for timing and inspection). */
+export function lagSql(db: string, w: HopWindow): string {
+  return `
+WITH
+  first AS MATERIALIZED (
+    SELECT h.destination AS destination, h.consumer_group AS consumer_group, h.message AS message,
+           min(h.d_start) AS first_start,
+           toInt64(toUnixTimestamp64Milli(first_start)) AS first_ms,
+           argMin(h.partition, h.d_start) AS partition,
+           argMin(h.offset, h.d_start) AS offset,
+           max(h.matched) AS matched,
+           minIf(h.queue_ns, h.matched = 1) AS queue_ns,
+           max(h.d_start) AS last_start
+    FROM (${hopsSql(db, w)}) AS h
+    GROUP BY destination, consumer_group, message
+  ),
+  pubs AS MATERIALIZED (
+    SELECT destination, partition, concat('span:', trace_id, ':', span_id) AS message,
+           toInt64(toUnixTimestamp64Milli(timestamp)) AS pub_ms, offset
+    FROM (${publishesSql(db, w)})
+    WHERE NOT (operation = 'send' AND link_count > 0)
+  ),
+  pending AS MATERIALIZED (
+    SELECT p.destination AS destination, g.consumer_group AS consumer_group,
+           if(p.partition != '', p.partition, f.partition) AS partition,
+           p.pub_ms AS pub_ms,
+           if(f.message != '', greatest(p.pub_ms, f.first_ms), NULL) AS resolve_ms
+    FROM pubs AS p
+    INNER JOIN (SELECT DISTINCT destination, consumer_group FROM first) AS g ON g.destination = p.destination
+    LEFT JOIN first AS f
+      ON f.destination = p.destination AND f.consumer_group = g.consumer_group AND f.message = p.message
+  )
+SELECT 'pend' AS kind, destination, consumer_group, partition, toString(i) AS i, toString(count()) AS n,
+       toFloat64(min(pub_ms)) AS a, CAST(NULL, 'Nullable(Float64)') AS b, [] :: Array(Float64) AS q,
+       CAST(NULL, 'Nullable(Float64)') AS qmax, CAST(NULL, 'Nullable(Int64)') AS off
+FROM pending
+ARRAY JOIN range(
+  toInt64(greatest(floor((pub_ms - {fromMs:Int64}) / {stepMs:Int64}), 0)),
+  least(ifNull(toInt64(floor((resolve_ms - {fromMs:Int64}) / {stepMs:Int64})), {points:Int64}), {points:Int64})
+) AS i
+GROUP BY destination, consumer_group, partition, i
+UNION ALL
+SELECT 'pub', destination, consumer_group, partition,
+       toString(toInt64(greatest(floor((pub_ms - {fromMs:Int64}) / {stepMs:Int64}), -1))) AS i, toString(count()),
+       NULL, NULL, [], NULL, NULL
+FROM pending
+WHERE pub_ms >= {fromMs:Int64}
+GROUP BY destination, consumer_group, partition, i
+UNION ALL
+SELECT 'del', destination, consumer_group, partition,
+       toString(toInt64(greatest(floor((first_ms - {fromMs:Int64}) / {stepMs:Int64}), -1))) AS i, toString(count()),
+       NULL, NULL,
+       quantilesExactInclusiveIf(0.5, 0.95)(greatest(queue_ns, 0) / 1e6, matched = 1),
+       maxIf(greatest(queue_ns, 0) / 1e6, matched = 1),
+       max(offset)
+FROM first
+GROUP BY destination, consumer_group, partition, i
+UNION ALL
+SELECT 'delg', destination, consumer_group, '',
+       toString(toInt64(greatest(floor((first_ms - {fromMs:Int64}) / {stepMs:Int64}), -1))) AS i, toString(count()),
+       NULL, NULL,
+       quantilesExactInclusiveIf(0.5, 0.95)(greatest(queue_ns, 0) / 1e6, matched = 1),
+       maxIf(greatest(queue_ns, 0) / 1e6, matched = 1),
+       NULL
+FROM first
+GROUP BY destination, consumer_group, i
+UNION ALL
+SELECT 'act', destination, consumer_group, partition, '0', toString(count()),
+       toFloat64(min(first_ms)), toFloat64(toUnixTimestamp64Milli(max(last_start))), [], NULL, NULL
+FROM first
+GROUP BY destination, consumer_group, partition
+UNION ALL
+SELECT 'lastpub', destination, '', partition,
+       toString(toInt64(greatest(floor((pub_ms - {fromMs:Int64}) / {stepMs:Int64}), -1))) AS i, toString(count()),
+       NULL, toFloat64(max(pub_ms)), [], NULL, max(offset)
+FROM pubs
+GROUP BY destination, partition, i`;
+}
+
+interface Acc {
+  published: number[];
+  delivered: number[];
+  backlog: number[];
+  oldestPubMs: Array<number | null>;
+  q50: Array<number | null>;
+  q95: Array<number | null>;
+  qmax: Array<number | null>;
+  /** highest offset delivered in each interval (index 0 = before the range) */
+  deliveredOffset: Array<number | null>;
+  firstDeliveryMs: number | null;
+  lastDeliveryMs: number | null;
+}
+
+function newAcc(n: number): Acc {
+  return {
+    published: new Array(n).fill(0),
+    delivered: new Array(n).fill(0),
+    backlog: new Array(n).fill(0),
+    oldestPubMs: new Array(n).fill(null),
+    q50: new Array(n).fill(null),
+    q95: new Array(n).fill(null),
+    qmax: new Array(n).fill(null),
+    deliveredOffset: new Array(n + 1).fill(null),
+    firstDeliveryMs: null,
+    lastDeliveryMs: null,
+  };
+}
+
+const minN = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+const maxN = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+const round3 = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
+
+export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult> {
+  const lookbackMs = publishLookbackMs(q.fromMs, q.toMs);
+  const n = Math.ceil((q.toMs - q.fromMs) / q.stepMs);
+  const w: HopWindow = {
+    deliverFromMs: q.fromMs - lookbackMs,
+    deliverToMs: q.toMs,
+    publishFromMs: q.fromMs - lookbackMs,
+    publishToMs: q.toMs,
+    destination: q.destination,
+    consumerGroup: q.consumerGroup,
+  };
+  const rows = await store.query<Row>(lagSql(store.database, w), {
+    name: 'lag',
+    params: { ...hopParams(w), fromMs: q.fromMs, stepMs: q.stepMs, points: n },
+  });
+
+  // accumulate per (destination, group) and per (destination, group, partition)
+  const groups = new Map<string, { destination: string; group: string; acc: Acc; parts: Map<string, Acc> }>();
+  const producedOffset = new Map<string, Array<number | null>>(); // dest\0partition → per interval (index 0 = before)
+  const lastPublish = new Map<string, number>(); // dest\0partition and dest\0* → ms
+  const groupOf = (dest: string, group: string) => {
+    const k = `${dest}\u0000${group}`;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { destination: dest, group, acc: newAcc(n), parts: new Map() }));
+    return g;
+  };
+  const partOf = (dest: string, group: string, partition: string) => {
+    const g = groupOf(dest, group);
+    let p = g.parts.get(partition);
+    if (!p) g.parts.set(partition, (p = newAcc(n)));
+    return p;
+  };
+
+  for (const r of rows) {
+    const i = Number(r.i);
+    const count = Number(r.n);
+    switch (r.kind) {
+      case 'pend': {
+        for (const acc of [groupOf(r.destination, r.consumer_group).acc, partOf(r.destination, r.consumer_group, r.partition)]) {
+          acc.backlog[i]! += count;
+          acc.oldestPubMs[i] = minN(acc.oldestPubMs[i]!, r.a);
+        }
+        break;
+      }
+      case 'pub': {
+        if (i < 0) break;
+        groupOf(r.destination, r.consumer_group).acc.published[i]! += count;
+        partOf(r.destination, r.consumer_group, r.partition).published[i]! += count;
+        break;
+      }
+      case 'del':
+      case 'delg': {
+        const acc = r.kind === 'delg' ? groupOf(r.destination, r.consumer_group).acc : partOf(r.destination, r.consumer_group, r.partition);
+        if (r.kind === 'del' && r.off !== null) acc.deliveredOffset[i + 1] = maxN(acc.deliveredOffset[i + 1]!, Number(r.off));
+        if (i < 0) break;
+        acc.delivered[i] = count;
+        const hasQueue = r.qmax !== null && r.q.length === 2 && Number.isFinite(r.q[0]);
+        acc.q50[i] = hasQueue ? round3(r.q[0]!) : null;
+        acc.q95[i] = hasQueue ? round3(r.q[1]!) : null;
+        acc.qmax[i] = hasQueue ? round3(r.qmax) : null;
+        break;
+      }
+      case 'act': {
+        for (const acc of [groupOf(r.destination, r.consumer_group).acc, partOf(r.destination, r.consumer_group, r.partition)]) {
+          acc.firstDeliveryMs = minN(acc.firstDeliveryMs, r.a);
+          acc.lastDeliveryMs = maxN(acc.lastDeliveryMs, r.b);
+        }
+        break;
+      }
+      case 'lastpub': {
+        for (const k of [`${r.destination}\u0000${r.partition}`, `${r.destination}\u0000*`]) {
+          lastPublish.set(k, Math.max(lastPublish.get(k) ?? -Infinity, r.b ?? -Infinity));
+        }
+        if (r.off !== null) {
+          const k = `${r.destination}\u0000${r.partition}`;
+          let arr = producedOffset.get(k);
+          if (!arr) producedOffset.set(k, (arr = new Array(n + 1).fill(null)));
+          arr[i + 1] = maxN(arr[i + 1]!, Number(r.off));
+        }
+        break;
+      }
+    }
+  }
+
+  const result: GroupLag[] = [];
+  for (const g of [...groups.values()].sort((a, b) => a.destination.localeCompare(b.destination) || a.group.localeCompare(b.group))) {
+    const partitions: PartitionLag[] = [];
+    const partEvals: LagEvaluation[] = [];
+    const groupOffsetLag: Array<number | null> = new Array(n).fill(null);
+    for (const [partition, acc] of [...g.parts.entries()].sort(([a], [b]) => comparePartitions(a, b))) {
+      const offsetLag = offsetLagSeries(producedOffset.get(`${g.destination}\u0000${partition}`), acc.deliveredOffset, n);
+      offsetLag.forEach((v, i) => {
+        if (v !== null) groupOffsetLag[i] = (groupOffsetLag[i] ?? 0) + v;
+      });
+      const built = build(q, acc, offsetLag, lastPublish.get(`${g.destination}\u0000${partition}`) ?? null, true);
+      partEvals.push({ status: built.status, reason: partition === '' ? built.reason : `partition ${partition}: ${built.reason}` });
+      partitions.push({ partition, ...built });
+    }
+    const whole = build(q, g.acc, groupOffsetLag, lastPublish.get(`${g.destination}\u0000*`) ?? null, false);
+    const verdict = worst([{ status: whole.status, reason: whole.reason }, ...partEvals]);
+    const knownPartitions = partitions.some((p) => p.partition !== '');
+    result.push({
+      destination: g.destination,
+      consumerGroup: g.group,
+      ...whole,
+      status: verdict.status,
+      reason: verdict.reason,
+      partitions: knownPartitions ? partitions : [],
+    });
+  }
+  return { from: new Date(q.fromMs).toISOString(), to: new Date(q.toMs).toISOString(), stepMs: q.stepMs, lookbackMs, groups: result };
+}
+
+function comparePartitions(a: string, b: string): number {
+  const na = Number(a);
+  const nb = Number(b);
+  if (a !== '' && b !== '' && Number.isFinite(na) && Number.isFinite(nb)) return na - nb;
+  return a.localeCompare(b);
+}
+
+/** max produced offset − max delivered offset at the end of each interval, where both are known */
+function offsetLagSeries(produced: Array<number | null> | undefined, delivered: Array<number | null>, n: number): Array<number | null> {
+  const out: Array<number | null> = new Array(n).fill(null);
+  if (!produced) return out;
+  let p: number | null = produced[0] ?? null;
+  let d: number | null = delivered[0] ?? null;
+  for (let i = 0; i < n; i++) {
+    p = maxN(p, produced[i + 1] ?? null);
+    d = maxN(d, delivered[i + 1] ?? null);
+    out[i] = p !== null && d !== null ? Math.max(0, p - d) : null;
+  }
+  return out;
+}
+
+function build(
+  q: LagQuery,
+  acc: Acc,
+  offsetLag: Array<number | null>,
+  lastPublishMs: number | null,
+  withOffsets: boolean,
+): Omit<PartitionLag, 'partition'> {
+  const n = acc.backlog.length;
+  const series: LagPoint[] = [];
+  const window: LagWindowPoint[] = [];
+  let active = false;
+  for (let i = 0; i < n; i++) {
+    const startMs = q.fromMs + i * q.stepMs;
+    if (startMs > q.nowMs) break; // the future has no data
+    const endMs = Math.min(startMs + q.stepMs, q.nowMs);
+    const oldest = acc.oldestPubMs[i]!;
+    series.push({
+      t: new Date(startMs).toISOString(),
+      published: acc.published[i]!,
+      delivered: acc.delivered[i]!,
+      backlog: acc.backlog[i]!,
+      queueP50Ms: acc.q50[i]!,
+      queueP95Ms: acc.q95[i]!,
+      queueMaxMs: acc.qmax[i]!,
+      oldestUndeliveredAgeMs: oldest === null ? 0 : Math.max(0, endMs - oldest),
+      offsetLag: offsetLag[i]!,
+    });
+    // the status window starts where the consumer becomes observable
+    active ||= acc.published[i]! > 0 || acc.delivered[i]! > 0 || acc.backlog[i]! > 0 || (acc.firstDeliveryMs !== null && acc.firstDeliveryMs < endMs);
+    if (active) {
+      window.push({
+        tMs: startMs + q.stepMs,
+        backlog: acc.backlog[i]!,
+        delivered: acc.delivered[i]!,
+        deliveredOffsetMax: withOffsets ? (acc.deliveredOffset[i + 1] ?? null) : null,
+      });
+    }
+  }
+  const evaluation = evaluateLag({
+    points: window,
+    nowMs: q.nowMs,
+    firstDeliveryMs: acc.firstDeliveryMs,
+    lastDeliveryMs: acc.lastDeliveryMs,
+    lastPublishMs,
+  });
+  const last = series.at(-1);
+  const lastWithQueue = [...series].reverse().find((p) => p.queueP50Ms !== null);
+  const current: LagCurrent = {
+    at: new Date(Math.min(q.toMs, q.nowMs)).toISOString(),
+    backlog: last?.backlog ?? 0,
+    oldestUndeliveredAgeMs: last?.oldestUndeliveredAgeMs ?? 0,
+    offsetLag: last?.offsetLag ?? null,
+    queueP50Ms: lastWithQueue?.queueP50Ms ?? null,
+    queueP95Ms: lastWithQueue?.queueP95Ms ?? null,
+    queueMaxMs: lastWithQueue?.queueMaxMs ?? null,
+    lastDeliveryAt: acc.lastDeliveryMs === null ? null : new Date(acc.lastDeliveryMs).toISOString(),
+  };
+  return { status: evaluation.status, reason: evaluation.reason, current, series };
+}
