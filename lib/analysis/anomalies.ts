@@ -1,0 +1,372 @@
+// Delivery anomalies (DESIGN §6): duplicates (one message delivered more than once to the same
+// consumer group) and ordering inversions (within consumer group × destination × partition, a
+// message delivered after one produced later). Built on the hop pairing of hops.ts, so both parent-
+// and link-connected consumers count, and a span an exporter resent (same trace and span id) is
+// never a duplicate.
+import type { Store } from '../store/index.js';
+import { hopParams, hopsSql, publishLookbackMs, type HopWindow } from './hops.js';
+
+export type AnomalyType = 'duplicate' | 'ordering';
+export const ANOMALY_TYPES: readonly AnomalyType[] = ['duplicate', 'ordering'];
+export type DuplicateClass = 'redelivery_after_failure' | 'duplicate_after_success';
+
+export interface AnomalyQuery {
+  fromMs: number;
+  toMs: number;
+  /** bucket width of the count series */
+  stepMs: number;
+  destination?: string;
+  consumerGroup?: string;
+  /** occurrences returned (counts always cover all) */
+  limit: number;
+  /** keep only occurrences touching one of these traces */
+  traceIds?: string[];
+  /** how far before `fromMs` deliveries (and twice that, publishes) are read for context; default max(1h, range) ≤ 24h */
+  lookbackMs?: number;
+}
+
+export interface DeliveryRef {
+  traceId: string;
+  spanId: string;
+  service: string;
+  operation: string;
+  at: string;
+  startNs: string;
+  status: string;
+  /** an explicit redelivery/retry marker was on the span */
+  redelivered: boolean;
+  /** null for the first delivery; else how this extra delivery is classified */
+  class: DuplicateClass | null;
+}
+
+export interface DuplicateOccurrence {
+  message: string;
+  messageId: string | null;
+  destination: string;
+  consumerGroup: string;
+  partition: string;
+  offset: string | null;
+  key: string;
+  /** the most dangerous class among the extra deliveries */
+  class: DuplicateClass;
+  /** deliveries beyond the first */
+  extraDeliveries: number;
+  /** time of the first extra delivery */
+  at: string;
+  publish: { traceId: string; spanId: string; service: string } | null;
+  deliveries: DeliveryRef[];
+  /** request trace ids to open timelines (publish first, then deliveries) */
+  traceIds: string[];
+}
+
+export interface OrderedMessage {
+  message: string;
+  offset: string | null;
+  key: string;
+  publishedAt: string | null;
+  deliveredAt: string;
+  deliver: { traceId: string; spanId: string; service: string };
+  publish: { traceId: string; spanId: string } | null;
+}
+
+export interface OrderingOccurrence {
+  destination: string;
+  consumerGroup: string;
+  partition: string;
+  key: string;
+  /** 'offset': both offsets known; 'publish_order': compared by publish span start within the key */
+  basis: 'offset' | 'publish_order';
+  /** when the out-of-order message was delivered */
+  at: string;
+  /** produced later but delivered first */
+  deliveredFirst: OrderedMessage;
+  /** produced earlier but delivered after it: the message out of order */
+  deliveredLater: OrderedMessage;
+  traceIds: string[];
+}
+
+export interface DuplicateResult {
+  total: number;
+  byClass: Record<DuplicateClass, number>;
+  /** extra deliveries per interval, by class */
+  series: Array<{ t: string } & Record<DuplicateClass, number>>;
+  occurrences: DuplicateOccurrence[];
+  truncated: boolean;
+}
+
+export interface OrderingResult {
+  total: number;
+  byBasis: Record<'offset' | 'publish_order', number>;
+  series: Array<{ t: string; count: number }>;
+  occurrences: OrderingOccurrence[];
+  truncated: boolean;
+}
+
+const iso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
+
+function windowOf(q: AnomalyQuery): HopWindow {
+  const lookbackMs = q.lookbackMs ?? publishLookbackMs(q.fromMs, q.toMs);
+  return {
+    // earlier deliveries give context: a redelivery in range of a message first delivered before it
+    deliverFromMs: q.fromMs - lookbackMs,
+    deliverToMs: q.toMs,
+    publishFromMs: q.fromMs - 2 * lookbackMs,
+    publishToMs: q.toMs,
+    destination: q.destination,
+    consumerGroup: q.consumerGroup,
+  };
+}
+
+function bucketsOf(q: AnomalyQuery): number {
+  return Math.ceil((q.toMs - q.fromMs) / q.stepMs);
+}
+
+function bucketIndex(q: AnomalyQuery, ns: bigint): number {
+  return Math.floor((Number(ns / 1_000_000n) - q.fromMs) / q.stepMs);
+}
+
+const inRange = (q: AnomalyQuery, ns: bigint) => {
+  const ms = Number(ns / 1_000_000n);
+  return ms >= q.fromMs && ms < q.toMs;
+};
+
+type DuplicateRow = {
+  consumer_group: string;
+  destination: string;
+  message: string;
+  partition: string;
+  offset: string | null;
+  msg_key: string;
+  p_trace_id: string;
+  p_span_id: string;
+  p_service: string;
+  deliveries: Array<[string, string, string, string, string, number, string]>;
+};
+
+export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<DuplicateResult> {
+  // every delivery of a message produced in (or delivered in) the traces is in or points into them
+  const w: HopWindow = { ...windowOf(q), traceIds: q.traceIds };
+  const rows = await store.query<DuplicateRow>(
+    `SELECT consumer_group, destination, message,
+            any(partition) AS partition, any(offset) AS offset, any(msg_key) AS msg_key,
+            any(p_trace_id) AS p_trace_id, any(p_span_id) AS p_span_id, any(p_service) AS p_service,
+            arraySort(x -> (x.1, x.3), groupArray((toString(toUnixTimestamp64Nano(d_start)), d_trace_id, d_span_id,
+                                                   d_service, d_status, d_redelivered, d_operation))) AS deliveries
+     FROM (${hopsSql(store.database, w)})
+     WHERE NOT startsWith(message, 'delivery:')
+     GROUP BY consumer_group, destination, message
+     HAVING count() > 1
+       AND max(d_start) >= fromUnixTimestamp64Milli({fromMs:Int64})`,
+    { name: 'anomalies:duplicates', params: { ...hopParams(w), fromMs: q.fromMs } },
+  );
+
+  const n = bucketsOf(q);
+  const series = Array.from({ length: n }, (_, i) => ({
+    t: new Date(q.fromMs + i * q.stepMs).toISOString(),
+    redelivery_after_failure: 0,
+    duplicate_after_success: 0,
+  }));
+  const byClass: Record<DuplicateClass, number> = { redelivery_after_failure: 0, duplicate_after_success: 0 };
+  const occurrences: Array<DuplicateOccurrence & { sortNs: bigint }> = [];
+  const wanted = q.traceIds ? new Set(q.traceIds) : null;
+
+  for (const r of rows) {
+    // A process span is the delivery; a receive span of the same message to the same group
+    // (Java agent receive + process) is its prelude, not a second delivery.
+    const hasProcess = r.deliveries.some((d) => d[6] === 'process');
+    const ds = r.deliveries.filter((d) => !hasProcess || d[6] === 'process');
+    if (ds.length < 2) continue;
+    const deliveries: DeliveryRef[] = ds.map((d, k) => {
+      const ns = BigInt(d[0]);
+      const prev = ds[k - 1];
+      const cls: DuplicateClass | null =
+        k === 0 ? null : prev![4] === 'ERROR' || d[5] === 1 ? 'redelivery_after_failure' : 'duplicate_after_success';
+      return {
+        traceId: d[1],
+        spanId: d[2],
+        service: d[3],
+        operation: d[6],
+        at: iso(ns),
+        startNs: d[0],
+        status: d[4],
+        redelivered: d[5] === 1,
+        class: cls,
+      };
+    });
+    const extrasInRange = deliveries.filter((d) => d.class && inRange(q, BigInt(d.startNs)));
+    if (extrasInRange.length === 0) continue;
+    const traceIds = [...new Set([...(r.p_trace_id ? [r.p_trace_id] : []), ...deliveries.map((d) => d.traceId)])];
+    if (wanted && !traceIds.some((t) => wanted.has(t))) continue;
+    for (const d of extrasInRange) {
+      byClass[d.class!]++;
+      const b = bucketIndex(q, BigInt(d.startNs));
+      if (b >= 0 && b < n) series[b]![d.class!]++;
+    }
+    const firstExtra = extrasInRange[0]!;
+    occurrences.push({
+      message: r.message,
+      messageId: r.message.startsWith('id:') ? r.message.slice(`id:${r.destination}:`.length) : null,
+      destination: r.destination,
+      consumerGroup: r.consumer_group,
+      partition: r.partition,
+      offset: r.offset,
+      key: r.msg_key,
+      class: extrasInRange.some((d) => d.class === 'duplicate_after_success') ? 'duplicate_after_success' : 'redelivery_after_failure',
+      extraDeliveries: extrasInRange.length,
+      at: firstExtra.at,
+      publish: r.p_trace_id ? { traceId: r.p_trace_id, spanId: r.p_span_id, service: r.p_service } : null,
+      deliveries,
+      traceIds,
+      sortNs: BigInt(firstExtra.startNs),
+    });
+  }
+  occurrences.sort((a, b) => (a.sortNs < b.sortNs ? 1 : a.sortNs > b.sortNs ? -1 : 0)); // newest first
+  return {
+    total: byClass.redelivery_after_failure + byClass.duplicate_after_success,
+    byClass,
+    series,
+    occurrences: occurrences.slice(0, q.limit).map(({ sortNs: _, ...o }) => o),
+    truncated: occurrences.length > q.limit,
+  };
+}
+
+type OrderingRow = {
+  basis: 'offset' | 'publish_order';
+  consumer_group: string;
+  destination: string;
+  partition: string;
+  msg_key: string;
+  message: string;
+  offset: string | null;
+  p_trace_id: string;
+  p_span_id: string;
+  p_start_ns: string | null;
+  d_trace_id: string;
+  d_span_id: string;
+  d_service: string;
+  d_start_ns: string;
+  // the message delivered before it that was produced latest
+  a: [string, string | null, string, string, string | null, string, string, string, string, string];
+};
+
+export async function findOrderingInversions(store: Store, q: AnomalyQuery): Promise<OrderingResult> {
+  const w = windowOf(q);
+  // per (message, group): its first delivery; then, per partition (and key, without offsets), each
+  // delivery compared with the highest offset / latest publish delivered before it.
+  const prior = (orderCol: string) =>
+    `argMax((message, offset, msg_key, p_trace_id, p_start_ns, p_span_id, d_trace_id, d_span_id, d_service, d_start_ns), ${orderCol}) OVER prior`;
+  const rows = await store.query<OrderingRow>(
+    `WITH first AS MATERIALIZED (
+       SELECT consumer_group, destination, message,
+              argMin(partition, d_start) AS partition, argMin(offset, d_start) AS offset, argMin(msg_key, d_start) AS msg_key,
+              any(p_trace_id) AS p_trace_id, any(p_span_id) AS p_span_id,
+              if(max(matched) = 1, toString(toUnixTimestamp64Nano(assumeNotNull(anyIf(p_start, matched = 1)))), NULL) AS p_start_ns,
+              min(d_start) AS first_start,
+              toString(toUnixTimestamp64Nano(first_start)) AS d_start_ns,
+              argMin(d_trace_id, d_start) AS d_trace_id, argMin(d_span_id, d_start) AS d_span_id,
+              argMin(d_service, d_start) AS d_service
+       FROM (${hopsSql(store.database, w)})
+       WHERE NOT startsWith(message, 'delivery:')
+       GROUP BY consumer_group, destination, message
+     )
+     SELECT 'offset' AS basis, * FROM (
+       SELECT consumer_group, destination, partition, msg_key, message, offset, p_trace_id, p_span_id, p_start_ns,
+              d_trace_id, d_span_id, d_service, d_start_ns, first_start,
+              max(offset) OVER prior AS prior_max,
+              ${prior('offset')} AS a
+       FROM first
+       WHERE offset IS NOT NULL
+       WINDOW prior AS (PARTITION BY consumer_group, destination, partition ORDER BY first_start, d_span_id
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+     )
+     WHERE prior_max IS NOT NULL AND offset < prior_max AND first_start >= fromUnixTimestamp64Milli({fromMs:Int64})
+     UNION ALL
+     SELECT 'publish_order' AS basis, * FROM (
+       SELECT consumer_group, destination, partition, msg_key, message, offset, p_trace_id, p_span_id, p_start_ns,
+              d_trace_id, d_span_id, d_service, d_start_ns, first_start,
+              max(toInt64(p_start_ns)) OVER prior AS prior_max,
+              ${prior('toInt64(p_start_ns)')} AS a
+       FROM first
+       WHERE offset IS NULL AND msg_key != '' AND p_start_ns IS NOT NULL
+       WINDOW prior AS (PARTITION BY consumer_group, destination, partition, msg_key ORDER BY first_start, d_span_id
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+     )
+     WHERE prior_max IS NOT NULL AND toInt64(p_start_ns) < prior_max AND first_start >= fromUnixTimestamp64Milli({fromMs:Int64})`,
+    { name: 'anomalies:ordering', params: { ...hopParams(w), fromMs: q.fromMs } },
+  );
+
+  const n = bucketsOf(q);
+  const series = Array.from({ length: n }, (_, i) => ({ t: new Date(q.fromMs + i * q.stepMs).toISOString(), count: 0 }));
+  const byBasis = { offset: 0, publish_order: 0 };
+  const wanted = q.traceIds ? new Set(q.traceIds) : null;
+  const occurrences: Array<OrderingOccurrence & { sortNs: bigint }> = [];
+  for (const r of rows) {
+    const [aMessage, aOffset, aKey, aPTrace, aPStart, aPSpan, aDTrace, aDSpan, aDService, aDStart] = r.a;
+    const later: OrderedMessage = {
+      message: r.message,
+      offset: r.offset,
+      key: r.msg_key,
+      publishedAt: r.p_start_ns ? iso(BigInt(r.p_start_ns)) : null,
+      deliveredAt: iso(BigInt(r.d_start_ns)),
+      deliver: { traceId: r.d_trace_id, spanId: r.d_span_id, service: r.d_service },
+      publish: r.p_trace_id ? { traceId: r.p_trace_id, spanId: r.p_span_id } : null,
+    };
+    const first: OrderedMessage = {
+      message: aMessage,
+      offset: aOffset,
+      key: aKey,
+      publishedAt: aPStart ? iso(BigInt(aPStart)) : null,
+      deliveredAt: iso(BigInt(aDStart)),
+      deliver: { traceId: aDTrace, spanId: aDSpan, service: aDService },
+      publish: aPTrace ? { traceId: aPTrace, spanId: aPSpan } : null,
+    };
+    const traceIds = [
+      ...new Set([first.publish?.traceId, first.deliver.traceId, later.publish?.traceId, later.deliver.traceId].filter((t): t is string => !!t)),
+    ];
+    if (wanted && !traceIds.some((t) => wanted.has(t))) continue;
+    const ns = BigInt(r.d_start_ns);
+    byBasis[r.basis]++;
+    const b = bucketIndex(q, ns);
+    if (b >= 0 && b < n) series[b]!.count++;
+    occurrences.push({
+      destination: r.destination,
+      consumerGroup: r.consumer_group,
+      partition: r.partition,
+      key: r.msg_key,
+      basis: r.basis,
+      at: later.deliveredAt,
+      deliveredFirst: first,
+      deliveredLater: later,
+      traceIds,
+      sortNs: ns,
+    });
+  }
+  occurrences.sort((a, b) => (a.sortNs < b.sortNs ? 1 : a.sortNs > b.sortNs ? -1 : 0));
+  return {
+    total: byBasis.offset + byBasis.publish_order,
+    byBasis,
+    series,
+    occurrences: occurrences.slice(0, q.limit).map(({ sortNs: _, ...o }) => o),
+    truncated: occurrences.length > q.limit,
+  };
+}
+
+/** Duplicates and ordering inversions touching any of the given traces (for a request timeline). */
+export async function anomaliesForTraces(
+  store: Store,
+  opts: { traceIds: string[]; fromMs: number; toMs: number; limit?: number },
+): Promise<{ duplicates: DuplicateOccurrence[]; ordering: OrderingOccurrence[] }> {
+  if (opts.traceIds.length === 0) return { duplicates: [], ordering: [] };
+  const q: AnomalyQuery = {
+    fromMs: opts.fromMs,
+    toMs: opts.toMs,
+    stepMs: Math.max(1, opts.toMs - opts.fromMs),
+    limit: opts.limit ?? 100,
+    traceIds: opts.traceIds,
+    // ordering compares with neighbours in the partition: a short context keeps a timeline fast
+    lookbackMs: 5 * 60_000,
+  };
+  const [d, o] = await Promise.all([findDuplicates(store, q), findOrderingInversions(store, q)]);
+  return { duplicates: d.occurrences, ordering: o.occurrences };
+}
+
