@@ -1,0 +1,52 @@
+// GET /api/lag: consumer lag per destination × consumer group (× partition) — series, current
+// values and a Burrow-style status (lib/analysis/lag.ts).
+// Parameters: from, to (default the last 15 minutes), step (e.g. 10s, 1m, or ms; default ≈ 60 points),
+// destination, group.
+import { consumerLag } from '../analysis/lag.js';
+import { ApiError, ok, type Handler } from './http.js';
+import { parseTimeRange } from './time.js';
+
+export const MIN_STEP_MS = 1_000;
+export const MAX_POINTS = 1_440;
+const NICE_STEPS_MS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400].map((s) => s * 1000);
+const STEP_UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `step` as `<n>ms|s|m|h|d` or plain milliseconds; default: the smallest nice step giving ≤ 60 points. */
+export function parseStep(url: URL, fromMs: number, toMs: number): number {
+  const raw = url.searchParams.get('step');
+  const rangeMs = toMs - fromMs;
+  if (raw === null || raw.trim() === '') {
+    return NICE_STEPS_MS.find((s) => rangeMs / s <= 60) ?? NICE_STEPS_MS[NICE_STEPS_MS.length - 1]!;
+  }
+  const m = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim());
+  if (!m) throw new ApiError(`step: expected a duration like 10s, 1m, 1h or milliseconds, got "${raw}"`);
+  const stepMs = Number(m[1]) * STEP_UNIT_MS[m[2] ?? 'ms']!;
+  if (stepMs < MIN_STEP_MS) throw new ApiError(`step must be at least 1s, got "${raw}"`);
+  const points = Math.ceil(rangeMs / stepMs);
+  if (points > MAX_POINTS) {
+    throw new ApiError(`step ${raw} is too small for the range: ${points} points, at most ${MAX_POINTS}; use a step of at least ${Math.ceil(rangeMs / MAX_POINTS / 1000)}s`);
+  }
+  return stepMs;
+}
+
+/** An optional non-empty string parameter (at most 512 chars). */
+export function optionalName(url: URL, name: string): string | undefined {
+  const v = url.searchParams.get(name);
+  if (v === null) return undefined;
+  if (v === '' || v.length > 512) throw new ApiError(`${name}: expected a non-empty name of at most 512 characters`);
+  return v;
+}
+
+export const handler: Handler = async ({ store, url, now }) => {
+  const { fromMs, toMs } = parseTimeRange(url, now);
+  const stepMs = parseStep(url, fromMs, toMs);
+  const result = await consumerLag(store, {
+    fromMs,
+    toMs,
+    stepMs,
+    nowMs: now.getTime(),
+    destination: optionalName(url, 'destination'),
+    consumerGroup: optionalName(url, 'group'),
+  });
+  return ok(result);
+};
