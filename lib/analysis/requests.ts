@@ -1,0 +1,157 @@
+// Recent requests for GET /api/requests: one row per trace that has a span in the window matching
+// every filter (each filter may be met by a different span of the trace), newest first. A row is a
+// trace; the stitched request (traces joined by links) is what GET /api/requests/{traceId} returns
+// for any of its traces.
+import type { Store } from '../store/index.js';
+import { hopParams, hopsSql, publishLookbackMs, type HopWindow } from './hops.js';
+
+export interface RequestFilters {
+  fromMs: number;
+  toMs: number;
+  service?: string;
+  destination?: string;
+  messageId?: string;
+  traceId?: string;
+  attribute?: { key: string; value: string };
+  errorOnly?: boolean;
+  limit: number;
+}
+
+export interface RequestRow {
+  traceId: string;
+  rootService: string;
+  rootName: string;
+  /** ns since the epoch, decimal string */
+  startNs: string;
+  start: string;
+  durationMs: number;
+  spanCount: number;
+  services: string[];
+  /** publish → deliver hops with either end in this trace */
+  hopCount: number;
+  hasError: boolean;
+  hasAnomaly: boolean;
+}
+
+export async function listRequests(
+  store: Store,
+  f: RequestFilters,
+  opts: { anomalousTraces?: (traceIds: string[], range: { fromMs: number; toMs: number }) => Promise<Set<string>> } = {},
+): Promise<RequestRow[]> {
+  const db = store.database;
+  const conditions: string[] = [];
+  if (f.service !== undefined) conditions.push('service_name = {service:String}');
+  if (f.destination !== undefined) conditions.push('msg_destination = {destination:String}');
+  if (f.messageId !== undefined) {
+    // a batch consumer may name the message only on the link to its producer
+    conditions.push(
+      `(msg_message_id = {messageId:String} OR arrayExists(a -> a['messaging.message.id'] = {messageId:String} OR a['messaging.message_id'] = {messageId:String}, links.attributes))`,
+    );
+  }
+  if (f.traceId !== undefined) conditions.push('trace_id = {traceId:String}');
+  if (f.attribute !== undefined) {
+    conditions.push('(span_attributes[{attrKey:String}] = {attrValue:String} OR resource_attributes[{attrKey:String}] = {attrValue:String})');
+  }
+  if (f.errorOnly) conditions.push(`status_code = 'ERROR'`);
+  const where = conditions.length ? `AND (${conditions.join(' OR ')})` : '';
+  const having = conditions.length ? `HAVING ${conditions.map((c) => `countIf(${c}) > 0`).join(' AND ')}` : '';
+
+  const rows = await store.query<{
+    trace_id: string;
+    root: [string, string];
+    start_ns: string;
+    end_ns: string;
+    span_count: string;
+    services: string[];
+    errors: string;
+  }>(
+    `WITH matched AS (
+       SELECT trace_id, max(timestamp) AS last_seen
+         FROM ${db}.spans
+        WHERE timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})
+          AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
+          ${where}
+        GROUP BY trace_id
+        ${having}
+        ORDER BY last_seen DESC, trace_id
+        LIMIT {limit:UInt32}
+     ),
+     (SELECT (min(start), max(end)) FROM ${db}.trace_index WHERE trace_id IN (SELECT trace_id FROM matched)) AS b
+     SELECT trace_id,
+            argMin((service_name, span_name), (parent_span_id != '', timestamp)) AS root,
+            toString(toUnixTimestamp64Nano(min(timestamp))) AS start_ns,
+            toString(max(toUnixTimestamp64Nano(timestamp) + duration_ns)) AS end_ns,
+            count() AS span_count,
+            arraySort(groupUniqArray(service_name)) AS services,
+            countIf(status_code = 'ERROR') AS errors
+       FROM (
+         SELECT trace_id, span_id, parent_span_id, timestamp, duration_ns, service_name, span_name, status_code
+           FROM ${db}.spans
+          WHERE trace_id IN (SELECT trace_id FROM matched) AND timestamp >= b.1 AND timestamp <= b.2
+          LIMIT 1 BY trace_id, span_id
+       )
+      GROUP BY trace_id
+      ORDER BY start_ns DESC, trace_id`,
+    {
+      name: 'requests:list',
+      params: {
+        fromMs: f.fromMs,
+        toMs: f.toMs,
+        limit: f.limit,
+        service: f.service ?? '',
+        destination: f.destination ?? '',
+        messageId: f.messageId ?? '',
+        traceId: f.traceId ?? '',
+        attrKey: f.attribute?.key ?? '',
+        attrValue: f.attribute?.value ?? '',
+      },
+    },
+  );
+  if (rows.length === 0) return [];
+
+  const traceIds = rows.map((r) => r.trace_id);
+  const startMs = Number(BigInt(rows.reduce((m, r) => (BigInt(r.start_ns) < BigInt(m) ? r.start_ns : m), rows[0]!.start_ns)) / 1_000_000n);
+  const endMs = Number(BigInt(rows.reduce((m, r) => (BigInt(r.end_ns) > BigInt(m) ? r.end_ns : m), rows[0]!.end_ns)) / 1_000_000n) + 1;
+  const [hopCounts, anomalous] = await Promise.all([
+    countHops(store, traceIds, startMs, endMs),
+    opts.anomalousTraces ? opts.anomalousTraces(traceIds, { fromMs: startMs, toMs: endMs }) : Promise.resolve(new Set<string>()),
+  ]);
+
+  return rows.map((r) => {
+    const startNs = BigInt(r.start_ns);
+    return {
+      traceId: r.trace_id,
+      rootService: r.root[0],
+      rootName: r.root[1],
+      startNs: r.start_ns,
+      start: new Date(Number(startNs / 1_000_000n)).toISOString(),
+      durationMs: Number(BigInt(r.end_ns) - startNs) / 1e6,
+      spanCount: Number(r.span_count),
+      services: r.services,
+      hopCount: hopCounts.get(r.trace_id) ?? 0,
+      hasError: Number(r.errors) > 0,
+      hasAnomaly: anomalous.has(r.trace_id),
+    };
+  });
+}
+
+/** Hops (publish span found) whose deliver or publish span is in each trace, via hops.ts. */
+async function countHops(store: Store, traceIds: string[], fromMs: number, toMs: number): Promise<Map<string, number>> {
+  const w: HopWindow = {
+    deliverFromMs: fromMs,
+    // a delivery of a message published in these traces may come later than the traces end
+    deliverToMs: toMs + publishLookbackMs(fromMs, toMs),
+    publishFromMs: fromMs - publishLookbackMs(fromMs, toMs),
+    publishToMs: toMs,
+    traceIds,
+  };
+  const rows = await store.query<{ trace_id: string; hops: string }>(
+    `SELECT trace_id, uniqExact(d_trace_id, d_span_id, message) AS hops
+       FROM (${hopsSql(store.database, w)})
+      ARRAY JOIN [d_trace_id, p_trace_id] AS trace_id
+      WHERE matched AND trace_id IN {hTraceIds:Array(String)}
+      GROUP BY trace_id`,
+    { name: 'requests:hops', params: hopParams(w) },
+  );
+  return new Map(rows.map((r) => [r.trace_id, Number(r.hops)]));
+}

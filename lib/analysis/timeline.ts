@@ -1,0 +1,372 @@
+// Request timeline (DESIGN §1 "request", §6): everything reachable from one trace by parent/child and
+// span links, in both directions, across traces. Breadth-first over traces: each round reads the
+// frontier traces' spans by trace id within their trace_index time bounds, and the spans of other
+// traces that link into them (span_links, ordered by link target); the traces they link to and the
+// traces linking in form the next frontier. Bounded by depth and span count. Hops, clock skew and
+// the response shape are computed in memory by pure functions.
+import type { Store } from '../store/index.js';
+import { typedAttributes, type AnyValue } from '../store/anyvalue.js';
+import { pairRequestHops } from './request-hops.js';
+import { adjustClockSkew, spanKey, type HostAdjustment } from './skew.js';
+
+export interface TimelineQuery {
+  traceId: string;
+  /** how many link hops across traces to follow (0 = this trace only) */
+  maxDepth: number;
+  maxSpans: number;
+}
+
+export const TIMELINE_DEFAULTS = { maxDepth: 10, maxSpans: 10_000 } as const;
+
+// Spans linking into a trace are looked for from 1 h before it starts to 7 days after it ends
+// (a message may wait in a queue for days; span_links is ordered by link target, so this is cheap).
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
+
+export interface TimelineLink {
+  traceId: string;
+  spanId: string;
+  attributes: Record<string, JsonValue>;
+  /** the other end is part of this response */
+  inRequest: boolean;
+  /** links in: the service of the linking span */
+  service?: string;
+}
+
+export interface TimelineSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  service: string;
+  host: string;
+  name: string;
+  kind: string;
+  /** ns since the epoch, decimal strings; corrected for clock skew when skewAdjustedMs is set */
+  startNs: string;
+  endNs: string;
+  durationMs: number;
+  status: { code: string; message: string };
+  attributes: Record<string, JsonValue>;
+  resource: Record<string, JsonValue>;
+  scope: { name: string; version: string };
+  events: Array<{ name: string; timeNs: string; attributes: Record<string, JsonValue> }>;
+  linksOut: TimelineLink[];
+  linksIn: TimelineLink[];
+  messaging?: {
+    operation: string;
+    system: string;
+    destination: string;
+    partition: string;
+    offset: string | null;
+    messageId: string;
+    consumerGroup: string;
+    key: string;
+    messageType: string;
+  };
+  /** trace distance from the requested trace (0 = same trace) */
+  depth: number;
+  /** present when the span's host clock was corrected: the shift applied, in ms */
+  skewAdjustedMs?: number;
+}
+
+export interface TimelineHop {
+  consumerGroup: string;
+  destination: string;
+  message: string;
+  publish: { traceId: string; spanId: string; service: string } | null;
+  deliver: { traceId: string; spanId: string; service: string };
+  /** deliver start − publish end after skew correction, clamped at 0 */
+  queueMs: number | null;
+  /** the same from the raw (uncorrected) timestamps, may be negative */
+  rawQueueMs: number | null;
+}
+
+export interface Timeline {
+  traceId: string;
+  traceIds: string[];
+  startNs: string;
+  endNs: string;
+  durationMs: number;
+  spanCount: number;
+  services: string[];
+  spans: TimelineSpan[];
+  hops: TimelineHop[];
+  clockSkew: Array<Omit<HostAdjustment, 'offsetNs'> & { offsetNs: string }>;
+  truncated?: { reason: 'depth' | 'spans'; limit: number };
+}
+
+interface SpanDbRow {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string;
+  start_ns: string;
+  duration_ns: string;
+  span_name: string;
+  span_kind: string;
+  service_name: string;
+  host: string;
+  resource_attributes: Record<string, string>;
+  scope_name: string;
+  scope_version: string;
+  span_attributes: Record<string, string>;
+  attribute_types: Record<string, string>;
+  status_code: string;
+  status_message: string;
+  event_ns: string[];
+  event_names: string[];
+  event_attrs: Record<string, string>[];
+  link_trace_ids: string[];
+  link_span_ids: string[];
+  link_attrs: Record<string, string>[];
+  msg_system: string;
+  msg_operation: string;
+  msg_destination: string;
+  msg_partition: string;
+  msg_offset: string | null;
+  msg_message_id: string;
+  msg_consumer_group: string;
+  msg_key: string;
+  msg_message_type: string;
+}
+
+interface LinkInRow {
+  link_trace_id: string;
+  link_span_id: string;
+  trace_id: string;
+  span_id: string;
+  service_name: string;
+  attributes: Record<string, string>;
+}
+
+/** A typed OTLP value as plain JSON: int64 as a number when exact, else as a decimal string. */
+export function jsonValue(v: AnyValue): JsonValue {
+  if ('stringValue' in v) return v.stringValue;
+  if ('boolValue' in v) return v.boolValue;
+  if ('intValue' in v) {
+    const n = Number(v.intValue);
+    return Number.isSafeInteger(n) ? n : v.intValue;
+  }
+  if ('doubleValue' in v) return typeof v.doubleValue === 'number' && Number.isFinite(v.doubleValue) ? v.doubleValue : String(v.doubleValue);
+  if ('bytesValue' in v) return v.bytesValue;
+  if ('arrayValue' in v) return v.arrayValue.values.map(jsonValue);
+  if ('kvlistValue' in v) return Object.fromEntries(v.kvlistValue.values.map((kv) => [kv.key, jsonValue(kv.value)]));
+  return null;
+}
+
+function attrs(values: Record<string, string>, types: Record<string, string>, prefix: string): Record<string, JsonValue> {
+  const typed = typedAttributes(values, types, prefix);
+  const out: Record<string, JsonValue> = {};
+  for (const k of Object.keys(typed).sort()) out[k] = jsonValue(typed[k]!);
+  return out;
+}
+
+const SPAN_COLUMNS = `
+  trace_id, span_id, parent_span_id, toString(toUnixTimestamp64Nano(timestamp)) AS start_ns, duration_ns,
+  span_name, span_kind, service_name, host, resource_attributes, scope_name, scope_version,
+  span_attributes, attribute_types, status_code, status_message,
+  arrayMap(t -> toString(toUnixTimestamp64Nano(t)), events.timestamp) AS event_ns,
+  events.name AS event_names, events.attributes AS event_attrs,
+  links.trace_id AS link_trace_ids, links.span_id AS link_span_ids, links.attributes AS link_attrs,
+  msg_system, msg_operation, msg_destination, msg_partition, msg_offset, msg_message_id,
+  msg_consumer_group, msg_key, msg_message_type`;
+
+// Both per-round queries take the frontier's time bounds from trace_index in a scalar subquery, so
+// a round is two key lookups and the spans scan stays inside the traces' own time range.
+const BOUNDS = (db: string) =>
+  `(SELECT (min(start), max(end)) FROM ${db}.trace_index WHERE trace_id IN {ids:Array(String)})`;
+
+/** Returns null when the trace is not stored. */
+export async function requestTimeline(store: Store, q: TimelineQuery): Promise<Timeline | null> {
+  const db = store.database;
+  const spans = new Map<string, SpanDbRow>();
+  const depthOf = new Map<string, number>(); // trace id → depth
+  const linksIn: LinkInRow[] = [];
+  let frontier = [q.traceId];
+  let truncated: Timeline['truncated'];
+
+  for (let depth = 0; frontier.length > 0; depth++) {
+    if (depth > q.maxDepth) {
+      truncated = { reason: 'depth', limit: q.maxDepth };
+      break;
+    }
+    for (const t of frontier) depthOf.set(t, depth);
+    const budget = q.maxSpans - spans.size;
+    const [rows, incoming] = await Promise.all([
+      store.query<SpanDbRow>(
+        `WITH ${BOUNDS(db)} AS b
+         SELECT ${SPAN_COLUMNS}
+           FROM ${db}.spans
+          WHERE trace_id IN {ids:Array(String)} AND timestamp >= b.1 AND timestamp <= b.2
+          ORDER BY timestamp, span_id
+          LIMIT 1 BY trace_id, span_id
+          LIMIT {limit:UInt32}`,
+        { name: 'timeline:spans', params: { ids: frontier, limit: budget + 1 } },
+      ),
+      store.query<LinkInRow>(
+        `WITH ${BOUNDS(db)} AS b
+         SELECT link_trace_id, link_span_id, trace_id, span_id, service_name, attributes
+           FROM ${db}.span_links
+          WHERE link_trace_id IN {ids:Array(String)}
+            AND timestamp >= b.1 - toIntervalHour(1) AND timestamp <= b.2 + toIntervalDay(7)
+          LIMIT 1 BY link_trace_id, link_span_id, trace_id, span_id`,
+        { name: 'timeline:links-in', params: { ids: frontier } },
+      ),
+    ]);
+    if (depth === 0 && rows.length === 0) return null;
+    const take = rows.slice(0, Math.max(0, budget));
+    for (const r of take) spans.set(spanKey(r.trace_id, r.span_id), r);
+    linksIn.push(...incoming);
+    if (rows.length > budget) {
+      truncated = { reason: 'spans', limit: q.maxSpans };
+      break;
+    }
+    const next = new Set<string>();
+    for (const r of take) for (const t of r.link_trace_ids) if (!depthOf.has(t)) next.add(t);
+    for (const l of incoming) if (!depthOf.has(l.trace_id)) next.add(l.trace_id);
+    frontier = [...next].sort();
+  }
+
+  const list = [...spans.values()];
+  const skew = adjustClockSkew(
+    list.map((r) => ({
+      traceId: r.trace_id,
+      spanId: r.span_id,
+      parentSpanId: r.parent_span_id,
+      host: r.host,
+      kind: r.span_kind,
+      operation: r.msg_operation,
+      startNs: BigInt(r.start_ns),
+      endNs: BigInt(r.start_ns) + BigInt(r.duration_ns),
+    })),
+  );
+  return assembleTimeline(q.traceId, list, linksIn, depthOf, skew, truncated);
+}
+
+/** Shapes the response: spans in start order with links both ways, hops with corrected queue time. */
+export function assembleTimeline(
+  traceId: string,
+  rows: SpanDbRow[],
+  linksIn: LinkInRow[],
+  depthOf: Map<string, number>,
+  skew: ReturnType<typeof adjustClockSkew>,
+  truncated: Timeline['truncated'],
+): Timeline {
+  const inRequest = new Set(rows.map((r) => spanKey(r.trace_id, r.span_id)));
+  const incoming = new Map<string, TimelineLink[]>();
+  for (const l of linksIn) {
+    const key = spanKey(l.link_trace_id, l.link_span_id);
+    let list = incoming.get(key);
+    if (!list) incoming.set(key, (list = []));
+    list.push({
+      traceId: l.trace_id,
+      spanId: l.span_id,
+      service: l.service_name,
+      attributes: attrs(l.attributes, {}, ''),
+      inRequest: inRequest.has(spanKey(l.trace_id, l.span_id)),
+    });
+  }
+
+  const spans: TimelineSpan[] = rows.map((r) => {
+    const key = spanKey(r.trace_id, r.span_id);
+    const offset = skew.spanOffsetNs.get(key) ?? 0n;
+    const start = BigInt(r.start_ns) + offset;
+    const end = start + BigInt(r.duration_ns);
+    const span: TimelineSpan = {
+      traceId: r.trace_id,
+      spanId: r.span_id,
+      parentSpanId: r.parent_span_id,
+      service: r.service_name,
+      host: r.host,
+      name: r.span_name,
+      kind: r.span_kind,
+      startNs: start.toString(),
+      endNs: end.toString(),
+      durationMs: Number(r.duration_ns) / 1e6,
+      status: { code: r.status_code, message: r.status_message },
+      attributes: attrs(r.span_attributes, r.attribute_types, 'span.'),
+      resource: attrs(r.resource_attributes, r.attribute_types, 'resource.'),
+      scope: { name: r.scope_name, version: r.scope_version },
+      events: r.event_names.map((name, i) => ({
+        name,
+        timeNs: (BigInt(r.event_ns[i]!) + offset).toString(),
+        attributes: attrs(r.event_attrs[i] ?? {}, r.attribute_types, `event.${i}.`),
+      })),
+      linksOut: r.link_trace_ids.map((t, i) => ({
+        traceId: t,
+        spanId: r.link_span_ids[i]!,
+        attributes: attrs(r.link_attrs[i] ?? {}, r.attribute_types, `link.${i}.`),
+        inRequest: inRequest.has(spanKey(t, r.link_span_ids[i]!)),
+      })),
+      linksIn: (incoming.get(key) ?? []).sort((a, b) => a.traceId.localeCompare(b.traceId) || a.spanId.localeCompare(b.spanId)),
+      depth: depthOf.get(r.trace_id) ?? 0,
+    };
+    if (r.msg_operation) {
+      span.messaging = {
+        operation: r.msg_operation,
+        system: r.msg_system,
+        destination: r.msg_destination,
+        partition: r.msg_partition,
+        offset: r.msg_offset,
+        messageId: r.msg_message_id,
+        consumerGroup: r.msg_consumer_group,
+        key: r.msg_key,
+        messageType: r.msg_message_type,
+      };
+    }
+    if (offset !== 0n) span.skewAdjustedMs = Number(offset) / 1e6;
+    return span;
+  });
+  spans.sort((a, b) => {
+    const d = BigInt(a.startNs) - BigInt(b.startNs);
+    return d < 0n ? -1 : d > 0n ? 1 : a.spanId.localeCompare(b.spanId);
+  });
+
+  const hopInput = (raw: boolean) =>
+    rows.map((r) => {
+      const start = BigInt(r.start_ns) + (raw ? 0n : (skew.spanOffsetNs.get(spanKey(r.trace_id, r.span_id)) ?? 0n));
+      return {
+        traceId: r.trace_id,
+        spanId: r.span_id,
+        parentSpanId: r.parent_span_id,
+        service: r.service_name,
+        operation: r.msg_operation,
+        destination: r.msg_destination,
+        partition: r.msg_partition,
+        offset: r.msg_offset,
+        messageId: r.msg_message_id,
+        consumerGroup: r.msg_consumer_group,
+        startNs: start,
+        endNs: start + BigInt(r.duration_ns),
+        links: r.link_trace_ids.map((t, i) => ({ traceId: t, spanId: r.link_span_ids[i]! })),
+      };
+    });
+  const rawHops = pairRequestHops(hopInput(true));
+  const timelineHops: TimelineHop[] = pairRequestHops(hopInput(false)).map((h, i) => ({
+    ...h,
+    queueMs: h.queueMs === null ? null : Math.max(0, h.queueMs),
+    rawQueueMs: rawHops[i]!.queueMs,
+  }));
+
+  let start = 0n;
+  let end = 0n;
+  for (const [i, s] of spans.entries()) {
+    const a = BigInt(s.startNs);
+    const b = BigInt(s.endNs);
+    if (i === 0 || a < start) start = a;
+    if (i === 0 || b > end) end = b;
+  }
+  const result: Timeline = {
+    traceId,
+    traceIds: [...new Set(spans.map((s) => s.traceId))].sort((a, b) => (depthOf.get(a) ?? 0) - (depthOf.get(b) ?? 0) || a.localeCompare(b)),
+    startNs: start.toString(),
+    endNs: end.toString(),
+    durationMs: Number(end - start) / 1e6,
+    spanCount: spans.length,
+    services: [...new Set(spans.map((s) => s.service))].sort(),
+    spans,
+    hops: timelineHops,
+    clockSkew: skew.hosts.map((h) => ({ host: h.host, offsetNs: h.offsetNs.toString(), offsetMs: h.offsetMs, basis: h.basis })),
+  };
+  if (truncated) result.truncated = truncated;
+  return result;
+}
