@@ -29,6 +29,8 @@ export class ShuttingDownError extends Error {
 
 interface Waiting {
   rows: SpanRow[];
+  /** when it was queued: the interval counts from the oldest waiting request */
+  at: number;
   bytes: number;
   resolve: () => void;
   reject: (err: Error) => void;
@@ -75,7 +77,7 @@ export class IngestQueue {
     s.queuedSpans += batch.rows.length;
     s.queuedBytes += batch.bytes;
     return new Promise<void>((resolve, reject) => {
-      this.pending.push({ rows: batch.rows, bytes: batch.bytes, resolve, reject });
+      this.pending.push({ rows: batch.rows, at: Date.now(), bytes: batch.bytes, resolve, reject });
       this.pendingSpans += batch.rows.length;
       this.schedule();
     });
@@ -86,7 +88,8 @@ export class IngestQueue {
     if (this.pendingSpans >= this.opts.maxBatchSpans || this.closed) {
       this.startFlush();
     } else if (!this.timer && this.pending.length > 0) {
-      this.timer = setTimeout(() => this.startFlush(), this.opts.flushIntervalMs);
+      const due = this.pending[0]!.at + this.opts.flushIntervalMs - Date.now();
+      this.timer = setTimeout(() => this.startFlush(), Math.max(0, due));
     }
   }
 

@@ -32,6 +32,15 @@ export function renderMigration(sql: string, t: MigrationTarget): string[] {
       .filter((line) => !line.trim().startsWith('--'))
       .join('\n')
       .trim();
+    // A `-- distributed:` line follows the statement it belongs to, so it opens the next chunk.
+    if (cluster) {
+      for (const table of distributed) {
+        statements.push(
+          `CREATE TABLE IF NOT EXISTS ${t.database}.${table} ${onCluster} AS ${t.database}.${table}_local ` +
+            `ENGINE = Distributed('${cluster}', '${t.database}', '${table}_local', rand())`,
+        );
+      }
+    }
     if (body) {
       statements.push(
         body
@@ -41,14 +50,6 @@ export function renderMigration(sql: string, t: MigrationTarget): string[] {
           .replaceAll('${ttlDays}', String(t.ttlDays))
           .replace(/\$\{engine:(\w+)\}/g, (_, family: string) => (cluster ? `Replicated${family}` : family)),
       );
-    }
-    if (cluster) {
-      for (const table of distributed) {
-        statements.push(
-          `CREATE TABLE IF NOT EXISTS ${t.database}.${table} ${onCluster} AS ${t.database}.${table}_local ` +
-            `ENGINE = Distributed('${cluster}', '${t.database}', '${table}_local', rand())`,
-        );
-      }
     }
   }
   return statements;

@@ -1,0 +1,241 @@
+// The official OTel JS exporters (OTLP/HTTP JSON, OTLP/HTTP protobuf, OTLP/gRPC, with and without
+// gzip) send real SDK spans to the real collector; the rows read back from ClickHouse must match
+// what the SDK recorded exactly: ids, nanosecond times, kinds, status, typed attributes, events,
+// links, resource and scope.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { context, trace, SpanKind, SpanStatusCode, type HrTime, type Link } from '@opentelemetry/api';
+import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
+import { NodeTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-node';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { OTLPTraceExporter as HttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { startTestEventscope, type TestEventscope } from '../support/harness.js';
+
+let es: TestEventscope;
+before(async () => {
+  es = await startTestEventscope();
+});
+after(async () => {
+  await es?.close();
+});
+
+const BASE_S = Math.floor(Date.now() / 1000) - 60;
+const at = (offsetMs: number, extraNs = 0): HrTime => [BASE_S + Math.floor(offsetMs / 1000), (offsetMs % 1000) * 1_000_000 + extraNs];
+const ns = (t: HrTime) => (BigInt(t[0]) * 1_000_000_000n + BigInt(t[1])).toString();
+
+/** Records one small async request with the real SDK and returns the finished spans. */
+function recordSpans(label: string): ReadableSpan[] {
+  const memory = new InMemorySpanExporter();
+  const provider = new NodeTracerProvider({
+    resource: resourceFromAttributes({
+      'service.name': `orders-${label}`,
+      'service.version': '1.2.3',
+      'host.name': 'host-a',
+      'process.pid': 4242,
+      'deployment.canary': true,
+    }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
+  const tracer = provider.getTracer('eventscope-test', '0.0.1');
+  const root = tracer.startSpan('POST /orders', { kind: SpanKind.SERVER, startTime: at(0, 123) });
+  const producer = tracer.startSpan(
+    'orders send',
+    {
+      kind: SpanKind.PRODUCER,
+      startTime: at(5, 7),
+      attributes: {
+        'messaging.system': 'kafka',
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': 'orders',
+        'messaging.destination.partition.id': '3',
+        'messaging.kafka.offset': 9_007_199_254_740_991, // 2^53 − 1 (the largest exact JS integer)
+        'messaging.message.id': `m-${label}`,
+        'messaging.kafka.message.key': 'customer-7',
+        'test.string': 'hello',
+        'test.bool': false,
+        'test.int': -42,
+        'test.double': 3.25,
+        'test.strings': ['a', 'b'],
+        'test.ints': [1, 2, 3],
+        'test.doubles': [1.5, -2.5],
+        'test.bools': [true, false],
+      },
+    },
+    trace.setSpan(context.active(), root),
+  );
+  producer.addEvent('serialized', { 'payload.bytes': 512, 'payload.format': 'avro' }, at(6, 11));
+  producer.end(at(7, 999));
+  const link: Link = { context: producer.spanContext(), attributes: { 'messaging.message.id': `m-${label}`, 'link.weight': 2 } };
+  const consumer = tracer.startSpan('orders process', {
+    kind: SpanKind.CONSUMER,
+    startTime: at(40, 1),
+    root: true, // a new trace, connected to the producer only by its link
+    links: [link],
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': 'orders',
+      'messaging.consumer.group.name': 'billing',
+      'messaging.destination.partition.id': '3',
+      'messaging.kafka.offset': 17,
+    },
+  });
+  consumer.setStatus({ code: SpanStatusCode.ERROR, message: 'card declined' });
+  consumer.end(at(52, 5));
+  root.setStatus({ code: SpanStatusCode.OK });
+  root.end(at(60, 500));
+  return memory.getFinishedSpans();
+}
+
+function exportWith(exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> {
+  return new Promise((resolve) => exporter.export(spans, resolve));
+}
+
+interface StoredRow {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string;
+  start: string;
+  duration_ns: string;
+  span_name: string;
+  span_kind: string;
+  service_name: string;
+  host: string;
+  status_code: string;
+  status_message: string;
+  scope_name: string;
+  scope_version: string;
+  span_attributes: Record<string, string>;
+  attribute_types: Record<string, string>;
+  resource_attributes: Record<string, string>;
+  event_names: string[];
+  event_times: string[];
+  event_attributes: Record<string, string>[];
+  link_trace_ids: string[];
+  link_span_ids: string[];
+  link_attributes: Record<string, string>[];
+  msg_operation: string;
+  msg_destination: string;
+  msg_partition: string;
+  msg_offset: string | null;
+  msg_consumer_group: string;
+  msg_message_id: string;
+  msg_key: string;
+}
+
+async function readBack(traceIds: string[]): Promise<Map<string, StoredRow>> {
+  const rows = await es.store.query<StoredRow>(
+    `SELECT trace_id, span_id, parent_span_id, toString(toUnixTimestamp64Nano(timestamp)) AS start, duration_ns,
+            span_name, span_kind, service_name, host, status_code, status_message, scope_name, scope_version,
+            span_attributes, attribute_types, resource_attributes,
+            events.name AS event_names, arrayMap(t -> toString(toUnixTimestamp64Nano(t)), events.timestamp) AS event_times,
+            events.attributes AS event_attributes,
+            links.trace_id AS link_trace_ids, links.span_id AS link_span_ids, links.attributes AS link_attributes,
+            msg_operation, msg_destination, msg_partition, msg_offset, msg_consumer_group, msg_message_id, msg_key
+     FROM ${es.store.database}.spans WHERE trace_id IN {ids:Array(String)}`,
+    { name: 'test:readback', params: { ids: traceIds } },
+  );
+  return new Map(rows.map((r) => [r.span_id, r]));
+}
+
+function expectMatches(stored: Map<string, StoredRow>, spans: ReadableSpan[]) {
+  assert.equal(stored.size, spans.length, 'every exported span is stored exactly once');
+  for (const s of spans) {
+    const ctx = s.spanContext();
+    const row = stored.get(ctx.spanId);
+    assert.ok(row, `span ${s.name} stored`);
+    assert.equal(row.trace_id, ctx.traceId);
+    assert.equal(row.parent_span_id, s.parentSpanContext?.spanId ?? '');
+    assert.equal(row.start, ns(s.startTime), `${s.name} start ns`);
+    assert.equal(BigInt(row.start) + BigInt(row.duration_ns), BigInt(ns(s.endTime)), `${s.name} end ns`);
+    assert.equal(row.span_name, s.name);
+    assert.equal(row.span_kind, ['INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'][s.kind]);
+    assert.equal(row.status_code, ['UNSET', 'OK', 'ERROR'][s.status.code]);
+    assert.equal(row.status_message, s.status.message ?? '');
+    assert.equal(row.scope_name, 'eventscope-test');
+    assert.equal(row.scope_version, '0.0.1');
+    assert.equal(row.service_name, s.resource.attributes['service.name']);
+    assert.equal(row.host, 'host-a');
+    assert.equal(row.resource_attributes['process.pid'], '4242');
+    assert.equal(row.attribute_types['resource.process.pid'], 'int');
+    assert.equal(row.resource_attributes['deployment.canary'], 'true');
+    assert.equal(row.attribute_types['resource.deployment.canary'], 'bool');
+    assert.equal(row.event_names.length, s.events.length);
+    s.events.forEach((e, i) => {
+      assert.equal(row.event_names[i], e.name);
+      assert.equal(row.event_times[i], ns(e.time));
+    });
+    assert.deepEqual(row.link_trace_ids, s.links.map((l) => l.context.traceId));
+    assert.deepEqual(row.link_span_ids, s.links.map((l) => l.context.spanId));
+  }
+  const producer = spans.find((s) => s.kind === SpanKind.PRODUCER)!;
+  const p = stored.get(producer.spanContext().spanId)!;
+  assert.deepEqual(
+    { ...p.span_attributes },
+    {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': 'orders',
+      'messaging.destination.partition.id': '3',
+      'messaging.kafka.offset': '9007199254740991',
+      'messaging.message.id': producer.attributes['messaging.message.id'],
+      'messaging.kafka.message.key': 'customer-7',
+      'test.string': 'hello',
+      'test.bool': 'false',
+      'test.int': '-42',
+      'test.double': '3.25',
+      'test.strings': '["a","b"]',
+      'test.ints': '[1,2,3]',
+      'test.doubles': '[1.5,-2.5]',
+      'test.bools': '[true,false]',
+    },
+  );
+  assert.equal(p.attribute_types['span.test.bool'], 'bool');
+  assert.equal(p.attribute_types['span.test.int'], 'int');
+  assert.equal(p.attribute_types['span.test.double'], 'double');
+  assert.equal(p.attribute_types['span.test.strings'], 'array');
+  assert.equal(p.attribute_types['span.messaging.kafka.offset'], 'int');
+  assert.equal(p.attribute_types['span.test.string'], undefined, 'strings carry no type entry');
+  assert.deepEqual(p.event_attributes, [{ 'payload.bytes': '512', 'payload.format': 'avro' }]);
+  assert.equal(p.attribute_types['event.0.payload.bytes'], 'int');
+  assert.equal(p.msg_operation, 'send');
+  assert.equal(p.msg_destination, 'orders');
+  assert.equal(p.msg_partition, '3');
+  assert.equal(p.msg_offset, '9007199254740991');
+  assert.equal(p.msg_key, 'customer-7');
+  assert.equal(p.msg_consumer_group, '');
+
+  const consumer = spans.find((s) => s.kind === SpanKind.CONSUMER)!;
+  const c = stored.get(consumer.spanContext().spanId)!;
+  assert.equal(c.msg_operation, 'process');
+  assert.equal(c.msg_consumer_group, 'billing');
+  assert.equal(c.msg_offset, '17');
+  assert.deepEqual(c.link_attributes, [{ 'messaging.message.id': producer.attributes['messaging.message.id'], 'link.weight': '2' }]);
+  assert.equal(c.attribute_types['link.0.link.weight'], 'int');
+}
+
+const exporters: Array<[string, (es: TestEventscope) => SpanExporter]> = [
+  ['otlp-http json', (e) => new HttpJsonExporter({ url: `${e.otlpHttpUrl}/v1/traces` })],
+  ['otlp-http json gzip', (e) => new HttpJsonExporter({ url: `${e.otlpHttpUrl}/v1/traces`, compression: 'gzip' as never })],
+  ['otlp-proto', (e) => new HttpProtoExporter({ url: `${e.otlpHttpUrl}/v1/traces` })],
+  ['otlp-proto gzip', (e) => new HttpProtoExporter({ url: `${e.otlpHttpUrl}/v1/traces`, compression: 'gzip' as never })],
+  ['otlp-grpc', (e) => new GrpcExporter({ url: e.otlpGrpcUrl })],
+  ['otlp-grpc gzip', (e) => new GrpcExporter({ url: e.otlpGrpcUrl, compression: 'gzip' as never })],
+];
+
+describe('official OTLP exporters → collector → ClickHouse', () => {
+  for (const [label, make] of exporters) {
+    test(label, async () => {
+      const spans = recordSpans(label.replaceAll(' ', '-'));
+      const exporter = make(es);
+      const result = await exportWith(exporter, spans);
+      await exporter.shutdown();
+      assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
+      // Ack after commit: once the exporter has its success, the rows are already queryable.
+      const traceIds = [...new Set(spans.map((s) => s.spanContext().traceId))];
+      expectMatches(await readBack(traceIds), spans);
+    });
+  }
+});
