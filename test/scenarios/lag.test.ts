@@ -1,0 +1,230 @@
+// Consumer lag through the real collector: one destination published to once a second for a
+// minute, consumed by groups that keep up, fall behind, stop, catch up after a pause, or consume in
+// link-only batches; a second destination with Kafka offsets on both sides. Everything is posted
+// twice (an exporter resend), which must not change a single count.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestEventscope, type TestEventscope } from '../support/harness.js';
+import { clock, messaging, request, type Span } from '../support/otlp.js';
+
+const STEP = 10_000;
+let es: TestEventscope;
+let fromMs: number;
+let toMs: number;
+let lag: any;
+const query = () => `/api/lag?from=${fromMs}&to=${toMs}&step=10s`;
+
+function buildScenario(): Span[] {
+  const t = clock(fromMs);
+  const spans: Span[] = [];
+  const consume = (group: string, p: Span, start: number) =>
+    spans.push(
+      t.span({
+        service: `${group}-svc`,
+        name: 'lag-orders process',
+        kind: 'CONSUMER',
+        parent: p,
+        start,
+        attributes: messaging({ destination: 'lag-orders', operation: 'process', group }),
+      }),
+    );
+  const published: Span[] = [];
+  for (let s = 0; s < 60; s++) {
+    const at = s * 1000 + 500;
+    const p = t.span({
+      service: 'orders',
+      name: 'lag-orders send',
+      kind: 'PRODUCER',
+      start: at,
+      durationMs: 1,
+      attributes: messaging({ destination: 'lag-orders', operation: 'send' }),
+    });
+    spans.push(p);
+    published.push(p);
+    consume('fast', p, at + 11); // queue time 10 ms
+    if (s % 2 === 0) consume('slow', p, at + 301); // every other message: backlog grows
+    if (s < 20) consume('stopper', p, at + 21); // consumes for 20 s, then stops
+    consume('pausy', p, s < 35 ? 35_000 + s * 10 + 100 : at + 100); // paused 35 s, then drains
+  }
+  // link-only batch consumer: one receive span per 10 s linking that interval's 10 messages
+  for (let i = 0; i < 6; i++) {
+    spans.push(
+      t.span({
+        service: 'linked-svc',
+        name: 'lag-orders receive',
+        kind: 'CONSUMER',
+        start: i * STEP + 9_900,
+        links: published.slice(i * 10, i * 10 + 10),
+        attributes: messaging({ destination: 'lag-orders', operation: 'receive', group: 'linked', batchCount: 10 }),
+      }),
+    );
+  }
+  // offsets on both sides: partition 0 offsets 0..9 produced, 0..5 delivered
+  for (let o = 0; o < 10; o++) {
+    const p = t.span({
+      service: 'ledger',
+      name: 'lag-ledger send',
+      kind: 'PRODUCER',
+      start: o * 1000 + 200,
+      attributes: messaging({ destination: 'lag-ledger', operation: 'send', partition: 0, offset: o }),
+    });
+    spans.push(p);
+    if (o <= 5) {
+      spans.push(
+        t.span({
+          service: 'audit',
+          name: 'lag-ledger process',
+          kind: 'CONSUMER',
+          parent: p,
+          start: o * 1000 + 300,
+          attributes: messaging({ destination: 'lag-ledger', operation: 'process', group: 'audit', partition: 0, offset: o }),
+        }),
+      );
+    }
+  }
+  return spans;
+}
+
+const group = (name: string) => {
+  const g = lag.groups.find((x: any) => x.consumerGroup === name);
+  assert.ok(g, `group ${name} in ${lag.groups.map((x: any) => x.consumerGroup)}`);
+  return g;
+};
+const column = (g: any, key: string) => g.series.map((p: any) => p[key]);
+
+describe('GET /api/lag', () => {
+  before(async () => {
+    es = await startTestEventscope();
+    toMs = Math.floor(Date.now() / STEP) * STEP;
+    fromMs = toMs - 6 * STEP;
+    const spans = buildScenario();
+    const body = request(spans);
+    for (let k = 0; k < 2; k++) {
+      const res = await es.postOtlpJson(body);
+      assert.equal(res.status, 200);
+    }
+    await es.waitForSpans(2 * spans.length);
+    const t0 = performance.now();
+    const res = await es.api(query());
+    console.log(`# /api/lag over ${spans.length * 2} stored spans: ${(performance.now() - t0).toFixed(0)} ms`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    lag = res.body;
+  });
+  after(async () => {
+    await es?.close();
+  });
+
+  it('lists every destination × group, sorted, with the requested step', () => {
+    assert.equal(lag.stepMs, STEP);
+    assert.deepEqual(
+      lag.groups.map((g: any) => `${g.destination}/${g.consumerGroup}`),
+      ['lag-ledger/audit', 'lag-orders/fast', 'lag-orders/linked', 'lag-orders/pausy', 'lag-orders/slow', 'lag-orders/stopper'],
+    );
+    for (const g of lag.groups) {
+      assert.equal(g.series.length, 6);
+      assert.deepEqual(column(g, 't'), [0, 1, 2, 3, 4, 5].map((i) => new Date(fromMs + i * STEP).toISOString()));
+    }
+  });
+
+  it('a consumer that keeps up: backlog 0, queue time exact, OK', () => {
+    const g = group('fast');
+    assert.deepEqual(column(g, 'published'), [10, 10, 10, 10, 10, 10]);
+    assert.deepEqual(column(g, 'delivered'), [10, 10, 10, 10, 10, 10]);
+    assert.deepEqual(column(g, 'backlog'), [0, 0, 0, 0, 0, 0]);
+    assert.deepEqual(column(g, 'queueP50Ms'), [10, 10, 10, 10, 10, 10]);
+    assert.deepEqual(column(g, 'queueP95Ms'), [10, 10, 10, 10, 10, 10]);
+    assert.deepEqual(column(g, 'oldestUndeliveredAgeMs'), [0, 0, 0, 0, 0, 0]);
+    assert.equal(g.status, 'OK');
+    assert.equal(g.reason, 'caught up: no messages waiting');
+    assert.equal(g.current.backlog, 0);
+  });
+
+  it('a consumer whose backlog grows: WARN, with the age of the oldest waiting message', () => {
+    const g = group('slow');
+    assert.deepEqual(column(g, 'delivered'), [5, 5, 5, 5, 5, 5]);
+    assert.deepEqual(column(g, 'backlog'), [5, 10, 15, 20, 25, 30]);
+    assert.deepEqual(column(g, 'queueP50Ms'), [300, 300, 300, 300, 300, 300]);
+    // message 1 (published at +1.5 s) is the oldest never delivered
+    assert.deepEqual(column(g, 'oldestUndeliveredAgeMs'), [8_500, 18_500, 28_500, 38_500, 48_500, 58_500]);
+    assert.equal(g.status, 'WARN');
+    assert.equal(g.reason, 'backlog never decreased across the window and grew from 5 to 30');
+    assert.deepEqual(
+      { backlog: g.current.backlog, age: g.current.oldestUndeliveredAgeMs, p50: g.current.queueP50Ms },
+      { backlog: 30, age: 58_500, p50: 300 },
+    );
+  });
+
+  it('a consumer that stops: STOP, explained', () => {
+    const g = group('stopper');
+    assert.deepEqual(column(g, 'delivered'), [10, 10, 0, 0, 0, 0]);
+    assert.deepEqual(column(g, 'backlog'), [0, 0, 10, 20, 30, 40]);
+    assert.deepEqual(column(g, 'queueP95Ms'), [20, 20, null, null, null, null]);
+    assert.equal(g.status, 'STOP');
+    assert.match(g.reason, /^no deliveries for \d+s .* longer than the 19s it was active before; 40 messages waiting$/);
+    assert.equal(g.current.lastDeliveryAt, new Date(fromMs + 19_521).toISOString());
+  });
+
+  it('a consumer that catches up after a pause: OK', () => {
+    const g = group('pausy');
+    assert.deepEqual(column(g, 'delivered'), [0, 0, 0, 40, 10, 10]);
+    assert.deepEqual(column(g, 'backlog'), [10, 20, 30, 0, 0, 0]);
+    assert.deepEqual(column(g, 'oldestUndeliveredAgeMs'), [9_500, 19_500, 29_500, 0, 0, 0]);
+    assert.equal(g.status, 'OK');
+  });
+
+  it('a link-only batch consumer counts its linked messages as deliveries, with exact queue times', () => {
+    const g = group('linked');
+    assert.deepEqual(column(g, 'delivered'), [10, 10, 10, 10, 10, 10]);
+    assert.deepEqual(column(g, 'backlog'), [0, 0, 0, 0, 0, 0]);
+    // queue times 399, 1399, … 9399 ms in every interval (linear interpolation between samples)
+    assert.deepEqual(column(g, 'queueP50Ms'), [4_899, 4_899, 4_899, 4_899, 4_899, 4_899]);
+    assert.deepEqual(column(g, 'queueP95Ms'), [8_949, 8_949, 8_949, 8_949, 8_949, 8_949]);
+    assert.deepEqual(column(g, 'queueMaxMs'), [9_399, 9_399, 9_399, 9_399, 9_399, 9_399]);
+    assert.equal(g.status, 'OK');
+  });
+
+  it('offset lag where offsets are known on both sides, per partition', () => {
+    const g = group('audit');
+    assert.deepEqual(column(g, 'published'), [10, 0, 0, 0, 0, 0]);
+    assert.deepEqual(column(g, 'backlog'), [4, 4, 4, 4, 4, 4]);
+    assert.deepEqual(column(g, 'offsetLag'), [4, 4, 4, 4, 4, 4]);
+    assert.equal(g.partitions.length, 1);
+    assert.equal(g.partitions[0].partition, '0');
+    assert.deepEqual(column(g.partitions[0], 'offsetLag'), [4, 4, 4, 4, 4, 4]);
+    assert.equal(g.current.offsetLag, 4);
+    // consumed for 5 s, silent since, 4 messages waiting
+    assert.equal(g.status, 'STOP');
+    assert.match(g.reason, /4 messages waiting$/);
+    assert.equal(group('fast').current.offsetLag, null);
+  });
+
+  it('the exporter resend changed nothing: every group saw each message once', () => {
+    assert.deepEqual(column(group('fast'), 'published'), [10, 10, 10, 10, 10, 10]);
+    assert.equal(group('pausy').series.reduce((n: number, p: any) => n + p.delivered, 0), 60);
+  });
+
+  it('filters by destination and group', async () => {
+    const res = await es.api(`/api/lag?from=${fromMs}&to=${toMs}&destination=lag-orders&group=slow`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.groups.map((g: any) => g.consumerGroup), ['slow']);
+    assert.equal(res.body.stepMs, 1_000, 'default step for one minute: 1s (60 points)');
+    assert.equal(res.body.groups[0].series.length, 60);
+    assert.equal(res.body.groups[0].current.backlog, 30);
+  });
+
+  it('rejects bad parameters with 400 and a message', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [`/api/lag?from=${fromMs}&to=${toMs}&step=banana`, /^step: expected a duration/],
+      [`/api/lag?from=${fromMs}&to=${toMs}&step=500ms`, /^step must be at least 1s/],
+      [`/api/lag?from=now-7d&to=now&step=1m`, /too small for the range: 10080 points, at most 1440/],
+      [`/api/lag?from=${toMs}&to=${fromMs}`, /^from must be before to$/],
+      [`/api/lag?from=yesterday`, /^from: expected ISO 8601/],
+      [`/api/lag?group=`, /^group: expected a non-empty name/],
+    ];
+    for (const [path, message] of cases) {
+      const res = await es.api(path);
+      assert.equal(res.status, 400, path);
+      assert.match(res.body.error, message, path);
+    }
+  });
+});
