@@ -5,10 +5,9 @@
 //                                        └─▶ <email queue>   ─▶ email (useLinksForConsume: new trace + link)
 // Exchange and queues get a random suffix per run and are deleted afterwards.
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
-import type * as Amqp from 'amqplib';
+import { instrumentedAmqplib } from './instrumented.js';
 import type { RabbitCommand, RabbitEvent, RabbitServiceConfig } from './service.js';
 
 export interface RabbitProofOptions {
@@ -125,9 +124,9 @@ export async function startRabbitProof(opts: RabbitProofOptions): Promise<Rabbit
   const services = { producer: `rmq-shop-${suffix}`, billing: `rmq-billing-${suffix}`, email: `rmq-email-${suffix}` };
   const base = { endpoint: opts.endpoint, exportIntervalMs: opts.exportIntervalMs ?? 200, url: opts.url, exchange };
 
-  // The topology is declared over an uninstrumented admin connection (no instrumentation is
-  // registered in this thread), so every span comes from the services.
-  const amqp = createRequire(import.meta.url)('amqplib') as typeof Amqp;
+  // The topology is declared over an admin connection of this thread. It only declares and
+  // deletes, which the instrumentation does not trace, so every span comes from the services.
+  const { amqp } = instrumentedAmqplib();
   const admin = await amqp.connect(opts.url);
   const ch = await admin.createChannel();
   await ch.assertExchange(exchange, 'topic', { durable: false });

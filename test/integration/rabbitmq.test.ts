@@ -144,3 +144,48 @@ describe('RabbitMQ with the official amqplib instrumentation', () => {
     assert.equal(toEmail.group, proof!.emailQueue);
   });
 });
+
+describe('the demo shop over RabbitMQ (npm run demo -- --broker …)', () => {
+  let shopStats: { ordersPlaced: number; sagasCompleted: number } | undefined;
+
+  before(async () => {
+    if (!reachable) return;
+    const { startDemo } = await import('../../demo/index.js');
+    const demo = await startDemo(
+      { endpoint: es!.otlpHttpUrl, broker: URL_, rate: 30, seed: 3, errorRate: 0.2, slowConsumerMs: 20, stopConsumerAfterS: 1, exportIntervalMs: 100 },
+      { log: () => {} },
+    );
+    try {
+      const deadline = Date.now() + 20_000;
+      while (demo.stats.ordersPlaced < 60 || demo.stats.sagasCompleted < 3) {
+        if (Date.now() > deadline) throw new Error(`shop over RabbitMQ too slow: ${JSON.stringify(demo.stats)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await demo.stop();
+    }
+    shopStats = demo.stats;
+  });
+
+  test('all six services publish and consume through exchanges and queues, with instrumentation spans', async (t) => {
+    if (skipUnlessBroker(t)) return;
+    assert.ok(shopStats);
+    const got = await rows<{ service_name: string; msg_operation: string; msg_destination: string; msg_consumer_group: string }>(
+      `SELECT DISTINCT service_name, msg_operation, msg_destination, msg_consumer_group FROM \${db}.spans
+       WHERE scope_name = '@opentelemetry/instrumentation-amqplib' AND msg_destination LIKE 'demo-shop.%'`,
+    );
+    const has = (svc: string, op: string, dest: string, group?: string) =>
+      got.some((r) => r.service_name === svc && r.msg_operation === op && r.msg_destination === dest && (group === undefined || r.msg_consumer_group === group));
+    assert.ok(has('order', 'send', 'demo-shop.orders'));
+    assert.ok(has('payment', 'process', 'demo-shop.orders', 'demo-shop.orders.payment'));
+    assert.ok(has('inventory', 'process', 'demo-shop.orders', 'demo-shop.orders.inventory'));
+    assert.ok(has('notification', 'process', 'demo-shop.orders', 'demo-shop.orders.notification'));
+    assert.ok(has('shipping', 'process', 'demo-shop.payments', 'demo-shop.payments.shipping'));
+    assert.ok(has('checkout-orchestrator', 'send', 'demo-shop.payment-commands'));
+    assert.ok(has('checkout-orchestrator', 'process', 'demo-shop.checkout-replies', 'demo-shop.checkout-replies.checkout'));
+    const [r] = await rows<{ n: string }>(
+      `SELECT count() AS n FROM \${db}.spans WHERE service_name = 'payment' AND span_kind = 'CONSUMER' AND status_code = 'ERROR'`,
+    );
+    assert.ok(Number(r!.n) > 0, 'failed payments were nacked');
+  });
+});
