@@ -38,12 +38,16 @@ export interface TopologyEdge {
   lag?: EdgeLag;
 }
 
+/** Current lag of a consumer group on a destination (from lag.ts, as /api/lag reports it). */
 export interface EdgeLag {
-  /** queue time of the latest deliveries, ms */
-  timeLagMs?: number;
-  /** published − delivered, in messages */
-  backlog?: number;
-  status?: string;
+  /** published but not yet delivered to the group, in messages */
+  backlog: number;
+  /** age of the oldest published-but-undelivered message, ms */
+  oldestUndeliveredAgeMs: number;
+  /** where offsets are known on both sides */
+  offsetLag: number | null;
+  /** Burrow-style status: OK, WARN, STALL, STOP, REWIND */
+  status: string;
 }
 
 export interface Topology {

@@ -3,6 +3,7 @@
 // trace; the stitched request (traces joined by links) is what GET /api/requests/{traceId} returns
 // for any of its traces.
 import type { Store } from '../store/index.js';
+import { anomaliesForTraces } from './anomalies.js';
 import { hopParams, hopsSql, publishLookbackMs, type HopWindow } from './hops.js';
 
 export interface RequestFilters {
@@ -33,11 +34,7 @@ export interface RequestRow {
   hasAnomaly: boolean;
 }
 
-export async function listRequests(
-  store: Store,
-  f: RequestFilters,
-  opts: { anomalousTraces?: (traceIds: string[], range: { fromMs: number; toMs: number }) => Promise<Set<string>> } = {},
-): Promise<RequestRow[]> {
+export async function listRequests(store: Store, f: RequestFilters): Promise<RequestRow[]> {
   const db = store.database;
   const conditions: string[] = [];
   if (f.service !== undefined) conditions.push('service_name = {service:String}');
@@ -114,7 +111,7 @@ export async function listRequests(
   const endMs = Number(BigInt(rows.reduce((m, r) => (BigInt(r.end_ns) > BigInt(m) ? r.end_ns : m), rows[0]!.end_ns)) / 1_000_000n) + 1;
   const [hopCounts, anomalous] = await Promise.all([
     countHops(store, traceIds, startMs, endMs),
-    opts.anomalousTraces ? opts.anomalousTraces(traceIds, { fromMs: startMs, toMs: endMs }) : Promise.resolve(new Set<string>()),
+    anomalousTraces(store, traceIds, startMs, endMs),
   ]);
 
   return rows.map((r) => {
@@ -133,6 +130,15 @@ export async function listRequests(
       hasAnomaly: anomalous.has(r.trace_id),
     };
   });
+}
+
+/** Traces of the list that take part in a duplicate or an ordering inversion (anomalies.ts). */
+async function anomalousTraces(store: Store, traceIds: string[], fromMs: number, toMs: number): Promise<Set<string>> {
+  const a = await anomaliesForTraces(store, { traceIds, fromMs, toMs, limit: 10_000 });
+  const wanted = new Set(traceIds);
+  const hit = new Set<string>();
+  for (const o of [...a.duplicates, ...a.ordering]) for (const t of o.traceIds) if (wanted.has(t)) hit.add(t);
+  return hit;
 }
 
 /** Hops (publish span found) whose deliver or publish span is in each trace, via hops.ts. */

@@ -6,6 +6,7 @@
 // the response shape are computed in memory by pure functions.
 import type { Store } from '../store/index.js';
 import { typedAttributes, type AnyValue } from '../store/anyvalue.js';
+import { anomaliesForTraces, type DuplicateOccurrence, type OrderingOccurrence } from './anomalies.js';
 import { pairRequestHops } from './request-hops.js';
 import { adjustClockSkew, spanKey, type HostAdjustment } from './skew.js';
 
@@ -92,6 +93,8 @@ export interface Timeline {
   spans: TimelineSpan[];
   hops: TimelineHop[];
   clockSkew: Array<Omit<HostAdjustment, 'offsetNs'> & { offsetNs: string }>;
+  /** duplicates and ordering inversions (anomalies.ts) with a delivery or publish in this request */
+  anomalies: { duplicates: DuplicateOccurrence[]; ordering: OrderingOccurrence[] };
   truncated?: { reason: 'depth' | 'spans'; limit: number };
 }
 
@@ -239,7 +242,13 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
       endNs: BigInt(r.start_ns) + BigInt(r.duration_ns),
     })),
   );
-  return assembleTimeline(q.traceId, list, linksIn, depthOf, skew, truncated);
+  const timeline = assembleTimeline(q.traceId, list, linksIn, depthOf, skew, truncated);
+  timeline.anomalies = await anomaliesForTraces(store, {
+    traceIds: timeline.traceIds,
+    fromMs: Number(BigInt(timeline.startNs) / 1_000_000n) - 1,
+    toMs: Number(BigInt(timeline.endNs) / 1_000_000n) + 1,
+  });
+  return timeline;
 }
 
 /** Shapes the response: spans in start order with links both ways, hops with corrected queue time. */
@@ -366,6 +375,7 @@ export function assembleTimeline(
     spans,
     hops: timelineHops,
     clockSkew: skew.hosts.map((h) => ({ host: h.host, offsetNs: h.offsetNs.toString(), offsetMs: h.offsetMs, basis: h.basis })),
+    anomalies: { duplicates: [], ordering: [] },
   };
   if (truncated) result.truncated = truncated;
   return result;

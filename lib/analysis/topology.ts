@@ -3,6 +3,7 @@
 // (migration 003). graph.ts turns the rows into nodes and edges.
 import type { Store } from '../store/index.js';
 import { hopParams, hopsSql, publishLookbackMs, type HopWindow } from './hops.js';
+import { consumerLag } from './lag.js';
 import {
   buildTopology,
   type CallRow,
@@ -184,16 +185,37 @@ export interface TopologyResult extends Topology {
   groupBy: TopologyGroupBy;
 }
 
+/** Current lag per (destination, consumer group) from lag.ts, for the deliver edges. */
+export async function currentLag(store: Store, q: TopologyQuery, nowMs: number): Promise<LagRow[]> {
+  const result = await consumerLag(store, {
+    fromMs: q.fromMs,
+    toMs: q.toMs,
+    // the status rules need a few intervals; the flow map only shows the current values
+    stepMs: Math.max(1_000, Math.ceil((q.toMs - q.fromMs) / 12)),
+    nowMs,
+  });
+  return result.groups.map((g) => ({
+    destination: g.destination,
+    consumerGroup: g.consumerGroup,
+    lag: {
+      backlog: g.current.backlog,
+      oldestUndeliveredAgeMs: g.current.oldestUndeliveredAgeMs,
+      offsetLag: g.current.offsetLag,
+      status: g.status,
+    },
+  }));
+}
+
 export async function topology(
   store: Store,
   q: TopologyQuery,
-  opts: { lag?: (q: TopologyQuery) => Promise<LagRow[]> } = {},
+  opts: { nowMs?: number; lag?: boolean } = {},
 ): Promise<TopologyResult> {
   const [messaging, queue, calls, lag] = await Promise.all([
     messagingEdges(store, q),
     queueTimes(store, q),
     callEdges(store, q),
-    opts.lag ? opts.lag(q) : Promise.resolve([]),
+    opts.lag === false ? Promise.resolve([]) : currentLag(store, q, opts.nowMs ?? Date.now()),
   ]);
   const graph = buildTopology({ messaging, queue, calls, lag, groupBy: q.groupBy });
   return {
