@@ -43,7 +43,7 @@ export const DEFAULT_DEMO_OPTIONS: DemoOptions = {
   reorderRate: 0.05,
   errorRate: 0.1,
   maxRetries: 2,
-  slowConsumerMs: 300,
+  slowConsumerMs: 400,
   stopConsumerAfterS: 30,
   durationS: 0,
   seed: 0,

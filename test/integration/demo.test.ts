@@ -173,3 +173,50 @@ describe('demo shop over the in-process broker', () => {
     assert.ok(edge('deliver', 'shipments', 'notification'), 'shipments → notification (links)');
   });
 });
+
+describe('the demo shop through the analysis API', () => {
+  test('duplicates: redeliveries after failure and duplicates after success (GET /api/anomalies?type=duplicate)', async () => {
+    const res = await es.api('/api/anomalies?type=duplicate&from=now-15m&limit=1000');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const d = res.body.duplicates as { total: number; byClass: Record<string, number>; occurrences: { consumerGroup: string; class: string }[] };
+    assert.ok(d.byClass.redelivery_after_failure > 0, `redeliveries after failure: ${JSON.stringify(d.byClass)}`);
+    assert.ok(d.byClass.duplicate_after_success > 0, `duplicates after success: ${JSON.stringify(d.byClass)}`);
+    assert.ok(d.occurrences.some((o) => o.consumerGroup === 'payment' && o.class === 'redelivery_after_failure'));
+  });
+
+  test('ordering inversions within a partition (GET /api/anomalies?type=ordering)', async () => {
+    const res = await es.api('/api/anomalies?type=ordering&from=now-15m');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const o = res.body.ordering as { total: number; occurrences: { basis: string; deliveredFirst: { offset: string | null }; deliveredLater: { offset: string | null } }[] };
+    assert.ok(o.total > 0, 'reordered deliveries are reported');
+    const byOffset = o.occurrences.find((x) => x.basis === 'offset');
+    assert.ok(byOffset, 'an inversion by offset');
+    assert.ok(Number(byOffset.deliveredFirst.offset) > Number(byOffset.deliveredLater.offset));
+  });
+
+  test('lag: the stopped consumer group has a backlog, queue times are measured (GET /api/lag)', async () => {
+    const res = await es.api('/api/lag?from=now-15m');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const groups = res.body.groups as { destination: string; consumerGroup: string; status: string; current: { backlog: number; queueP95Ms: number | null } }[];
+    const stopped = groups.find((g) => g.destination === 'inventory' && g.consumerGroup === 'stock-alerts');
+    assert.ok(stopped, 'the stock-alerts group is listed');
+    assert.ok(stopped.current.backlog > 0, `stopped group backlog ${stopped.current.backlog}`);
+    const payment = groups.find((g) => g.destination === 'orders' && g.consumerGroup === 'payment');
+    assert.ok(payment && payment.current.queueP95Ms !== null, 'queue time of payment on orders');
+  });
+
+  test('a request timeline follows an order across the async hops (GET /api/requests/{traceId})', async () => {
+    // an orchestrated order: order → checkout-orchestrator → payment → orchestrator → shipping → … → notification
+    const [r] = await rows<{ trace_id: string }>(
+      `SELECT trace_id FROM \${db}.spans WHERE service_name = 'checkout-orchestrator' AND msg_destination = 'checkout-events' AND msg_operation = 'send' LIMIT 1`,
+    );
+    assert.ok(r, 'an orchestrated order completed');
+    const res = await es.api(`/api/requests/${r.trace_id}`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const t = res.body as { services: string[]; hops: { destination: string; queueMs: number | null }[] };
+    for (const s of ['order', 'checkout-orchestrator', 'payment', 'shipping']) assert.ok(t.services.includes(s), `${s} in ${t.services}`);
+    for (const dest of ['checkout-commands', 'payment-commands', 'checkout-replies', 'shipping-commands']) {
+      assert.ok(t.hops.some((h) => h.destination === dest && h.queueMs !== null), `a hop through ${dest}`);
+    }
+  });
+});

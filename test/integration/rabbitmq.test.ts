@@ -145,6 +145,69 @@ describe('RabbitMQ with the official amqplib instrumentation', () => {
   });
 });
 
+describe('RabbitMQ traffic through the analysis API', () => {
+  test('the nacked message is a redelivery after failure (GET /api/anomalies?type=duplicate)', async (t) => {
+    if (skipUnlessBroker(t)) return;
+    const res = await es!.api(`/api/anomalies?type=duplicate&from=now-15m&group=${encodeURIComponent(proof!.billingQueue)}`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const d = res.body.duplicates as {
+      byClass: Record<string, number>;
+      occurrences: { publish: { traceId: string } | null; destination: string; consumerGroup: string; class: string; extraDeliveries: number }[];
+    };
+    // the message is identified by its producer span, whose trace is the one the producer started
+    const expected = FAIL_ONCE.map((i) => published.traceIds[i]!).sort();
+    assert.deepEqual(d.occurrences.map((o) => o.publish?.traceId).sort(), expected);
+    for (const o of d.occurrences) {
+      assert.equal(o.class, 'redelivery_after_failure');
+      assert.equal(o.consumerGroup, proof!.billingQueue);
+      assert.equal(o.destination, proof!.exchange);
+      assert.equal(o.extraDeliveries, 1);
+    }
+    assert.equal(d.byClass.duplicate_after_success ?? 0, 0, 'no dangerous duplicate');
+  });
+
+  test('a request timeline spans producer and both consumers, the linked one included (GET /api/requests/{traceId})', async (t) => {
+    if (skipUnlessBroker(t)) return;
+    const traceId = published.traceIds[FAIL_ONCE[0]!]!;
+    const res = await es!.api(`/api/requests/${traceId}`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const tl = res.body as {
+      services: string[];
+      spans: { service: string; kind: string; status: { code: string } }[];
+      hops: { consumerGroup: string; destination: string; queueMs: number | null; deliver: { service: string } }[];
+    };
+    const { producer, billing, email } = proof!.services;
+    assert.deepEqual([...tl.services].sort(), [producer, billing, email].sort());
+    assert.equal(tl.spans.filter((s) => s.service === billing && s.kind === 'CONSUMER').length, 2, 'the failed attempt and the redelivery');
+    assert.ok(tl.spans.some((s) => s.service === billing && s.status.code === 'ERROR'));
+    const billingHops = tl.hops.filter((h) => h.consumerGroup === proof!.billingQueue);
+    assert.equal(billingHops.length, 2);
+    assert.ok(billingHops.every((h) => h.destination === proof!.exchange && h.queueMs !== null && h.queueMs >= 0));
+    assert.ok(tl.hops.some((h) => h.consumerGroup === proof!.emailQueue && h.deliver.service === email), 'the linked consumer hop');
+  });
+
+  test('lag shows the queue time of both queues and an empty backlog (GET /api/lag)', async (t) => {
+    if (skipUnlessBroker(t)) return;
+    const res = await es!.api(`/api/lag?from=now-15m&destination=${encodeURIComponent(proof!.exchange)}`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const groups = res.body.groups as {
+      destination: string;
+      consumerGroup: string;
+      current: { backlog: number };
+      series: { published: number; delivered: number; queueP95Ms: number | null }[];
+    }[];
+    for (const queue of [proof!.billingQueue, proof!.emailQueue]) {
+      const g = groups.find((x) => x.consumerGroup === queue);
+      assert.ok(g, `lag of ${queue}`);
+      assert.equal(g.destination, proof!.exchange);
+      assert.equal(g.current.backlog, 0, 'everything was consumed');
+      assert.equal(g.series.reduce((n, p) => n + p.published, 0), MESSAGES);
+      const q = g.series.map((p) => p.queueP95Ms).filter((v): v is number => v !== null);
+      assert.ok(q.length > 0 && q.every((v) => v >= 0), `queue time measured for ${queue}: ${JSON.stringify(q)}`);
+    }
+  });
+});
+
 describe('the demo shop over RabbitMQ (npm run demo -- --broker …)', () => {
   let shopStats: { ordersPlaced: number; sagasCompleted: number } | undefined;
 
