@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { buildTopology, type MessagingEdgeRow } from '../../lib/analysis/graph.js';
+
+const row = (p: Partial<MessagingEdgeRow>): MessagingEdgeRow => ({
+  edgeKind: 'publish', service: 's', system: 'kafka', destination: 'd', messageType: '', consumerGroup: '',
+  count: 1, errors: 0, p50Ms: 1, p95Ms: 1, ...p,
+});
+
+test('publish and deliver rows become service/destination nodes and keyed edges with queue time and lag', () => {
+  const g = buildTopology({
+    messaging: [
+      row({ service: 'orders', destination: 'orders', count: 5 }),
+      row({ edgeKind: 'deliver', service: 'billing', destination: 'orders', consumerGroup: 'billing-v2', count: 5, errors: 1 }),
+    ],
+    queue: [{ service: 'billing', destination: 'orders', messageType: '', consumerGroup: 'billing-v2', samples: 5, p50Ms: 3, p95Ms: 9 }],
+    lag: [{ destination: 'orders', consumerGroup: 'billing-v2', lag: { backlog: 2, oldestUndeliveredAgeMs: 100, offsetLag: null, status: 'WARN' } }],
+  });
+  assert.deepEqual(g.nodes.map((n) => n.id), ['service:billing', 'service:orders', 'destination:kafka:orders', 'group:billing:billing-v2']);
+  assert.deepEqual(g.edges, [
+    { id: 'publish:service:orders->destination:kafka:orders', source: 'service:orders', target: 'destination:kafka:orders', kind: 'publish', count: 5, errors: 0, p50Ms: 1, p95Ms: 1 },
+    {
+      id: 'deliver:destination:kafka:orders->service:billing#billing-v2', source: 'destination:kafka:orders', target: 'service:billing', kind: 'deliver',
+      count: 5, errors: 1, p50Ms: 1, p95Ms: 1, group: 'billing-v2', queueP50Ms: 3, queueP95Ms: 9, queueSamples: 5,
+      lag: { backlog: 2, oldestUndeliveredAgeMs: 100, offsetLag: null, status: 'WARN' },
+    },
+  ]);
+});
+
+test('a consumer whose group is its service name gets no group node', () => {
+  const g = buildTopology({ messaging: [row({ edgeKind: 'deliver', service: 'billing', consumerGroup: 'billing' })] });
+  assert.equal(g.nodes.some((n) => n.kind === 'consumerGroup'), false);
+  assert.equal(g.edges[0]!.group, 'billing');
+});
+
+test('grouped by message type, message types replace destinations', () => {
+  const g = buildTopology({
+    groupBy: 'messageType',
+    messaging: [row({ service: 'saga', messageType: 'ChargePayment' }), row({ edgeKind: 'deliver', service: 'payment', messageType: 'ChargePayment', consumerGroup: 'payment' })],
+  });
+  assert.deepEqual(g.edges.map((e) => [e.source, e.target]), [
+    ['service:saga', 'messageType:kafka:ChargePayment'],
+    ['messageType:kafka:ChargePayment', 'service:payment'],
+  ]);
+});
+
+test('calls: child server in another service, same service (skipped), known peer.service, external peers', () => {
+  const stats = { count: 2, errors: 0, p50Ms: 5, p95Ms: 8 };
+  const g = buildTopology({
+    messaging: [],
+    calls: [
+      { service: 'web', target: 'api', peerName: '', peerKind: '', ...stats },
+      { service: 'web', target: 'web', peerName: '', peerKind: '', ...stats },
+      { service: 'api', target: '', peerName: 'web', peerKind: 'service', ...stats },
+      { service: 'api', target: '', peerName: 'billing-legacy', peerKind: 'service', ...stats },
+      { service: 'api', target: '', peerName: 'postgresql shop', peerKind: 'database', ...stats },
+      { service: 'api', target: '', peerName: '', peerKind: '', ...stats },
+    ],
+  });
+  assert.deepEqual(g.edges.map((e) => `${e.kind} ${e.source} -> ${e.target}`), [
+    'call service:api -> service:web',
+    'call service:web -> service:api',
+    'peer service:api -> peer:database:postgresql shop',
+    'peer service:api -> peer:service:billing-legacy',
+  ]);
+  assert.deepEqual(g.nodes.filter((n) => n.kind === 'peer').map((n) => [n.label, n.peerKind]), [
+    ['postgresql shop', 'database'],
+    ['billing-legacy', 'service'],
+  ]);
+});
