@@ -101,9 +101,11 @@ export async function openStore(
       if (rows.length === 0) return;
       await client.insert({
         table: `${database}.spans`,
-        values: rows,
+        values: rows.map(toInsertRow),
         format: 'JSONEachRow',
-        clickhouse_settings: { async_insert: 0, input_format_skip_unknown_fields: 0 },
+        // 'basic' reads "<seconds>.<nanoseconds>" exactly for every time, including tiny ones that
+        // best-effort parsing would mistake for dates.
+        clickhouse_settings: { async_insert: 0, input_format_skip_unknown_fields: 0, date_time_input_format: 'basic' },
       });
     },
     async version() {
@@ -127,6 +129,21 @@ export async function openStore(
     throw err;
   }
   return store;
+}
+
+/** Nanoseconds since the epoch (decimal string) → "<seconds>.<9 digits>", unambiguous for DateTime64(9). */
+export function nsToDateTime64(ns: string): string {
+  const padded = ns.length > 9 ? ns : ns.padStart(10, '0');
+  return `${padded.slice(0, -9)}.${padded.slice(-9)}`;
+}
+
+function toInsertRow(row: SpanRow): SpanRow {
+  const events = row['events.timestamp'];
+  return {
+    ...row,
+    timestamp: nsToDateTime64(row.timestamp),
+    'events.timestamp': events.length === 0 ? events : events.map(nsToDateTime64),
+  };
 }
 
 async function migrate(store: Store, config: Config): Promise<void> {
