@@ -37,7 +37,7 @@ ${demoArgs ? 'The demo shop is sending traffic; open the dashboard.\n' : ''}Pres
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (err) {
-  if (err instanceof DataDirInUseError || err instanceof ConfigError || err instanceof UnsupportedVersionError) {
+  if (err instanceof DataDirInUseError || err instanceof ConfigError || err instanceof UnsupportedVersionError || (err as Error)?.name === 'DemoArgsError') {
     console.error(err.message);
     process.exit(2);
   }

@@ -235,3 +235,13 @@ describe('official OTLP exporters → collector → ClickHouse', () => {
     });
   }
 });
+
+test('/api/health reports the store and every span stored', async () => {
+  const { status, body } = await es.api('/api/health');
+  assert.equal(status, 200);
+  assert.equal(body.status, 'ok');
+  assert.equal(body.store.mode, 'embedded');
+  assert.match(body.store.clickhouseVersion, /^\d+\.\d+/);
+  assert.equal(body.spansStored, await es.countSpans());
+  assert.equal(body.spansStored, exporters.length * 3);
+});
