@@ -11,6 +11,7 @@ import {
   decimalDiff,
   newRow,
   resourceContext,
+  spanTypeKey,
   type DecodeOptions,
   type ResourceContext,
 } from './decode.js';
@@ -138,7 +139,7 @@ function readAttributes(
     const kv = object(kvs[i], p);
     const key = str(kv.key, `${p}.key`);
     const { value, type } = encodeAnyValue(anyValue(kv.value, `${p}.value`));
-    if (type !== undefined) types[prefix + key] = type;
+    if (type !== undefined) types[prefix === 'span.' ? spanTypeKey(key) : prefix + key] = type;
     else if (map[key] !== undefined) delete types[prefix + key]; // a repeated key: the last value wins
     map[key] = value;
   }

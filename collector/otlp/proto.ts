@@ -15,6 +15,7 @@ import {
   i64ToDecimal,
   newRow,
   resourceContext,
+  spanTypeKey,
   u64DiffToDecimal,
   u64ToDecimal,
   type DecodeOptions,
@@ -26,6 +27,8 @@ type Reader = protobuf.Reader;
 type NodeBuffer = Buffer & {
   hexSlice(start: number, end: number): string;
   base64Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
+  latin1Slice(start: number, end: number): string;
 };
 
 // Tags are (field number << 3) | wire type; wire types: 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32.
@@ -88,6 +91,40 @@ function skipField(r: Reader, tag: number, known: number, message: string): void
     throw new DecodeError(`invalid protobuf at byte ${r.pos}: ${message} field ${field} has wire type ${tag & 7}`);
   }
   r.skipType(tag & 7, 0, field);
+}
+
+// Attribute keys, span names and short values repeat across spans. Decoding them through a small
+// direct-mapped cache (ASCII only: then byte i is char code i) skips a native utf8Slice call per
+// string and hands V8 the same string again, whose hash is already known when used as a map key.
+const CACHE_BITS = 12;
+const stringCache: (string | undefined)[] = new Array(1 << CACHE_BITS).fill(undefined);
+const MAX_CACHED_LENGTH = 48;
+
+/** A length-delimited string field, through the cache when short and ASCII. */
+function readString(r: Reader): string {
+  const end = enter(r);
+  const buf = r.buf;
+  const start = r.pos;
+  const len = end - start;
+  r.pos = end;
+  if (len === 0) return '';
+  if (len > MAX_CACHED_LENGTH) return (buf as NodeBuffer).utf8Slice(start, end);
+  // hash a few bytes only; the comparison below checks them all
+  let h = Math.imul(len ^ buf[start]!, 0x9e3779b1);
+  h = Math.imul(h ^ buf[end - 1]!, 0x85ebca6b);
+  h = Math.imul(h ^ buf[start + (len >> 1)]!, 0xc2b2ae35);
+  h = Math.imul(h ^ buf[start + (len >> 2)]!, 0x27d4eb2f);
+  const slot = (h ^ (h >>> 15)) >>> (32 - CACHE_BITS);
+  const cached = stringCache[slot];
+  if (cached !== undefined && cached.length === len) {
+    let i = 0;
+    while (i < len && cached.charCodeAt(i) === buf[start + i]) i++;
+    if (i === len) return cached; // equal to an ASCII string, so ASCII itself
+  }
+  for (let i = start; i < end; i++) if (buf[i]! > 0x7f) return (buf as NodeBuffer).utf8Slice(start, end);
+  const s = (buf as NodeBuffer).latin1Slice(start, end);
+  stringCache[slot] = s;
+  return s;
 }
 
 /** Bytes field as lowercase hex. */
@@ -200,8 +237,8 @@ function decodeScopeSpans(r: Reader, batch: BatchBuilder, resource: ResourceCont
       r.len = enter(r);
       while (r.pos < r.len) {
         const t = r.tag();
-        if (t === 10) scopeName = r.string();
-        else if (t === 18) scopeVersion = r.string();
+        if (t === 10) scopeName = readString(r);
+        else if (t === 18) scopeVersion = readString(r);
         else skipField(r, t, SCOPE_FIELDS, 'InstrumentationScope'); // scope attributes have no column
       }
       r.len = outer;
@@ -242,13 +279,13 @@ function decodeSpan(r: Reader, row: SpanRow): void {
         row.span_id = readHex(r);
         break;
       case 26: // 3 trace_state
-        row.trace_state = r.string();
+        row.trace_state = readString(r);
         break;
       case 34: // 4 parent_span_id
         row.parent_span_id = readHex(r);
         break;
       case 42: // 5 name
-        row.span_name = r.string();
+        row.span_name = readString(r);
         break;
       case 48: // 6 kind
         row.span_kind = SPAN_KINDS[r.int32()] ?? 'UNSPECIFIED';
@@ -285,7 +322,7 @@ function decodeSpan(r: Reader, row: SpanRow): void {
         r.len = enter(r);
         while (r.pos < r.len) {
           const t = r.tag();
-          if (t === 18) row.status_message = r.string();
+          if (t === 18) row.status_message = readString(r);
           else if (t === 24) row.status_code = STATUS_CODES[r.int32()] ?? 'UNSET';
           else skipField(r, t, STATUS_FIELDS, 'Status');
         }
@@ -316,7 +353,7 @@ function decodeEvent(r: Reader, row: SpanRow): void {
       readFixed64(r);
       lo = lo64;
       hi = hi64;
-    } else if (tag === 18) name = r.string();
+    } else if (tag === 18) name = readString(r);
     else if (tag === 26) readKeyValue(r, attributes, row.attribute_types, prefix || (prefix = `event.${index}.`));
     else skipField(r, tag, EVENT_FIELDS, 'Span.Event');
   }
@@ -336,7 +373,7 @@ function decodeLink(r: Reader, row: SpanRow): void {
     const tag = r.tag();
     if (tag === 10) traceId = readHex(r);
     else if (tag === 18) spanId = readHex(r);
-    else if (tag === 26) traceState = r.string();
+    else if (tag === 26) traceState = readString(r);
     else if (tag === 34) readKeyValue(r, attributes, row.attribute_types, prefix || (prefix = `link.${index}.`));
     else skipField(r, tag, LINK_FIELDS, 'Span.Link');
   }
@@ -361,7 +398,7 @@ function readKeyValue(r: Reader, map: Record<string, string>, types: Record<stri
   let type: AttributeType | undefined;
   while (r.pos < r.len) {
     const tag = r.tag();
-    if (tag === 10) key = r.string();
+    if (tag === 10) key = readString(r);
     else if (tag === 18) {
       const o = r.len;
       r.len = enter(r);
@@ -372,7 +409,7 @@ function readKeyValue(r: Reader, map: Record<string, string>, types: Record<stri
     } else skipField(r, tag, KEY_VALUE_FIELDS, 'KeyValue');
   }
   r.len = outer;
-  if (type !== undefined) types[prefix + key] = type;
+  if (type !== undefined) types[prefix === 'span.' ? spanTypeKey(key) : prefix + key] = type;
   else if (map[key] !== undefined) delete types[prefix + key]; // a repeated key: the last value wins
   map[key] = value;
 }
@@ -385,7 +422,7 @@ function readAnyValue(r: Reader): void {
     const tag = r.tag();
     switch (tag) {
       case 10: // string_value
-        s = r.string();
+        s = readString(r);
         t = undefined;
         break;
       case 16: // bool_value
@@ -457,7 +494,7 @@ function readKeyValueList(r: Reader): string {
       let el = element.empty;
       while (r.pos < r.len) {
         const t = r.tag();
-        if (t === 10) key = r.string();
+        if (t === 10) key = readString(r);
         else if (t === 18) {
           const o2 = r.len;
           r.len = enter(r);
@@ -487,7 +524,7 @@ function readElement(r: Reader): string {
     const tag = r.tag();
     switch (tag) {
       case 10:
-        out = element.string(r.string());
+        out = element.string(readString(r));
         break;
       case 16:
         out = element.bool(r.bool());
