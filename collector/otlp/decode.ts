@@ -210,7 +210,7 @@ export function idProblem(row: SpanRow): string {
   }
   // Times must fit the store's DateTime64(9) (up to 2262-04-11); a span past that would make the
   // whole batch fail to insert, so it is rejected alone here.
-  if (!storableNs(row.timestamp) || !storableNs(decimalSum(row.timestamp, row.duration_ns))) {
+  if (!storableSpan(row.timestamp, row.duration_ns)) {
     return 'start/end time is beyond 2262-04-11, the latest time that can be stored';
   }
   for (const t of row['events.timestamp']) if (!storableNs(t)) return 'an event time is beyond 2262-04-11, the latest time that can be stored';
@@ -221,8 +221,11 @@ const MAX_NS = '9223372036854775807';
 function storableNs(ns: string): boolean {
   return ns.length < MAX_NS.length || (ns.length === MAX_NS.length && ns <= MAX_NS);
 }
-function decimalSum(a: string, b: string): string {
-  return a.length < 16 && b.length < 16 ? String(Number(a) + Number(b)) : (BigInt(a) + BigInt(b)).toString();
+/** start and start + duration both storable; BigInt only near the limit (hot path: once per span). */
+function storableSpan(start: string, duration: string): boolean {
+  // below 9.1e18 with a duration under 1e17 ns (3 years) the end is below 9.2e18 < MAX_NS
+  if (duration.length <= 17 && (start.length < 19 || (start.length === 19 && start < '9100000000000000000'))) return true;
+  return storableNs(start) && storableNs((BigInt(start) + BigInt(duration)).toString());
 }
 
 /** Collects the rows of one request and the spans rejected alone. */

@@ -148,6 +148,10 @@ test('nanosecond times and int64 values are exact', () => {
   assert.equal(late.rows.length, 1);
   assert.equal(late.rejectedSpans, 1);
   assert.match(late.rejectionMessages[0]!, /late.*beyond 2262-04-11/);
+  const nearEnd = (end: string) =>
+    decodeProtoTraces(oneResource([span({ startTimeUnixNano: '9223372036854775797', endTimeUnixNano: end })]));
+  assert.equal(nearEnd(MAX).rows[0]?.duration_ns, '10');
+  assert.equal(nearEnd('9223372036854775808').rejectedSpans, 1, 'an end one nanosecond too late');
 
   // the formatting helpers against BigInt, over random and edge 64-bit values
   let seed = 12345;
