@@ -2,34 +2,21 @@
 // edges, left → right with dagre. Pure (no React, no DOM), so it runs on the server or in a
 // memo and is unit-tested on its own.
 import { Graph, layout as dagreLayout } from '@dagrejs/dagre';
+import type { EdgeLag, TopologyEdge, TopologyNode } from '../analysis/graph.js';
 import { errorRatio } from './format.js';
 
 /** The node kinds the map draws; anything else the API sends is drawn as a service-like box. */
-export type FlowNodeKind = 'service' | 'destination' | 'consumerGroup' | 'peer';
+export type FlowNodeKind = 'service' | 'destination' | 'messageType' | 'consumerGroup' | 'peer';
 
-export interface TopologyNodeInput {
-  id: string;
+/** The /api/topology shapes (lib/analysis/graph.ts), loosened where the map tolerates more. */
+export type TopologyNodeInput = Omit<TopologyNode, 'kind'> & { kind: string };
+export type TopologyEdgeInput = Omit<TopologyEdge, 'kind' | 'p50Ms' | 'p95Ms' | 'id'> & {
+  id?: string;
   kind: string;
-  label: string;
-  system?: string;
-  [extra: string]: unknown;
-}
-
-export interface TopologyEdgeInput {
-  source: string;
-  target: string;
-  kind: string;
-  count: number;
-  errors: number;
   p50Ms?: number | null;
   p95Ms?: number | null;
-  group?: string;
   messageType?: string;
-  queueP50Ms?: number | null;
-  queueP95Ms?: number | null;
-  lag?: number | null;
-  [extra: string]: unknown;
-}
+};
 
 export interface FlowNodeData extends Record<string, unknown> {
   label: string;
@@ -50,9 +37,12 @@ export interface FlowEdgeData extends Record<string, unknown> {
   errorRatio: number;
   p50Ms: number | null;
   p95Ms: number | null;
+  queueP50Ms: number | null;
   queueP95Ms: number | null;
-  lag: number | null;
+  lag: EdgeLag | null;
   group?: string;
+  /** deliver edges drawn into a consumer-group node: the consuming service's label */
+  consumer?: string;
   messageType?: string;
   /** index among edges between the same two nodes, and how many there are (to fan labels out) */
   parallelIndex: number;
@@ -82,6 +72,7 @@ export interface PositionedEdge {
 export const NODE_SIZE: Record<FlowNodeKind, { width: number; height: number }> = {
   service: { width: 190, height: 60 },
   destination: { width: 210, height: 64 },
+  messageType: { width: 210, height: 64 },
   consumerGroup: { width: 180, height: 48 },
   peer: { width: 170, height: 48 },
 };
@@ -89,6 +80,7 @@ export const NODE_SIZE: Record<FlowNodeKind, { width: number; height: number }> 
 export function nodeKindOf(kind: string): FlowNodeKind {
   const k = kind.toLowerCase().replace(/[_\s-]/g, '');
   if (k === 'destination' || k === 'topic' || k === 'queue' || k === 'exchange') return 'destination';
+  if (k === 'messagetype') return 'messageType';
   if (k === 'consumergroup' || k === 'group') return 'consumerGroup';
   if (k === 'peer' || k === 'external' || k === 'database' || k === 'externalpeer') return 'peer';
   return 'service';
@@ -108,8 +100,37 @@ export function edgeWidth(count: number, maxCount: number): number {
   return Math.round((1.5 + 5.5 * r) * 10) / 10;
 }
 
-export function edgeId(e: TopologyEdgeInput, i: number): string {
-  return `${e.kind}:${e.source}->${e.target}:${e.group ?? ''}:${e.messageType ?? ''}:${i}`;
+function fallbackEdgeId(e: TopologyEdgeInput, i: number): string {
+  return `${e.kind}:${e.source}->${e.target}#${e.group ?? ''}#${e.messageType ?? ''}#${i}`;
+}
+
+/**
+ * Deliver edges of a consumer group that differs from its service (Kafka groups, RabbitMQ queues)
+ * are drawn destination → group → service, so the group is visible on the map; the group → service
+ * step is a thin 'member' edge.
+ */
+export function routeThroughGroups(nodes: readonly TopologyNodeInput[], edges: readonly TopologyEdgeInput[]): (TopologyEdgeInput & { consumer?: string })[] {
+  const groupNode = new Map<string, string>();
+  const labelOf = new Map(nodes.map((n) => [n.id, n.label] as const));
+  for (const n of nodes) if (nodeKindOf(n.kind) === 'consumerGroup' && n.service) groupNode.set(`${n.service}\u0000${n.label}`, n.id);
+  const out: (TopologyEdgeInput & { consumer?: string })[] = [];
+  const members = new Map<string, TopologyEdgeInput>();
+  for (const e of edges) {
+    const gid = e.kind === 'deliver' && e.group ? groupNode.get(`${e.target}\u0000${e.group}`) : undefined;
+    if (!gid) {
+      out.push(e);
+      continue;
+    }
+    out.push({ ...e, id: e.id ? `${e.id}@group` : undefined, target: gid, consumer: labelOf.get(e.target) });
+    const m = members.get(gid);
+    if (m) {
+      m.count += e.count;
+      m.errors += e.errors;
+    } else {
+      members.set(gid, { id: `member:${gid}->${e.target}`, source: gid, target: e.target, kind: 'member', count: e.count, errors: e.errors });
+    }
+  }
+  return [...out, ...members.values()];
 }
 
 /** Lays out the flow map. Edges whose endpoints are missing from `nodes` are dropped. */
@@ -118,7 +139,7 @@ export function layoutFlowMap(
   edges: readonly TopologyEdgeInput[],
 ): { nodes: PositionedNode[]; edges: PositionedEdge[] } {
   const ids = new Set(nodes.map((n) => n.id));
-  const kept = edges.filter((e) => ids.has(e.source) && ids.has(e.target));
+  const kept = routeThroughGroups(nodes, edges).filter((e) => ids.has(e.source) && ids.has(e.target));
 
   const g = new Graph({ multigraph: true });
   g.setGraph({ rankdir: 'LR', nodesep: 36, ranksep: 170, edgesep: 24, marginx: 20, marginy: 20 });
@@ -135,6 +156,7 @@ export function layoutFlowMap(
   const outCount = new Map<string, number>();
   const errs = new Map<string, number>();
   for (const e of kept) {
+    if (e.kind === 'member') continue;
     outCount.set(e.source, (outCount.get(e.source) ?? 0) + e.count);
     inCount.set(e.target, (inCount.get(e.target) ?? 0) + e.count);
     errs.set(e.target, (errs.get(e.target) ?? 0) + e.errors);
@@ -165,6 +187,7 @@ export function layoutFlowMap(
   });
 
   const maxCount = Math.max(0, ...kept.map((e) => e.count));
+  const usedIds = new Set<string>();
   const pairTotals = new Map<string, number>();
   for (const e of kept) pairTotals.set(pairKey(e), (pairTotals.get(pairKey(e)) ?? 0) + 1);
   const pairSeen = new Map<string, number>();
@@ -173,8 +196,11 @@ export function layoutFlowMap(
     const idx = pairSeen.get(pk) ?? 0;
     pairSeen.set(pk, idx + 1);
     const ratio = errorRatio(e.errors, e.count);
+    let id = e.id && !usedIds.has(e.id) ? e.id : fallbackEdgeId(e, i);
+    if (usedIds.has(id)) id = fallbackEdgeId(e, i);
+    usedIds.add(id);
     return {
-      id: edgeId(e, i),
+      id,
       source: e.source,
       target: e.target,
       type: 'flow',
@@ -185,14 +211,16 @@ export function layoutFlowMap(
         errorRatio: ratio,
         p50Ms: e.p50Ms ?? null,
         p95Ms: e.p95Ms ?? null,
+        queueP50Ms: e.queueP50Ms ?? null,
         queueP95Ms: e.queueP95Ms ?? null,
-        lag: typeof e.lag === 'number' ? e.lag : null,
+        lag: e.lag ?? null,
         group: e.group,
+        consumer: e.consumer,
         messageType: e.messageType,
         parallelIndex: idx,
         parallelCount: pairTotals.get(pk) ?? 1,
-        strokeWidth: edgeWidth(e.count, maxCount),
-        color: edgeColor(ratio),
+        strokeWidth: e.kind === 'member' ? 1.5 : edgeWidth(e.count, maxCount),
+        color: e.kind === 'member' ? '#86efac' : edgeColor(ratio),
         raw: e,
       },
     };
@@ -212,6 +240,7 @@ export function edgeLabelLines(d: FlowEdgeData, rangeMs: number, fmt: {
   dur: (ms: number | null) => string;
   count: (n: number) => string;
 }): string[] {
+  if (d.kind === 'member') return [];
   const lines: string[] = [];
   const head = [d.messageType, d.kind === 'deliver' && d.group ? `group ${d.group}` : undefined].filter(Boolean).join(' · ');
   if (head) lines.push(head);
@@ -220,7 +249,7 @@ export function edgeLabelLines(d: FlowEdgeData, rangeMs: number, fmt: {
   if (d.kind === 'deliver') {
     const q: string[] = [];
     if (d.queueP95Ms != null) q.push(`queue p95 ${fmt.dur(d.queueP95Ms)}`);
-    if (d.lag != null) q.push(`lag ${fmt.count(d.lag)}`);
+    if (d.lag != null) q.push(`lag ${fmt.count(d.lag.backlog)} msgs${d.lag.status && d.lag.status !== 'OK' ? ` ${d.lag.status}` : ''}`);
     if (q.length) lines.push(q.join(' · '));
   }
   return lines;

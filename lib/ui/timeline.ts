@@ -11,11 +11,11 @@ export interface TimelineSpanInput {
   service: string;
   startNs: string; // ns since epoch, decimal string
   endNs: string;
-  links?: { traceId: string; spanId: string }[];
 }
 
 export interface TimelineHopInput {
-  publish: { traceId: string; spanId: string };
+  /** null when the producer span is not part of the request */
+  publish: { traceId: string; spanId: string } | null;
   deliver: { traceId: string; spanId: string };
 }
 
@@ -74,6 +74,7 @@ export function flattenTimeline<S extends TimelineSpanInput>(
     }
   }
   for (const h of hops) {
+    if (!h.publish) continue;
     const dk = spanKey(h.deliver.traceId, h.deliver.spanId);
     const pk = spanKey(h.publish.traceId, h.publish.spanId);
     if (!parentOf.has(dk) && byKey.has(dk) && byKey.has(pk) && pk !== dk) parentOf.set(dk, { key: pk, via: 'hop' });
@@ -221,6 +222,7 @@ export function queueSegments(
   const byKey = new Map(spans.map((s) => [spanKey(s.traceId, s.spanId), s] as const));
   const out = new Map<string, QueueSegment>();
   for (const h of hops) {
+    if (!h.publish) continue;
     const pk = spanKey(h.publish.traceId, h.publish.spanId);
     const dk = spanKey(h.deliver.traceId, h.deliver.spanId);
     const p = byKey.get(pk);
@@ -230,33 +232,6 @@ export function queueSegments(
     const left = fractionOf(p.endNs, w);
     const right = Math.max(left, fractionOf(d.startNs, w));
     out.set(dk, { deliverKey: dk, publishKey: pk, left, width: right - left, queueMs });
-  }
-  return out;
-}
-
-export interface LinkRef {
-  traceId: string;
-  spanId: string;
-  /** the other span is part of this request (focus it) or not (navigate to its request) */
-  inRequest: boolean;
-}
-
-/** Links of every span in both directions: what it links to, and which spans link to it. */
-export function linksBothWays(spans: readonly TimelineSpanInput[]): Map<string, { outgoing: LinkRef[]; incoming: LinkRef[] }> {
-  const keys = new Set(spans.map((s) => spanKey(s.traceId, s.spanId)));
-  const out = new Map<string, { outgoing: LinkRef[]; incoming: LinkRef[] }>();
-  const entry = (k: string) => {
-    let e = out.get(k);
-    if (!e) out.set(k, (e = { outgoing: [], incoming: [] }));
-    return e;
-  };
-  for (const s of spans) {
-    const from = spanKey(s.traceId, s.spanId);
-    for (const l of s.links ?? []) {
-      const to = spanKey(l.traceId, l.spanId);
-      entry(from).outgoing.push({ traceId: l.traceId, spanId: l.spanId, inRequest: keys.has(to) });
-      if (keys.has(to)) entry(to).incoming.push({ traceId: s.traceId, spanId: s.spanId, inRequest: true });
-    }
   }
   return out;
 }

@@ -74,3 +74,13 @@ export function apiQuery(range: RangeKey, filters: Record<string, string | numbe
   }
   return q.toString();
 }
+
+/** Links between views (filters the target pages understand). */
+export const links = {
+  requests: (range: RangeKey, f: { service?: string; destination?: string; messageId?: string; attribute?: string; errorOnly?: boolean } = {}) =>
+    hrefWith('/requests', {}, { range, service: f.service, destination: f.destination, messageId: f.messageId, attribute: f.attribute, errorOnly: f.errorOnly ? 'true' : undefined }),
+  request: (traceId: string, spanId?: string) => `/requests/${encodeURIComponent(traceId)}${spanId ? `?span=${encodeURIComponent(spanId)}` : ''}`,
+  lag: (range: RangeKey, f: { destination?: string; group?: string } = {}) => hrefWith('/lag', {}, { range, destination: f.destination, group: f.group }),
+  anomalies: (range: RangeKey, f: { destination?: string; group?: string; type?: string } = {}) =>
+    hrefWith('/anomalies', {}, { range, destination: f.destination, group: f.group, type: f.type }),
+};

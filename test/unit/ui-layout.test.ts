@@ -12,7 +12,7 @@ const nodes = [
 ];
 const edges = [
   { source: 'svc:order', target: 'dst:kafka:orders', kind: 'publish', count: 1000, errors: 0, p50Ms: 1, p95Ms: 3 },
-  { source: 'dst:kafka:orders', target: 'svc:payment', kind: 'deliver', count: 990, errors: 100, p50Ms: 5, p95Ms: 12, group: 'payment', queueP95Ms: 40, lag: 12 },
+  { source: 'dst:kafka:orders', target: 'svc:payment', kind: 'deliver', count: 990, errors: 100, p50Ms: 5, p95Ms: 12, group: 'payment', queueP95Ms: 40, lag: { backlog: 12, oldestUndeliveredAgeMs: 900, offsetLag: null, status: 'WARN' } },
   { source: 'dst:kafka:orders', target: 'svc:inventory', kind: 'deliver', count: 10, errors: 0, p50Ms: 5, p95Ms: 9, group: 'inventory' },
   { source: 'svc:payment', target: 'peer:postgres', kind: 'call', count: 990, errors: 1, p50Ms: 2, p95Ms: 4 },
   { source: 'svc:payment', target: 'svc:missing', kind: 'call', count: 5, errors: 0 },
@@ -84,7 +84,30 @@ test('node kinds and labels', () => {
     'group payment',
     '1.1/s · 10% err',
     'p95 12 ms',
-    'queue p95 40 ms · lag 12',
+    'queue p95 40 ms · lag 12 msgs WARN',
   ]);
   assert.deepEqual(edgeLabelLines(es[0]!.data, 900_000, fmt), ['1.1/s', 'p95 3 ms']);
+});
+
+test('a consumer group that differs from its service sits between destination and service', () => {
+  const withGroup = [...nodes, { id: 'group:svc:inventory:stock-reservers', kind: 'consumerGroup', label: 'stock-reservers', service: 'svc:inventory' }];
+  const grouped = edges.map((e) => (e.target === 'svc:inventory' ? { ...e, group: 'stock-reservers', id: 'deliver:inv' } : e));
+  const { nodes: ns, edges: es } = layoutFlowMap(withGroup, grouped);
+  const deliver = es.find((e) => e.data.group === 'stock-reservers')!;
+  assert.equal(deliver.source, 'dst:kafka:orders');
+  assert.equal(deliver.target, 'group:svc:inventory:stock-reservers');
+  assert.equal(deliver.data.consumer, 'inventory');
+  const member = es.find((e) => e.data.kind === 'member')!;
+  assert.equal(member.source, 'group:svc:inventory:stock-reservers');
+  assert.equal(member.target, 'svc:inventory');
+  const x = (id: string) => ns.find((n) => n.id === id)!.position.x;
+  assert.ok(x('dst:kafka:orders') < x('group:svc:inventory:stock-reservers'));
+  assert.ok(x('group:svc:inventory:stock-reservers') < x('svc:inventory'));
+  assert.equal(ns.find((n) => n.id === 'svc:inventory')!.data.inCount, 0, 'member edges do not count as traffic twice');
+  assert.equal(ns.find((n) => n.id === 'group:svc:inventory:stock-reservers')!.type, 'consumerGroup');
+});
+
+test('message-type nodes (groupBy=messageType) get their own node type', () => {
+  const { nodes: ns } = layoutFlowMap([{ id: 'messageType:kafka:OrderPlaced', kind: 'messageType', label: 'OrderPlaced', system: 'kafka' }], []);
+  assert.equal(ns[0]!.type, 'messageType');
 });

@@ -1,0 +1,91 @@
+// Home: the flow map — services, destinations, consumer groups and peers over the chosen range.
+import { Suspense } from 'react';
+import type { TopologyResult } from '@/lib/analysis/topology';
+import { FlowMap } from '@/components/flow/FlowMap';
+import { PageHeader } from '@/components/common/PageHeader';
+import { RangePicker } from '@/components/common/RangePicker';
+import { LinkToggle } from '@/components/common/Toggle';
+import { EmptyState, ErrorNotice, SendDataHelp, Skeleton } from '@/components/common/States';
+import { layoutFlowMap } from '@/lib/ui/layout';
+import { apiGet, otlpHttpEndpoint } from '@/lib/ui/server';
+import { apiQuery, firstParam, parseRange, rangeMs, RANGE_LABEL, type RangeKey, type SearchParams } from '@/lib/ui/url';
+import { formatCount, formatPercent, formatRate } from '@/lib/ui/format';
+
+export default async function FlowMapPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const sp = await searchParams;
+  const range = parseRange(sp);
+  const groupBy = firstParam(sp, 'groupBy') === 'messageType' ? 'messageType' : undefined;
+  return (
+    <>
+      <PageHeader
+        title="Flow map"
+        help={
+          <>
+            How your services actually talk, drawn from their traces: who publishes to which topic, queue or exchange,
+            which consumer groups receive it, and who calls whom. {RANGE_LABEL[range]}; rates are per second or minute
+            over that range.
+          </>
+        }
+      >
+        <LinkToggle
+          label="Split by"
+          param="groupBy"
+          current={groupBy}
+          pathname="/"
+          searchParams={sp}
+          testId="groupby-toggle"
+          options={[
+            { value: undefined, label: 'destination', title: 'one node per topic / queue / exchange' },
+            { value: 'messageType', label: 'message type', title: 'one node per event or command type' },
+          ]}
+        />
+        <RangePicker pathname="/" searchParams={sp} current={range} />
+      </PageHeader>
+      <Suspense key={`${range}|${groupBy}`} fallback={<Skeleton height={520} />}>
+        <FlowSection range={range} groupBy={groupBy} />
+      </Suspense>
+    </>
+  );
+}
+
+async function FlowSection({ range, groupBy }: { range: RangeKey; groupBy?: string }) {
+  const r = await apiGet<TopologyResult>(`/api/topology?${apiQuery(range, { groupBy })}`);
+  if (!r.ok) return <ErrorNotice error={r.error} />;
+  const { nodes, edges } = r.data;
+  if (nodes.length === 0) {
+    return (
+      <EmptyState title={`No spans in the ${RANGE_LABEL[range].toLowerCase()}`}>
+        <SendDataHelp endpoint={otlpHttpEndpoint()} />
+      </EmptyState>
+    );
+  }
+  const laid = layoutFlowMap(nodes, edges);
+  const ms = rangeMs(range);
+  const published = edges.filter((e) => e.kind === 'publish').reduce((a, e) => a + e.count, 0);
+  const delivered = edges.filter((e) => e.kind === 'deliver');
+  const deliveries = delivered.reduce((a, e) => a + e.count, 0);
+  const deliverErrors = delivered.reduce((a, e) => a + e.errors, 0);
+  const lagging = delivered.filter((e) => e.lag && e.lag.status !== 'OK').length;
+  return (
+    <>
+      <div className="stats" data-testid="flow-stats">
+        <Stat k="services" v={formatCount(nodes.filter((n) => n.kind === 'service').length)} />
+        <Stat k={groupBy ? 'message types' : 'destinations'} v={formatCount(nodes.filter((n) => n.kind === 'destination' || n.kind === 'messageType').length)} />
+        <Stat k="messages published" v={`${formatCount(published)} · ${formatRate(published, ms)}`} />
+        <Stat k="deliveries" v={`${formatCount(deliveries)} · ${formatRate(deliveries, ms)}`} />
+        <Stat k="failed deliveries" v={formatPercent(deliveries ? deliverErrors / deliveries : 0)} />
+        <Stat k="consumer groups not OK" v={String(lagging)} />
+      </div>
+      <FlowMap nodes={laid.nodes} edges={laid.edges} range={range} rangeMs={ms} groupBy={groupBy} />
+    </>
+  );
+}
+
+function Stat({ k, v }: { k: string; v: string }) {
+  return (
+    <div className="stat">
+      <div className="v">{v}</div>
+      <div className="k">{k}</div>
+    </div>
+  );
+}

@@ -1,0 +1,250 @@
+'use client';
+// Details of the selected node or edge, with links to the filtered request list, lag and
+// anomalies; with nothing selected, a short guide to reading the map.
+import Link from 'next/link';
+import type { PositionedEdge, PositionedNode } from '@/lib/ui/layout';
+import { EDGE_COLORS } from '@/lib/ui/layout';
+import { formatCount, formatDurationMs, formatPercent, formatRate } from '@/lib/ui/format';
+import { links, type RangeKey } from '@/lib/ui/url';
+import type { FlowSelection } from './selection';
+
+const KIND_TEXT: Record<string, string> = {
+  publish: 'publish (service → destination)',
+  deliver: 'deliver (destination → consumer)',
+  call: 'synchronous call',
+  peer: 'call to an external peer',
+};
+
+export function FlowSidePanel({
+  selection,
+  nodes,
+  edges,
+  range,
+  rangeMs,
+  groupBy,
+  onSelect,
+}: {
+  selection: FlowSelection;
+  nodes: PositionedNode[];
+  edges: PositionedEdge[];
+  range: RangeKey;
+  rangeMs: number;
+  groupBy?: string;
+  onSelect: (s: FlowSelection) => void;
+}) {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const label = (id: string) => byId.get(id)?.data.label ?? id;
+
+  if (selection?.type === 'node') {
+    const n = byId.get(selection.id);
+    if (!n) return <aside className="side-panel" />;
+    const d = n.data;
+    const incoming = edges.filter((e) => e.target === n.id);
+    const outgoing = edges.filter((e) => e.source === n.id);
+    const extras = Object.entries(d.raw).filter(
+      ([k, v]) => !['id', 'kind', 'label', 'system'].includes(k) && (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'),
+    );
+    return (
+      <aside className="side-panel" data-testid="side-panel">
+        <h2>{d.label}</h2>
+        <div className="help">
+          {d.kind === 'service' && 'A service (OpenTelemetry service.name).'}
+          {d.kind === 'messageType' && 'A message type (CloudEvents type, configured attribute, else the destination): who sends it and who receives it.'}
+          {d.kind === 'destination' && `A destination${d.system ? ` on ${d.system}` : ''}: services publish to it and consumer groups receive from it.`}
+          {d.kind === 'consumerGroup' && 'A consumer group sharing the work of a destination.'}
+          {d.kind === 'peer' && 'An external peer (database, HTTP or RPC endpoint) that sends no spans itself.'}
+        </div>
+        <dl>
+          <dt>kind</dt>
+          <dd>{d.rawKind}</dd>
+          {d.system ? (<><dt>system</dt><dd>{d.system}</dd></>) : null}
+          <dt>in</dt>
+          <dd>{formatCount(d.inCount)} ({formatRate(d.inCount, rangeMs)})</dd>
+          <dt>out</dt>
+          <dd>{formatCount(d.outCount)} ({formatRate(d.outCount, rangeMs)})</dd>
+          <dt>errors in</dt>
+          <dd>{formatCount(d.errors)}</dd>
+          {extras.map(([k, v]) => (
+            <FragmentKV key={k} k={k} v={String(v)} />
+          ))}
+        </dl>
+        <EdgeList title="Incoming" edges={incoming} label={label} rangeMs={rangeMs} onSelect={onSelect} from />
+        <EdgeList title="Outgoing" edges={outgoing} label={label} rangeMs={rangeMs} onSelect={onSelect} />
+        <div className="side-links">
+          {d.kind === 'service' && (
+            <>
+              <Link href={links.requests(range, { service: d.label })}>Requests through {d.label} →</Link>
+              <Link href={links.requests(range, { service: d.label, errorOnly: true })}>Failed requests through {d.label} →</Link>
+              <Link href={links.lag(range, { group: d.label })}>Lag of its consumer groups →</Link>
+            </>
+          )}
+          {d.kind === 'destination' && (
+            <>
+              <Link href={links.requests(range, { destination: d.label })}>Requests through {d.label} →</Link>
+              <Link href={links.lag(range, { destination: d.label })}>Consumer lag on {d.label} →</Link>
+              <Link href={links.anomalies(range, { destination: d.label })}>Duplicates and reorderings on {d.label} →</Link>
+            </>
+          )}
+          {d.kind === 'messageType' && (
+            <Link href={links.requests(range, { attribute: `cloudevents.event_type=${d.label}` })}>Requests carrying {d.label} →</Link>
+          )}
+          {d.kind === 'consumerGroup' && (
+            <>
+              <Link href={links.lag(range, { group: d.label })}>Lag of {d.label} →</Link>
+              <Link href={links.anomalies(range, { group: d.label })}>Anomalies of {d.label} →</Link>
+            </>
+          )}
+        </div>
+      </aside>
+    );
+  }
+
+  if (selection?.type === 'edge') {
+    const e = edges.find((x) => x.id === selection.id);
+    if (!e) return <aside className="side-panel" />;
+    const d = e.data;
+    const src = byId.get(e.source);
+    const dst = byId.get(e.target);
+    const destination = src?.data.kind === 'destination' ? src.data.label : dst?.data.kind === 'destination' ? dst.data.label : undefined;
+    const service = d.kind === 'deliver' ? (d.consumer ?? dst?.data.label) : src?.data.label;
+    return (
+      <aside className="side-panel" data-testid="side-panel">
+        <h2>
+          {label(e.source)} → {label(e.target)}
+        </h2>
+        <div className="help">{KIND_TEXT[d.kind] ?? d.kind}{d.messageType ? ` of ${d.messageType}` : ''}</div>
+        <dl>
+          {d.group ? (<><dt>consumer group</dt><dd>{d.group}</dd></>) : null}
+          {d.consumer ? (<><dt>consuming service</dt><dd>{d.consumer}</dd></>) : null}
+          {d.messageType ? (<><dt>message type</dt><dd>{d.messageType}</dd></>) : null}
+          <dt>{d.kind === 'publish' ? 'messages published' : d.kind === 'deliver' ? 'deliveries' : 'calls'}</dt>
+          <dd>{formatCount(d.count)} ({formatRate(d.count, rangeMs)})</dd>
+          <dt>errors</dt>
+          <dd>{formatCount(d.errors)} ({formatPercent(d.errorRatio)})</dd>
+          <dt>latency p50</dt>
+          <dd>{formatDurationMs(d.p50Ms)}</dd>
+          <dt>latency p95</dt>
+          <dd>{formatDurationMs(d.p95Ms)}</dd>
+          {d.kind === 'deliver' ? (
+            <>
+              <dt title="deliver start − publish end">queue time p50</dt>
+              <dd>{formatDurationMs(d.queueP50Ms)}</dd>
+              <dt title="deliver start − publish end">queue time p95</dt>
+              <dd>{formatDurationMs(d.queueP95Ms)}</dd>
+              <dt title="published but not yet delivered to this group, in messages">backlog</dt>
+              <dd>{d.lag == null ? '–' : `${formatCount(d.lag.backlog)} messages`}</dd>
+              <dt title="age of the oldest published-but-undelivered message">oldest waiting</dt>
+              <dd>{d.lag == null ? '–' : formatDurationMs(d.lag.oldestUndeliveredAgeMs)}</dd>
+              {d.lag?.offsetLag != null ? (<><dt>offset lag</dt><dd>{formatCount(d.lag.offsetLag)}</dd></>) : null}
+              <dt>lag status</dt>
+              <dd>{d.lag?.status ?? '–'}</dd>
+            </>
+          ) : null}
+        </dl>
+        <div className="side-links">
+          {destination ? (
+            <Link href={links.requests(range, { destination })}>Requests through {destination} →</Link>
+          ) : service ? (
+            <Link href={links.requests(range, { service })}>Requests through {service} →</Link>
+          ) : null}
+          {d.errors > 0 && service ? (
+            <Link href={links.requests(range, { service, errorOnly: true })}>Failed requests in {service} →</Link>
+          ) : null}
+          {d.kind === 'deliver' && destination ? (
+            <>
+              <Link href={links.lag(range, { destination, group: d.group })}>Lag of {d.group ?? 'this group'} on {destination} →</Link>
+              <Link href={links.anomalies(range, { destination, group: d.group })}>Duplicates and reorderings →</Link>
+            </>
+          ) : null}
+        </div>
+      </aside>
+    );
+  }
+
+  const count = (k: string) => nodes.filter((n) => n.type === k).length;
+  const groups = count('consumerGroup');
+  return (
+    <aside className="side-panel" data-testid="side-panel">
+      <h2>Reading the map</h2>
+      <p className="help">
+        Boxes with a coloured edge are services, rounded amber boxes are destinations (topics, queues, exchanges),
+        dashed green boxes are consumer groups (where the group is not just the service), dotted boxes are external
+        peers such as databases. Arrows follow the messages: a service <b>publishes</b> to a destination, the
+        destination <b>delivers</b> to each consumer group. Dashed arrows are synchronous calls.
+      </p>
+      <p className="help">
+        Each label shows throughput, error rate and p95 latency; deliver arrows add <b>queue time</b> (deliver start −
+        publish end) and <b>lag</b> (messages published but not yet delivered). Thicker = more traffic; amber = some
+        errors, red = 5% or more.
+        {groupBy === 'messageType' ? ' Arrows are split by message type.' : ' Switch “Split by” to message type to see the flow per event or command.'}
+      </p>
+      <p className="help">Click a box or an arrow for details and links to its requests, lag and anomalies.</p>
+      <div className="legend">
+        <span><span className="swatch" style={{ background: EDGE_COLORS.ok }} /> no errors</span>
+        <span><span className="swatch" style={{ background: EDGE_COLORS.warn }} /> &lt;5% errors</span>
+        <span><span className="swatch" style={{ background: EDGE_COLORS.error }} /> ≥5% errors</span>
+      </div>
+      <dl>
+        <dt>services</dt>
+        <dd>{count('service')}</dd>
+        <dt>destinations</dt>
+        <dd>{count('destination')}</dd>
+        <dt>message types</dt>
+        <dd>{count('messageType')}</dd>
+        <dt>consumer groups</dt>
+        <dd>{groups}</dd>
+        <dt>external peers</dt>
+        <dd>{count('peer')}</dd>
+        <dt>edges</dt>
+        <dd>{edges.filter((e) => e.data.kind !== 'member').length}</dd>
+      </dl>
+    </aside>
+  );
+}
+
+function FragmentKV({ k, v }: { k: string; v: string }) {
+  return (
+    <>
+      <dt>{k}</dt>
+      <dd>{v}</dd>
+    </>
+  );
+}
+
+function EdgeList({
+  title,
+  edges,
+  label,
+  rangeMs,
+  onSelect,
+  from,
+}: {
+  title: string;
+  edges: PositionedEdge[];
+  label: (id: string) => string;
+  rangeMs: number;
+  onSelect: (s: FlowSelection) => void;
+  from?: boolean;
+}) {
+  if (edges.length === 0) return null;
+  return (
+    <>
+      <h3>{title}</h3>
+      <ul style={{ margin: 0, paddingLeft: 16, fontSize: 13 }}>
+        {edges.map((e) => (
+          <li key={e.id}>
+            <button className="linkbtn" onClick={() => onSelect({ type: 'edge', id: e.id })}>
+              {from ? label(e.source) : label(e.target)}
+            </button>{' '}
+            <span className="faint">
+              {e.data.kind}
+              {e.data.group ? ` (${e.data.group})` : ''}
+              {e.data.messageType ? ` ${e.data.messageType}` : ''} · {formatRate(e.data.count, rangeMs)}
+              {e.data.errors ? ` · ${formatPercent(e.data.errorRatio)} err` : ''}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
