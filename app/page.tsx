@@ -1,5 +1,6 @@
 // Home: the flow map — services, destinations, consumer groups and peers over the chosen range.
 import { Suspense } from 'react';
+import { Stat } from '@/components/common/Stat';
 import type { TopologyResult } from '@/lib/analysis/topology';
 import { FlowMap } from '@/components/flow/FlowMap';
 import { PageHeader } from '@/components/common/PageHeader';
@@ -78,14 +79,5 @@ async function FlowSection({ range, groupBy }: { range: RangeKey; groupBy?: stri
       </div>
       <FlowMap nodes={laid.nodes} edges={laid.edges} range={range} rangeMs={ms} groupBy={groupBy} />
     </>
-  );
-}
-
-function Stat({ k, v }: { k: string; v: string }) {
-  return (
-    <div className="stat">
-      <div className="v">{v}</div>
-      <div className="k">{k}</div>
-    </div>
   );
 }

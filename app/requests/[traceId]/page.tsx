@@ -1,0 +1,106 @@
+// One request's journey: every span reachable from this trace by parent/child and links, as a
+// waterfall with queue-time segments, anomalies and clock-skew notes.
+import Link from 'next/link';
+import { Suspense } from 'react';
+import { Stat } from '@/components/common/Stat';
+import type { Timeline as TimelineData } from '@/lib/analysis/timeline';
+import { Timeline } from '@/components/timeline/Timeline';
+import { ServiceChip } from '@/components/common/ServiceChip';
+import { EmptyState, ErrorNotice, Skeleton } from '@/components/common/States';
+import { apiGet } from '@/lib/ui/server';
+import { firstParam, type SearchParams } from '@/lib/ui/url';
+import { formatDateTime, formatDurationMs, shortId } from '@/lib/ui/format';
+
+export default async function RequestPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ traceId: string }>;
+  searchParams: Promise<SearchParams>;
+}) {
+  const { traceId } = await params;
+  const sp = await searchParams;
+  return (
+    <>
+      <div className="page-header">
+        <div>
+          <div className="help">
+            <Link href="/requests">← Requests</Link>
+          </div>
+          <h1>
+            Request <span className="mono" style={{ fontSize: 16 }}>{traceId}</span>
+          </h1>
+          <p className="page-help">
+            Every span of this request across services and traces: parent/child spans and messages followed through span
+            links in both directions. Times are relative to the first span; click a row for its details.
+          </p>
+        </div>
+      </div>
+      <Suspense key={traceId} fallback={<Skeleton height={500} />}>
+        <RequestView traceId={traceId} span={firstParam(sp, 'span')} />
+      </Suspense>
+    </>
+  );
+}
+
+async function RequestView({ traceId, span }: { traceId: string; span?: string }) {
+  const r = await apiGet<TimelineData>(`/api/requests/${encodeURIComponent(traceId)}`);
+  if (!r.ok) {
+    if (r.status === 404) {
+      return (
+        <EmptyState title="This trace is not stored">
+          <p>
+            No span of trace <code>{traceId}</code> has been received, or it is older than the retention period. Spans
+            arrive a few seconds after the work is done; reload in a moment, or look it up in the{' '}
+            <Link href="/requests">request list</Link>.
+          </p>
+        </EmptyState>
+      );
+    }
+    return <ErrorNotice error={r.error} />;
+  }
+  const t = r.data;
+  const errors = t.spans.filter((s) => s.status.code === 'ERROR').length;
+  const anomalies = t.anomalies.duplicates.length + t.anomalies.ordering.length;
+  return (
+    <>
+      <div className="stats" data-testid="request-summary">
+        <Stat k="started" v={formatDateTime(new Date(Number(BigInt(t.startNs) / 1_000_000n)))} />
+        <Stat k="duration" v={formatDurationMs(t.durationMs)} />
+        <Stat k="spans" v={String(t.spanCount)} />
+        <Stat k={t.traceIds.length === 1 ? 'trace' : 'traces'} v={String(t.traceIds.length)} />
+        <Stat k="async hops" v={String(t.hops.length)} />
+        <Stat k="failed spans" v={String(errors)} />
+        <Stat k="anomalies" v={String(anomalies)} />
+      </div>
+      <div className="help" style={{ marginBottom: 10 }}>
+        Services: {t.services.map((s) => <ServiceChip key={s} service={s} />)}
+        {t.traceIds.length > 1 ? (
+          <>
+            {' '}· Traces:{' '}
+            {t.traceIds.map((id, i) => (
+              <span key={id} className="mono" title={id}>
+                {i ? ', ' : ''}
+                {id === traceId ? <b>{shortId(id)}</b> : <Link href={`/requests/${id}`}>{shortId(id)}</Link>}
+              </span>
+            ))}
+          </>
+        ) : null}
+      </div>
+      {t.truncated ? (
+        <div className="notice-error" style={{ marginBottom: 10 }}>
+          This request is larger than shown: the walk stopped at its {t.truncated.reason === 'depth' ? 'link depth' : 'span'} limit (
+          {t.truncated.limit}). Links to spans left out are listed as outside links.
+        </div>
+      ) : null}
+      {t.clockSkew.length ? (
+        <p className="help" style={{ marginBottom: 10 }}>
+          Clock skew corrected:{' '}
+          {t.clockSkew.map((c) => `${c.host} by ${formatDurationMs(c.offsetMs)}`).join(', ')} (spans marked “skew”; a child
+          call must lie within its parent).
+        </p>
+      ) : null}
+      <Timeline data={t} initialSpan={span} />
+    </>
+  );
+}
