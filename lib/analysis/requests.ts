@@ -52,6 +52,25 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
   if (f.errorOnly) conditions.push(`status_code = 'ERROR'`);
   const where = conditions.length ? `AND (${conditions.join(' OR ')})` : '';
   const having = conditions.length ? `HAVING ${conditions.map((c) => `countIf(${c}) > 0`).join(' AND ')}` : '';
+  // Without span filters the newest traces come from trace_index, a row per trace instead of per span.
+  const matched = conditions.length
+    ? `SELECT trace_id, max(timestamp) AS last_seen
+         FROM ${db}.spans
+        WHERE timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})
+          AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
+          ${where}
+        GROUP BY trace_id
+        ${having}
+        ORDER BY last_seen DESC, trace_id
+        LIMIT {limit:UInt32}`
+    : `SELECT trace_id, max(end) AS last_seen
+         FROM ${db}.trace_index
+        WHERE start < fromUnixTimestamp64Milli({toMs:Int64})
+          AND end >= fromUnixTimestamp64Milli({fromMs:Int64})
+          AND start >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalDay(1)
+        GROUP BY trace_id
+        ORDER BY last_seen DESC, trace_id
+        LIMIT {limit:UInt32}`;
 
   const rows = await store.query<{
     trace_id: string;
@@ -62,17 +81,7 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
     services: string[];
     errors: string;
   }>(
-    `WITH matched AS (
-       SELECT trace_id, max(timestamp) AS last_seen
-         FROM ${db}.spans
-        WHERE timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})
-          AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
-          ${where}
-        GROUP BY trace_id
-        ${having}
-        ORDER BY last_seen DESC, trace_id
-        LIMIT {limit:UInt32}
-     ),
+    `WITH matched AS (${matched}),
      (SELECT (min(start), max(end)) FROM ${db}.trace_index WHERE trace_id IN (SELECT trace_id FROM matched)) AS b
      SELECT trace_id,
             argMin((service_name, span_name), (parent_span_id != '', timestamp)) AS root,

@@ -1,8 +1,8 @@
 // Flow map queries: publish/deliver edges from the per-minute rollups (migration 002), queue time
 // from the shared hop pairing (hops.ts, narrow messaging_spans), sync calls and external peers from call_spans
-// (migration 003). graph.ts turns the rows into nodes and edges.
+// (migrations 003/004, joined on 64-bit span keys). graph.ts turns the rows into nodes and edges.
 import type { Store } from '../store/index.js';
-import { hopParams, hopsSql, publishLookbackMs, type HopWindow } from './hops.js';
+import { deliveriesSql, hopParams, publishesSql, publishLookbackMs, type HopWindow } from './hops.js';
 import { consumerLag } from './lag.js';
 import {
   buildTopology,
@@ -92,6 +92,8 @@ export async function queueTimes(store: Store, q: TopologyQuery): Promise<QueueT
           GROUP BY trace_id, span_id
        ) AS t ON t.trace_id = h.d_trace_id AND t.span_id = h.d_span_id`
     : '';
+  // Only hops whose publish span is found give a queue time, so an inner join over the shared
+  // deduplicated deliver/publish subqueries suffices (no producer-less fallbacks needed here).
   const rows = await store.query<{
     service: string;
     destination: string;
@@ -105,11 +107,19 @@ export async function queueTimes(store: Store, q: TopologyQuery): Promise<QueueT
        FROM (
          SELECT h.d_service AS service, ${byType ? `''` : 'h.destination'} AS destination,
                 ${byType ? 't.message_type' : `''`} AS message_type, h.consumer_group AS consumer_group,
-                h.message AS message, greatest(min(h.queue_ns), 0) / 1e6 AS queue_ms
-           FROM (${hopsSql(store.database, w)}) AS h
+                greatest(min(h.queue_ns), 0) / 1e6 AS queue_ms
+           FROM (
+             SELECT d.trace_id AS d_trace_id, d.span_id AS d_span_id, d.service_name AS d_service,
+                    d.destination AS destination, d.consumer_group AS consumer_group,
+                    p.trace_id AS p_trace_id, p.span_id AS p_span_id,
+                    toUnixTimestamp64Nano(d.timestamp) - toUnixTimestamp64Nano(p.end_time) AS queue_ns
+               FROM (${deliveriesSql(store.database, w)}) AS d
+              ARRAY JOIN d.refs AS ref
+              INNER JOIN (${publishesSql(store.database, w)}) AS p
+                 ON p.trace_id = tupleElement(ref, 'trace_id') AND p.span_id = tupleElement(ref, 'span_id')
+           ) AS h
            ${typeJoin}
-          WHERE h.matched
-          GROUP BY service, destination, message_type, consumer_group, message
+          GROUP BY service, destination, message_type, consumer_group, h.p_trace_id, h.p_span_id
        )
       GROUP BY service, destination, message_type, consumer_group`,
     { name: 'topology:queue', params: hopParams(w) },
@@ -141,22 +151,22 @@ export async function callEdges(store: Store, q: TopologyQuery): Promise<CallRow
             countIf(c.is_error OR s.is_error) AS errors,
             quantilesTDigest(0.5, 0.95)(c.duration_ns / 1e6) AS q
        FROM (
-         SELECT trace_id, span_id, any(service_name) AS service_name, any(duration_ns) AS duration_ns,
+         SELECT span_key, any(service_name) AS service_name, any(duration_ns) AS duration_ns,
                 max(is_error) AS is_error, any(peer_name) AS peer_name, any(peer_kind) AS peer_kind
            FROM ${store.database}.call_spans
           WHERE span_kind = 'CLIENT'
             AND timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})
             AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
-          GROUP BY trace_id, span_id
+          GROUP BY span_key
        ) AS c
        LEFT JOIN (
-         SELECT trace_id, parent_span_id, any(service_name) AS service_name, max(is_error) AS is_error
+         SELECT parent_key, any(service_name) AS service_name, max(is_error) AS is_error
            FROM ${store.database}.call_spans
-          WHERE span_kind = 'SERVER' AND parent_span_id != ''
+          WHERE span_kind = 'SERVER' AND parent_key != 0
             AND timestamp >= fromUnixTimestamp64Milli({serverFromMs:Int64})
             AND timestamp < fromUnixTimestamp64Milli({serverToMs:Int64})
-          GROUP BY trace_id, parent_span_id
-       ) AS s ON s.trace_id = c.trace_id AND s.parent_span_id = c.span_id
+          GROUP BY parent_key
+       ) AS s ON s.parent_key = c.span_key
       GROUP BY service, target, peer_name, peer_kind`,
     {
       name: 'topology:calls',
