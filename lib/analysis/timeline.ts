@@ -15,6 +15,8 @@ export interface TimelineQuery {
   /** how many link hops across traces to follow (0 = this trace only) */
   maxDepth: number;
   maxSpans: number;
+  /** look up duplicates/ordering touching the request (the costliest part); default true */
+  anomalies?: boolean;
 }
 
 export const TIMELINE_DEFAULTS = { maxDepth: 10, maxSpans: 10_000 } as const;
@@ -243,6 +245,7 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
     })),
   );
   const timeline = assembleTimeline(q.traceId, list, linksIn, depthOf, skew, truncated);
+  if (q.anomalies === false) return timeline;
   timeline.anomalies = await anomaliesForTraces(store, {
     traceIds: timeline.traceIds,
     fromMs: Number(BigInt(timeline.startNs) / 1_000_000n) - 1,

@@ -1,4 +1,4 @@
-// GET /api/requests/{traceId}?maxDepth&maxSpans — the stitched request timeline (DESIGN §6).
+// GET /api/requests/{traceId}?maxDepth&maxSpans&anomalies — the stitched request timeline (DESIGN §6).
 import { requestTimeline, TIMELINE_DEFAULTS } from '../analysis/timeline.js';
 import { ApiError, ok, type Handler } from './http.js';
 
@@ -19,7 +19,9 @@ export const handler: Handler = async ({ store, url, params }) => {
   if (/^0+$/.test(traceId)) throw new ApiError('traceId: the all-zero trace id is invalid');
   const maxDepth = intParam(url, 'maxDepth', TIMELINE_DEFAULTS.maxDepth, 0, TIMELINE_DEFAULTS.maxDepth);
   const maxSpans = intParam(url, 'maxSpans', TIMELINE_DEFAULTS.maxSpans, 1, TIMELINE_DEFAULTS.maxSpans);
-  const timeline = await requestTimeline(store, { traceId, maxDepth, maxSpans });
+  const anomalies = url.searchParams.get('anomalies') ?? 'true';
+  if (anomalies !== 'true' && anomalies !== 'false') throw new ApiError(`anomalies: expected true or false, got "${anomalies}"`);
+  const timeline = await requestTimeline(store, { traceId, maxDepth, maxSpans, anomalies: anomalies === 'true' });
   if (!timeline) throw new ApiError(`trace ${traceId} not found`, 404);
   return ok(timeline);
 };

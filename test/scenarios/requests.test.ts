@@ -135,6 +135,7 @@ test('a duplicate delivery after success marks the request and shows in its anom
   const first = t.span({ service: 'dup-consumer', name: 'dup-topic process', kind: 'CONSUMER', parent: pub, start: 5, durationMs: 2, attributes: messaging({ destination: 'dup-topic', operation: 'process', group: 'dup-group', partition: 0, offset: 7 }) });
   const again = t.span({ service: 'dup-consumer', name: 'dup-topic process', kind: 'CONSUMER', parent: pub, start: 50, durationMs: 2, attributes: messaging({ destination: 'dup-topic', operation: 'process', group: 'dup-group', partition: 0, offset: 7 }) });
   await send([pub, first, again]);
+  assert.deepEqual((await timeline(pub.traceId, '?anomalies=false')).anomalies, { duplicates: [], ordering: [] });
   const tl = await timeline(pub.traceId);
   assert.deepEqual(tl.anomalies.duplicates.map((d: any) => [d.consumerGroup, d.class, d.extraDeliveries]), [['dup-group', 'duplicate_after_success', 1]]);
   const list = await es.api(`/api/requests?from=now-1h&service=dup-consumer`);
@@ -183,6 +184,7 @@ test('invalid parameters get 400, an unknown trace 404', async () => {
     [`/api/requests/${'a'.repeat(31)}`, 'traceId: expected 32 hex characters'],
     [`/api/requests/${traceId()}?maxDepth=-1`, 'maxDepth: expected an integer between 0 and 10'],
     [`/api/requests/${traceId()}?maxSpans=0`, 'maxSpans: expected an integer between 1 and 10000'],
+    [`/api/requests/${traceId()}?anomalies=yes`, 'anomalies: expected true or false'],
   ] as const) {
     const r = await es.api(path);
     assert.equal(r.status, 400, path);
