@@ -141,7 +141,28 @@ export function spanTypeKey(key: string): string {
 // ── rows ──
 
 /** A row with every column at its default; decoders fill it in place (one hidden class for all rows). */
-export function newRow(resource: ResourceContext, scopeName: string, scopeVersion: string): SpanRow {
+export interface ScopeContext {
+  name: string;
+  version: string;
+  attributes: Record<string, string>;
+  /** 'scope.<key>' → type, copied into every span's attribute_types */
+  types: Record<string, AttributeType>;
+}
+
+const NO_SCOPE_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+export function scopeContext(
+  name: string,
+  version: string,
+  attributes: Record<string, string> = NO_SCOPE_ATTRIBUTES,
+  types: Record<string, AttributeType> = {},
+): ScopeContext {
+  return { name, version, attributes, types };
+}
+
+export function newRow(resource: ResourceContext, scope: ScopeContext): SpanRow {
+  const attributeTypes = resourceTypes(resource);
+  for (const k in scope.types) attributeTypes[k] = scope.types[k]!;
   return {
     timestamp: '0',
     duration_ns: '0',
@@ -155,10 +176,11 @@ export function newRow(resource: ResourceContext, scopeName: string, scopeVersio
     service_name: resource.service,
     host: resource.host,
     resource_attributes: resource.attributes,
-    scope_name: scopeName,
-    scope_version: scopeVersion,
+    scope_name: scope.name,
+    scope_version: scope.version,
+    scope_attributes: scope.attributes,
     span_attributes: {},
-    attribute_types: resourceTypes(resource),
+    attribute_types: attributeTypes,
     status_code: 'UNSET',
     status_message: '',
     'events.timestamp': [],

@@ -11,6 +11,7 @@ import {
   decimalDiff,
   newRow,
   resourceContext,
+  scopeContext,
   spanTypeKey,
   type DecodeOptions,
   type ResourceContext,
@@ -62,10 +63,14 @@ function decodeScopeSpans(ss: Obj, path: string, batch: BatchBuilder, resource: 
   const scope = optionalObject(ss.scope, `${path}.scope`);
   const scopeName = scope ? str(scope.name, `${path}.scope.name`) : '';
   const scopeVersion = scope ? str(scope.version, `${path}.scope.version`) : '';
+  const scopeAttributes: Record<string, string> = {};
+  const scopeTypes: Record<string, AttributeType> = {};
+  if (scope) readAttributes(scope, scopeAttributes, scopeTypes, 'scope.', `${path}.scope`);
+  const scopeCtx = scopeContext(scopeName, scopeVersion, scopeAttributes, scopeTypes);
   const spans = list(ss, 'spans', 'spans', path);
   for (let i = 0; i < spans.length; i++) {
     const p = `${path}.spans[${i}]`;
-    const row = newRow(resource, scopeName, scopeVersion);
+    const row = newRow(resource, scopeCtx);
     const invalid = decodeSpan(object(spans[i], p), p, row);
     if (invalid) batch.reject(`span ${JSON.stringify(row.span_name.slice(0, 100))} (${p}): ${invalid}`);
     else batch.finish(row);

@@ -15,6 +15,7 @@ import {
   i64ToDecimal,
   newRow,
   resourceContext,
+  scopeContext,
   spanTypeKey,
   u64DiffToDecimal,
   u64ToDecimal,
@@ -229,6 +230,8 @@ function decodeScopeSpans(r: Reader, batch: BatchBuilder, resource: ResourceCont
   const start = r.pos;
   let scopeName = '';
   let scopeVersion = '';
+  let scopeAttributes: Record<string, string> | undefined;
+  let scopeTypes: Record<string, AttributeType> | undefined;
   let sawSpans = false;
   while (r.pos < r.len) {
     const tag = r.tag();
@@ -239,7 +242,8 @@ function decodeScopeSpans(r: Reader, batch: BatchBuilder, resource: ResourceCont
         const t = r.tag();
         if (t === 10) scopeName = readString(r);
         else if (t === 18) scopeVersion = readString(r);
-        else skipField(r, t, SCOPE_FIELDS, 'InstrumentationScope'); // scope attributes have no column
+        else if (t === 26) readKeyValue(r, (scopeAttributes ??= {}), (scopeTypes ??= {}), 'scope.');
+        else skipField(r, t, SCOPE_FIELDS, 'InstrumentationScope');
       }
       r.len = outer;
     } else if (tag === 18) {
@@ -248,13 +252,14 @@ function decodeScopeSpans(r: Reader, batch: BatchBuilder, resource: ResourceCont
     } else skipField(r, tag, SCOPE_SPANS_FIELDS, 'ScopeSpans');
   }
   if (!sawSpans) return;
+  const scope = scopeContext(scopeName, scopeVersion, scopeAttributes, scopeTypes);
   r.pos = start;
   while (r.pos < r.len) {
     const tag = r.tag();
     if (tag === 18) {
       const outer = r.len;
       r.len = enter(r);
-      const row = newRow(resource, scopeName, scopeVersion);
+      const row = newRow(resource, scope);
       decodeSpan(r, row);
       r.len = outer;
       batch.finish(row);

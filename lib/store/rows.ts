@@ -37,6 +37,7 @@ export interface SpanRow {
   resource_attributes: Record<string, string>;
   scope_name: string;
   scope_version: string;
+  scope_attributes: Record<string, string>;
   span_attributes: Record<string, string>;
   attribute_types: Record<string, AttributeType>;
   status_code: StatusCodeName;

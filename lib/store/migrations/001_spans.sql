@@ -17,6 +17,7 @@ CREATE TABLE IF NOT EXISTS ${db}.spans${local} ${onCluster}
     resource_attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
     scope_name LowCardinality(String) CODEC(ZSTD(1)),
     scope_version LowCardinality(String) CODEC(ZSTD(1)),
+    scope_attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
     span_attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
     attribute_types Map(LowCardinality(String), LowCardinality(String)) CODEC(ZSTD(1)),
     status_code LowCardinality(String) CODEC(ZSTD(1)),
