@@ -147,14 +147,14 @@ export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<Dup
   // every delivery of a message produced in (or delivered in) the traces is in or points into them
   const w: HopWindow = { ...windowOf(q), traceIds: q.traceIds };
   const rows = await store.query<DuplicateRow>(
-    `SELECT consumer_group, destination, message,
+    `SELECT consumer_group, destination, any(message) AS message,
             any(partition) AS partition, any(offset) AS offset, any(msg_key) AS msg_key,
             any(p_trace_id) AS p_trace_id, any(p_span_id) AS p_span_id, any(p_service) AS p_service,
             arraySort(x -> (x.1, x.3), groupArray((toString(toUnixTimestamp64Nano(d_start)), d_trace_id, d_span_id,
                                                    d_service, d_status, d_redelivered, d_operation))) AS deliveries
-     FROM (${hopsSql(store.database, w)})
-     WHERE NOT startsWith(message, 'delivery:')
-     GROUP BY consumer_group, destination, message
+     FROM (${hopsSql(store.database, w)}) AS h
+     WHERE NOT startsWith(h.message, 'delivery:')
+     GROUP BY consumer_group, destination, message_key
      HAVING count() > 1
        AND max(d_start) >= fromUnixTimestamp64Milli({fromMs:Int64})`,
     { name: 'anomalies:duplicates', params: { ...hopParams(w), fromMs: q.fromMs } },
@@ -253,11 +253,9 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
   const w = windowOf(q);
   // per (message, group): its first delivery; then, per partition (and key, without offsets), each
   // delivery compared with the highest offset / latest publish delivered before it.
-  const prior = (orderCol: string) =>
-    `argMax((message, offset, msg_key, p_trace_id, p_start_ns, p_span_id, d_trace_id, d_span_id, d_service, d_start_ns), ${orderCol}) OVER prior`;
   const rows = await store.query<OrderingRow>(
-    `WITH first AS MATERIALIZED (
-       SELECT consumer_group, destination, message,
+    `WITH first AS (
+       SELECT consumer_group, destination, any(message) AS message,
               argMin(partition, d_start) AS partition, argMin(offset, d_start) AS offset, argMin(msg_key, d_start) AS msg_key,
               any(p_trace_id) AS p_trace_id, any(p_span_id) AS p_span_id,
               if(max(matched) = 1, toString(toUnixTimestamp64Nano(assumeNotNull(anyIf(p_start, matched = 1)))), NULL) AS p_start_ns,
@@ -265,33 +263,27 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
               toString(toUnixTimestamp64Nano(first_start)) AS d_start_ns,
               argMin(d_trace_id, d_start) AS d_trace_id, argMin(d_span_id, d_start) AS d_span_id,
               argMin(d_service, d_start) AS d_service
-       FROM (${hopsSql(store.database, w)})
-       WHERE NOT startsWith(message, 'delivery:')
-       GROUP BY consumer_group, destination, message
+       FROM (${hopsSql(store.database, w)}) AS h
+       WHERE NOT startsWith(h.message, 'delivery:')
+       GROUP BY consumer_group, destination, message_key
      )
-     SELECT 'offset' AS basis, * FROM (
-       SELECT consumer_group, destination, partition, msg_key, message, offset, p_trace_id, p_span_id, p_start_ns,
-              d_trace_id, d_span_id, d_service, d_start_ns, first_start,
-              max(offset) OVER prior AS prior_max,
-              ${prior('offset')} AS a
+     SELECT if(cls = 'o', 'offset', 'publish_order') AS basis,
+            consumer_group, destination, partition, msg_key, message, offset, p_trace_id, p_span_id, p_start_ns,
+            d_trace_id, d_span_id, d_service, d_start_ns, a
+     FROM (
+       SELECT *,
+              -- compared by offset where known, else by publish start within the key
+              multiIf(offset IS NOT NULL, 'o', msg_key != '' AND p_start_ns IS NOT NULL, 'k', '') AS cls,
+              assumeNotNull(if(cls = 'o', offset, toInt64OrNull(p_start_ns))) AS ord,
+              max(ord) OVER prior AS prior_max,
+              count() OVER prior AS prior_count,
+              argMax((message, offset, msg_key, p_trace_id, p_start_ns, p_span_id, d_trace_id, d_span_id, d_service, d_start_ns), ord) OVER prior AS a
        FROM first
-       WHERE offset IS NOT NULL
-       WINDOW prior AS (PARTITION BY consumer_group, destination, partition ORDER BY first_start, d_span_id
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+       WHERE cls != ''
+       WINDOW prior AS (PARTITION BY consumer_group, destination, partition, cls, if(cls = 'k', msg_key, '')
+                        ORDER BY first_start, d_span_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
      )
-     WHERE prior_max IS NOT NULL AND offset < prior_max AND first_start >= fromUnixTimestamp64Milli({fromMs:Int64})
-     UNION ALL
-     SELECT 'publish_order' AS basis, * FROM (
-       SELECT consumer_group, destination, partition, msg_key, message, offset, p_trace_id, p_span_id, p_start_ns,
-              d_trace_id, d_span_id, d_service, d_start_ns, first_start,
-              max(toInt64(p_start_ns)) OVER prior AS prior_max,
-              ${prior('toInt64(p_start_ns)')} AS a
-       FROM first
-       WHERE offset IS NULL AND msg_key != '' AND p_start_ns IS NOT NULL
-       WINDOW prior AS (PARTITION BY consumer_group, destination, partition, msg_key ORDER BY first_start, d_span_id
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-     )
-     WHERE prior_max IS NOT NULL AND toInt64(p_start_ns) < prior_max AND first_start >= fromUnixTimestamp64Milli({fromMs:Int64})`,
+     WHERE prior_count > 0 AND ord < prior_max AND first_start >= fromUnixTimestamp64Milli({fromMs:Int64})`,
     { name: 'anomalies:ordering', params: { ...hopParams(w), fromMs: q.fromMs } },
   );
 

@@ -46,8 +46,8 @@ export function hopParams(w: HopWindow): QueryParams {
 /** Deduplicated deliver spans of the window (a subquery). */
 export function deliveriesSql(db: string, w: HopWindow): string {
   return `
-    SELECT trace_id, span_id, timestamp, operation, destination, partition, offset, message_id,
-           consumer_group, msg_key, service_name, status_code, redelivered, link_count, refs
+    SELECT span_key, trace_id, span_id, timestamp, operation, destination, partition, offset, message_id,
+           consumer_group, msg_key, service_name, status_code, redelivered, link_count, refs, ref_keys
     FROM ${db}.messaging_spans
     WHERE operation IN ('receive', 'process')
       AND timestamp >= fromUnixTimestamp64Milli({hDeliverFromMs:Int64})
@@ -55,36 +55,49 @@ export function deliveriesSql(db: string, w: HopWindow): string {
       ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}
       ${w.consumerGroup !== undefined ? 'AND consumer_group = {hGroup:String}' : ''}
       ${w.traceIds ? 'AND (trace_id IN {hTraceIds:Array(String)} OR hasAny(refs.trace_id, {hTraceIds:Array(String)}))' : ''}
-    LIMIT 1 BY trace_id, span_id`;
+    LIMIT 1 BY span_key`;
 }
 
 /** Deduplicated publish spans of the look-up window (a subquery). */
 export function publishesSql(db: string, w: HopWindow): string {
   return `
-    SELECT trace_id, span_id, timestamp, end_time, operation, destination, partition, offset,
+    SELECT span_key, trace_id, span_id, timestamp, end_time, operation, destination, partition, offset,
            message_id, msg_key, service_name, status_code, link_count
     FROM ${db}.messaging_spans
     WHERE operation IN ('create', 'send')
       AND timestamp >= fromUnixTimestamp64Milli({hPublishFromMs:Int64})
       AND timestamp < fromUnixTimestamp64Milli({hPublishToMs:Int64})
       ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}
-    LIMIT 1 BY trace_id, span_id`;
+    LIMIT 1 BY span_key`;
+}
+
+/** span_key of every publish span of the look-up window (a set for IN). */
+function publishKeysSql(db: string, w: HopWindow): string {
+  return `
+    SELECT span_key FROM ${db}.messaging_spans
+    WHERE operation IN ('create', 'send')
+      AND timestamp >= fromUnixTimestamp64Milli({hPublishFromMs:Int64})
+      AND timestamp < fromUnixTimestamp64Milli({hPublishToMs:Int64})
+      ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}`;
 }
 
 /**
  * One row per (deliver span, message): the hops of the window plus the producer-less deliveries.
  * Columns: see `HopRow`. `message` is the message identity string:
  *   'span:<trace>:<span>' (creation context) | 'id:<destination>:<message id>' |
- *   'offset:<destination>:<partition>:<offset>' | 'delivery:<trace>:<span>' (unidentifiable).
+ *   'offset:<destination>:<partition>:<offset>' | 'delivery:<trace>:<span>' (unidentifiable);
+ * `message_key` is its 64-bit hash (for a creation context: the producer's span_key), `d_key` the
+ * deliver span's span_key.
  */
 export function hopsSql(db: string, w: HopWindow): string {
   return `
     SELECT
-      message, matched, destination, partition, offset, msg_key, consumer_group,
-      d_trace_id, d_span_id, d_start, d_service, d_status, d_redelivered, d_operation,
+      message, message_key, matched, destination, partition, offset, msg_key, consumer_group,
+      d_key, d_trace_id, d_span_id, d_start, d_service, d_status, d_redelivered, d_operation,
       p_trace_id, p_span_id, p_start, p_end, p_service, queue_ns
     FROM (
       SELECT
+        d.span_key AS d_key,
         d.trace_id AS d_trace_id,
         d.span_id AS d_span_id,
         d.timestamp AS d_start,
@@ -93,8 +106,8 @@ export function hopsSql(db: string, w: HopWindow): string {
         d.redelivered AS d_redelivered,
         d.operation AS d_operation,
         d.consumer_group AS consumer_group,
-        p.span_id != '' AS matched,
-        max(matched) OVER (PARTITION BY d_trace_id, d_span_id) AS any_matched,
+        tupleElement(ref_and_key, 1) AS ref,
+        p.span_key != 0 AS matched,
         if(matched, p.destination, d.destination) AS destination,
         multiIf(tupleElement(ref, 'partition') != '', tupleElement(ref, 'partition'),
                 d.partition != '' AND length(d.refs) <= 1, d.partition,
@@ -109,24 +122,35 @@ export function hopsSql(db: string, w: HopWindow): string {
                 fallback_message_id != '', concat('id:', destination, ':', fallback_message_id),
                 offset IS NOT NULL, concat('offset:', destination, ':', partition, ':', toString(offset)),
                 concat('delivery:', d.trace_id, ':', d.span_id)) AS message,
+        multiIf(matched, p.span_key,
+                fallback_message_id != '', cityHash64('id', destination, fallback_message_id),
+                offset IS NOT NULL, cityHash64('offset', destination, partition, assumeNotNull(offset)),
+                cityHash64('delivery', d.span_key)) AS message_key,
         if(matched, p.trace_id, '') AS p_trace_id,
         if(matched, p.span_id, '') AS p_span_id,
         if(matched, p.timestamp, NULL) AS p_start,
         if(matched, p.end_time, NULL) AS p_end,
         if(matched, p.service_name, '') AS p_service,
         if(matched, toUnixTimestamp64Nano(d.timestamp) - toUnixTimestamp64Nano(p.end_time), NULL) AS queue_ns
-      FROM (${deliveriesSql(db, w)}) AS d
-      LEFT ARRAY JOIN d.refs AS ref
-      LEFT JOIN (${publishesSql(db, w)}) AS p
-        ON p.trace_id = tupleElement(ref, 'trace_id') AND p.span_id = tupleElement(ref, 'span_id')
+      FROM (
+        -- the refs that are stored publish spans; when none is, every ref (for the fallback
+        -- identities a batch consumer may carry per link), or one empty ref
+        SELECT *, arrayMap(k -> k IN (${publishKeysSql(db, w)}), ref_keys) AS ref_is_publish
+        FROM (${deliveriesSql(db, w)})
+      ) AS d
+      ARRAY JOIN if(has(ref_is_publish, 1),
+                    arrayFilter((x, ok) -> ok = 1, arrayZip(d.refs, d.ref_keys), ref_is_publish),
+                    arrayResize(arrayZip(d.refs, d.ref_keys), greatest(length(d.refs), 1))) AS ref_and_key
+      LEFT JOIN (${publishesSql(db, w)}) AS p ON p.span_key = tupleElement(ref_and_key, 2)
     )
-    WHERE matched OR NOT any_matched
-    LIMIT 1 BY d_trace_id, d_span_id, message`;
+    LIMIT 1 BY d_key, message_key`;
 }
 
 /** A hop row as JSON (64-bit values as strings, DateTime64 as 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn' UTC). */
 export interface HopRow {
   message: string;
+  message_key: string;
+  d_key: string;
   matched: number;
   destination: string;
   partition: string;

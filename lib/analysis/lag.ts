@@ -79,96 +79,95 @@ export interface LagResult {
 }
 
 type Row = {
-  kind: 'pub' | 'del' | 'delg' | 'pend' | 'act' | 'lastpub';
+  kind: 'pub' | 'del' | 'delg' | 'pend';
   destination: string;
   consumer_group: string;
   partition: string;
   i: string;
   n: string;
-  a: number | null; // oldest pending pub ms | first activity ms
-  b: number | null; // last activity ms | last publish ms
+  a: number | null; // pend: oldest waiting publish ms; del/delg: first delivery ms
+  b: number | null; // pub: last publish ms; del/delg: last delivery ms
   q: number[];
   qmax: number | null;
   off: string | null;
 };
 
-/** The SQL behind `consumerLag` (exported for timing and inspection). */
+/**
+ * The SQL behind `consumerLag` (exported for timing and inspection). One pass: every published
+ * message × group of its destination, fully joined with the first deliveries per (message, group),
+ * is expanded into tagged interval rows and aggregated once:
+ *   pend (group, partition, i): messages waiting at the end of interval i, oldest publish (a)
+ *   pub  (group, partition, i): messages published in i (i = -1: in the look-back), last publish (b), max offset
+ *   del  (group, partition, i): first deliveries in i, queue-time percentiles, max delivered offset,
+ *        first (a) and last (b) delivery
+ *   delg (group, i): first deliveries and queue time over all partitions
+ */
 export function lagSql(db: string, w: HopWindow): string {
   return `
 WITH
-  first AS MATERIALIZED (
-    SELECT h.destination AS destination, h.consumer_group AS consumer_group, h.message AS message,
-           min(h.d_start) AS first_start,
-           toInt64(toUnixTimestamp64Milli(first_start)) AS first_ms,
+  first AS (
+    SELECT h.destination AS destination, h.consumer_group AS consumer_group, h.message_key AS message_key,
+           toInt64(toUnixTimestamp64Milli(min(h.d_start))) AS first_ms,
+           toInt64(toUnixTimestamp64Milli(max(h.d_start))) AS last_ms,
            argMin(h.partition, h.d_start) AS partition,
            argMin(h.offset, h.d_start) AS offset,
-           max(h.matched) AS matched,
-           minIf(h.queue_ns, h.matched = 1) AS queue_ns,
-           max(h.d_start) AS last_start
+           minIf(h.queue_ns, h.matched = 1) AS queue_ns
     FROM (${hopsSql(db, w)}) AS h
-    GROUP BY destination, consumer_group, message
+    GROUP BY destination, consumer_group, message_key
   ),
-  pubs AS MATERIALIZED (
-    SELECT destination, partition, concat('span:', trace_id, ':', span_id) AS message,
-           toInt64(toUnixTimestamp64Milli(timestamp)) AS pub_ms, offset
+  pubs AS (
+    SELECT destination, partition, span_key, toInt64(toUnixTimestamp64Milli(timestamp)) AS pub_ms, offset
     FROM (${publishesSql(db, w)})
     WHERE NOT (operation = 'send' AND link_count > 0)
   ),
-  pending AS MATERIALIZED (
-    SELECT p.destination AS destination, g.consumer_group AS consumer_group,
-           if(p.partition != '', p.partition, f.partition) AS partition,
-           p.pub_ms AS pub_ms,
-           if(f.message != '', greatest(p.pub_ms, f.first_ms), NULL) AS resolve_ms
-    FROM pubs AS p
-    INNER JOIN (SELECT DISTINCT destination, consumer_group FROM first) AS g ON g.destination = p.destination
-    LEFT JOIN first AS f
-      ON f.destination = p.destination AND f.consumer_group = g.consumer_group AND f.message = p.message
+  groups AS (
+    SELECT DISTINCT destination, consumer_group
+    FROM ${db}.messaging_spans
+    WHERE operation IN ('receive', 'process')
+      AND timestamp >= fromUnixTimestamp64Milli({hDeliverFromMs:Int64})
+      AND timestamp < fromUnixTimestamp64Milli({hDeliverToMs:Int64})
+      ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}
+      ${w.consumerGroup !== undefined ? 'AND consumer_group = {hGroup:String}' : ''}
+  ),
+  joined AS (
+    SELECT
+      pg.span_key != 0 AS has_pub,
+      f.message_key != 0 AS has_del,
+      if(has_pub, pg.destination, f.destination) AS destination,
+      if(has_pub, pg.consumer_group, f.consumer_group) AS consumer_group,
+      if(has_pub AND pg.partition != '', pg.partition, f.partition) AS partition,
+      pg.pub_ms AS pub_ms,
+      pg.offset AS pub_offset,
+      f.first_ms AS first_ms,
+      f.last_ms AS last_ms,
+      f.offset AS del_offset,
+      greatest(f.queue_ns, 0) / 1e6 AS queue_ms,
+      toInt64(floor((pub_ms - {fromMs:Int64}) / {stepMs:Int64})) AS pub_i,
+      toInt64(floor((first_ms - {fromMs:Int64}) / {stepMs:Int64})) AS del_i,
+      -- waiting at the end of intervals [max(pub_i, 0), resolve_i): published, not yet delivered
+      if(has_del, toInt64(floor((greatest(pub_ms, first_ms) - {fromMs:Int64}) / {stepMs:Int64})), {points:Int64}) AS resolve_i,
+      arrayConcat(
+        if(has_pub, arrayMap(k -> tuple('pend', k, partition), range(greatest(pub_i, 0), least(resolve_i, {points:Int64}))), []),
+        if(has_pub, [tuple('pub', greatest(pub_i, -1), partition)], []),
+        if(has_del, [tuple('del', greatest(del_i, -1), partition), tuple('delg', greatest(del_i, -1), '')], [])
+      ) AS tags
+    FROM (
+      SELECT p.destination AS destination, g.consumer_group AS consumer_group, p.partition AS partition,
+             p.span_key AS span_key, p.pub_ms AS pub_ms, p.offset AS offset
+      FROM pubs AS p INNER JOIN groups AS g ON g.destination = p.destination
+    ) AS pg
+    FULL OUTER JOIN first AS f ON f.message_key = pg.span_key AND f.consumer_group = pg.consumer_group
   )
-SELECT 'pend' AS kind, destination, consumer_group, partition, toString(i) AS i, toString(count()) AS n,
-       toFloat64(min(pub_ms)) AS a, CAST(NULL, 'Nullable(Float64)') AS b, [] :: Array(Float64) AS q,
-       CAST(NULL, 'Nullable(Float64)') AS qmax, CAST(NULL, 'Nullable(Int64)') AS off
-FROM pending
-ARRAY JOIN range(
-  toInt64(greatest(floor((pub_ms - {fromMs:Int64}) / {stepMs:Int64}), 0)),
-  least(ifNull(toInt64(floor((resolve_ms - {fromMs:Int64}) / {stepMs:Int64})), {points:Int64}), {points:Int64})
-) AS i
-GROUP BY destination, consumer_group, partition, i
-UNION ALL
-SELECT 'pub', destination, consumer_group, partition,
-       toString(toInt64(greatest(floor((pub_ms - {fromMs:Int64}) / {stepMs:Int64}), -1))) AS i, toString(count()),
-       NULL, NULL, [], NULL, NULL
-FROM pending
-WHERE pub_ms >= {fromMs:Int64}
-GROUP BY destination, consumer_group, partition, i
-UNION ALL
-SELECT 'del', destination, consumer_group, partition,
-       toString(toInt64(greatest(floor((first_ms - {fromMs:Int64}) / {stepMs:Int64}), -1))) AS i, toString(count()),
-       NULL, NULL,
-       quantilesExactInclusiveIf(0.5, 0.95)(greatest(queue_ns, 0) / 1e6, matched = 1),
-       maxIf(greatest(queue_ns, 0) / 1e6, matched = 1),
-       max(offset)
-FROM first
-GROUP BY destination, consumer_group, partition, i
-UNION ALL
-SELECT 'delg', destination, consumer_group, '',
-       toString(toInt64(greatest(floor((first_ms - {fromMs:Int64}) / {stepMs:Int64}), -1))) AS i, toString(count()),
-       NULL, NULL,
-       quantilesExactInclusiveIf(0.5, 0.95)(greatest(queue_ns, 0) / 1e6, matched = 1),
-       maxIf(greatest(queue_ns, 0) / 1e6, matched = 1),
-       NULL
-FROM first
-GROUP BY destination, consumer_group, i
-UNION ALL
-SELECT 'act', destination, consumer_group, partition, '0', toString(count()),
-       toFloat64(min(first_ms)), toFloat64(toUnixTimestamp64Milli(max(last_start))), [], NULL, NULL
-FROM first
-GROUP BY destination, consumer_group, partition
-UNION ALL
-SELECT 'lastpub', destination, '', partition,
-       toString(toInt64(greatest(floor((pub_ms - {fromMs:Int64}) / {stepMs:Int64}), -1))) AS i, toString(count()),
-       NULL, toFloat64(max(pub_ms)), [], NULL, max(offset)
-FROM pubs
-GROUP BY destination, partition, i`;
+SELECT
+  tag.1 AS kind, destination, consumer_group, tag.3 AS partition, toString(tag.2) AS i, toString(count()) AS n,
+  toFloat64(if(kind = 'pend', min(pub_ms), min(first_ms))) AS a,
+  toFloat64(if(kind = 'pub', max(pub_ms), max(last_ms))) AS b,
+  quantilesExactInclusiveIf(0.5, 0.95)(queue_ms, kind IN ('del', 'delg')) AS q,
+  maxIf(queue_ms, kind IN ('del', 'delg')) AS qmax,
+  if(kind = 'pub', max(pub_offset), max(del_offset)) AS off
+FROM joined
+ARRAY JOIN tags AS tag
+GROUP BY kind, destination, consumer_group, partition, i`;
 }
 
 interface Acc {
@@ -249,31 +248,6 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
         break;
       }
       case 'pub': {
-        if (i < 0) break;
-        groupOf(r.destination, r.consumer_group).acc.published[i]! += count;
-        partOf(r.destination, r.consumer_group, r.partition).published[i]! += count;
-        break;
-      }
-      case 'del':
-      case 'delg': {
-        const acc = r.kind === 'delg' ? groupOf(r.destination, r.consumer_group).acc : partOf(r.destination, r.consumer_group, r.partition);
-        if (r.kind === 'del' && r.off !== null) acc.deliveredOffset[i + 1] = maxN(acc.deliveredOffset[i + 1]!, Number(r.off));
-        if (i < 0) break;
-        acc.delivered[i] = count;
-        const hasQueue = r.qmax !== null && r.q.length === 2 && Number.isFinite(r.q[0]);
-        acc.q50[i] = hasQueue ? round3(r.q[0]!) : null;
-        acc.q95[i] = hasQueue ? round3(r.q[1]!) : null;
-        acc.qmax[i] = hasQueue ? round3(r.qmax) : null;
-        break;
-      }
-      case 'act': {
-        for (const acc of [groupOf(r.destination, r.consumer_group).acc, partOf(r.destination, r.consumer_group, r.partition)]) {
-          acc.firstDeliveryMs = minN(acc.firstDeliveryMs, r.a);
-          acc.lastDeliveryMs = maxN(acc.lastDeliveryMs, r.b);
-        }
-        break;
-      }
-      case 'lastpub': {
         for (const k of [`${r.destination}\u0000${r.partition}`, `${r.destination}\u0000*`]) {
           lastPublish.set(k, Math.max(lastPublish.get(k) ?? -Infinity, r.b ?? -Infinity));
         }
@@ -283,6 +257,23 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
           if (!arr) producedOffset.set(k, (arr = new Array(n + 1).fill(null)));
           arr[i + 1] = maxN(arr[i + 1]!, Number(r.off));
         }
+        if (i < 0) break;
+        groupOf(r.destination, r.consumer_group).acc.published[i]! += count;
+        partOf(r.destination, r.consumer_group, r.partition).published[i]! += count;
+        break;
+      }
+      case 'del':
+      case 'delg': {
+        const acc = r.kind === 'delg' ? groupOf(r.destination, r.consumer_group).acc : partOf(r.destination, r.consumer_group, r.partition);
+        acc.firstDeliveryMs = minN(acc.firstDeliveryMs, r.a);
+        acc.lastDeliveryMs = maxN(acc.lastDeliveryMs, r.b);
+        if (r.kind === 'del' && r.off !== null) acc.deliveredOffset[i + 1] = maxN(acc.deliveredOffset[i + 1]!, Number(r.off));
+        if (i < 0) break;
+        acc.delivered[i] = count;
+        const hasQueue = r.qmax !== null && r.q.length === 2 && Number.isFinite(r.q[0]);
+        acc.q50[i] = hasQueue ? round3(r.q[0]!) : null;
+        acc.q95[i] = hasQueue ? round3(r.q[1]!) : null;
+        acc.qmax[i] = hasQueue ? round3(r.qmax) : null;
         break;
       }
     }

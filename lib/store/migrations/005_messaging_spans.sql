@@ -11,6 +11,8 @@ CREATE TABLE IF NOT EXISTS ${db}.messaging_spans${local} ${onCluster}
     end_time DateTime64(9) CODEC(Delta(8), ZSTD(1)),
     trace_id String CODEC(ZSTD(1)),
     span_id String CODEC(ZSTD(1)),
+    -- cityHash64(trace_id, span_id): joins and deduplication run on this, not on the strings
+    span_key UInt64 CODEC(ZSTD(1)),
     operation LowCardinality(String) CODEC(ZSTD(1)),
     system LowCardinality(String) CODEC(ZSTD(1)),
     destination LowCardinality(String) CODEC(ZSTD(1)),
@@ -27,6 +29,8 @@ CREATE TABLE IF NOT EXISTS ${db}.messaging_spans${local} ${onCluster}
     -- count > 1, retry count > 0)
     redelivered UInt8 CODEC(ZSTD(1)),
     refs Array(Tuple(trace_id String, span_id String, message_id String, partition String, offset Nullable(Int64), msg_key String)) CODEC(ZSTD(1)),
+    -- cityHash64(ref trace_id, ref span_id) per ref, parallel to refs
+    ref_keys Array(UInt64) CODEC(ZSTD(1)),
     INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_ref_trace_ids refs.trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_message_id message_id TYPE bloom_filter(0.01) GRANULARITY 1
@@ -45,6 +49,7 @@ AS SELECT
     timestamp + toIntervalNanosecond(duration_ns) AS end_time,
     trace_id,
     span_id,
+    cityHash64(trace_id, span_id) AS span_key,
     msg_operation AS operation,
     msg_system AS system,
     msg_destination AS destination,
@@ -91,6 +96,7 @@ AS SELECT
                         la['messaging.kafka.message_key'] != '', la['messaging.kafka.message_key'],
                         length(links.trace_id) = 1, msg_key, '')),
                 links.trace_id, links.span_id, links.attributes)),
-        []) AS refs
+        []) AS refs,
+    arrayMap(r -> cityHash64(tupleElement(r, 1), tupleElement(r, 2)), refs) AS ref_keys
 FROM ${db}.spans${local}
 WHERE msg_operation IN ('create', 'send', 'receive', 'process');
