@@ -48,14 +48,17 @@ export async function openStore(
 ): Promise<Store> {
   const s = config.store;
   let client: ClickHouseClient;
+  let chdb: import('chdb/connection').ChdbExtension | undefined;
   let release = () => {};
   if (s.mode === 'embedded') {
     release = lockDataDir(s.dataDir);
     try {
       // chdb/connection is CommonJS-only; load it lazily so server mode never touches the native lib.
       const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection');
+      const connection = createChdbConnection({ path: s.dataDir });
+      chdb = connection.chdb;
       client = createClient({
-        connection: createChdbConnection({ path: s.dataDir }),
+        connection,
         clickhouse_settings: SETTINGS,
       } as Parameters<typeof createClient>[0]);
     } catch (err) {
@@ -99,13 +102,21 @@ export async function openStore(
     },
     async insertSpans(rows: SpanRow[]) {
       if (rows.length === 0) return;
+      // 'basic' reads "<seconds>.<nanoseconds>" exactly for every time, including tiny ones that
+      // best-effort parsing would mistake for dates.
+      const settings = { async_insert: 0, input_format_skip_unknown_fields: 0, date_time_input_format: 'basic' } as const;
+      if (chdb) {
+        // Embedded: the same JSONEachRow, handed to chDB as one Buffer. Through @clickhouse/client the
+        // chDB connection pastes the body into the SQL text, which cost 2-5× the CPU of the insert
+        // itself (bench/run.ts, docs/benchmarks.md).
+        await chdb.rawInsert({ table: `${database}.spans`, values: jsonEachRow(rows), format: 'JSONEachRow', settings });
+        return;
+      }
       await client.insert({
         table: `${database}.spans`,
         values: rows.map(toInsertRow),
         format: 'JSONEachRow',
-        // 'basic' reads "<seconds>.<nanoseconds>" exactly for every time, including tiny ones that
-        // best-effort parsing would mistake for dates.
-        clickhouse_settings: { async_insert: 0, input_format_skip_unknown_fields: 0, date_time_input_format: 'basic' },
+        clickhouse_settings: settings,
       });
     },
     async version() {
@@ -144,6 +155,13 @@ function toInsertRow(row: SpanRow): SpanRow {
     timestamp: nsToDateTime64(row.timestamp),
     'events.timestamp': events.length === 0 ? events : events.map(nsToDateTime64),
   };
+}
+
+/** Rows as JSONEachRow bytes (one JSON object per line), times converted like toInsertRow. */
+function jsonEachRow(rows: SpanRow[]): Buffer {
+  let text = '';
+  for (const row of rows) text += JSON.stringify(toInsertRow(row)) + '\n';
+  return Buffer.from(text);
 }
 
 async function migrate(store: Store, config: Config): Promise<void> {
