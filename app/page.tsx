@@ -3,6 +3,7 @@ import { Suspense } from 'react';
 import { Stat } from '@/components/common/Stat';
 import type { TopologyResult } from '@/lib/analysis/topology';
 import { FlowMap } from '@/components/flow/FlowMap';
+import { FlowGuide } from '@/components/flow/FlowGuide';
 import { PageHeader } from '@/components/common/PageHeader';
 import { RangePicker } from '@/components/common/RangePicker';
 import { LinkToggle } from '@/components/common/Toggle';
@@ -77,7 +78,8 @@ async function FlowSection({ range, groupBy }: { range: RangeKey; groupBy?: stri
         <Stat k="failed deliveries" v={formatPercent(deliveries ? deliverErrors / deliveries : 0)} />
         <Stat k="consumer groups not OK" v={String(lagging)} />
       </div>
-      <FlowMap nodes={laid.nodes} edges={laid.edges} range={range} rangeMs={ms} groupBy={groupBy} />
+      <FlowGuide groupBy={groupBy} />
+      <FlowMap nodes={laid.nodes} edges={laid.edges} range={range} rangeMs={ms} />
     </>
   );
 }

@@ -12,7 +12,7 @@ import { StatusBadge } from '@/components/lag/StatusBadge';
 import { apiGet, otlpHttpEndpoint } from '@/lib/ui/server';
 import { apiQuery, firstParam, hrefWith, links, parseRange, RANGE_LABEL, type RangeKey, type SearchParams } from '@/lib/ui/url';
 import { STATUS_HELP, type LagStatus } from '@/lib/ui/colors';
-import { formatClock, formatCount, formatDurationMs } from '@/lib/ui/format';
+import { formatClock, formatCount, formatDurationMs, formatMessages } from '@/lib/ui/format';
 
 const SEVERITY: Record<string, number> = { STOP: 0, STALL: 1, REWIND: 2, WARN: 3, OK: 4 };
 
@@ -83,7 +83,7 @@ async function LagView({ range, destination, group }: { range: RangeKey; destina
         <Stat k="OK" v={String(count('OK'))} />
         <Stat k="WARN (growing)" v={String(count('WARN'))} tone={count('WARN') ? 'warn' : undefined} />
         <Stat k="STALL / STOP" v={String(count('STALL') + count('STOP'))} tone={count('STALL') + count('STOP') ? 'danger' : undefined} />
-        <Stat k="total backlog" v={`${formatCount(groups.reduce((a, g) => a + g.current.backlog, 0))} msgs`} />
+        <Stat k="total backlog" v={formatMessages(groups.reduce((a, g) => a + g.current.backlog, 0))} />
       </div>
       <div className="panel" style={{ padding: 0, marginBottom: 14 }}>
         <table className="data" data-testid="lag-table">
@@ -128,7 +128,7 @@ function anchor(g: GroupLag): string {
 function CurrentCells({ c }: { c: LagCurrent }) {
   return (
     <>
-      <td className="num">{formatCount(c.backlog)} msgs</td>
+      <td className="num">{formatMessages(c.backlog)}</td>
       <td className="num">{formatDurationMs(c.oldestUndeliveredAgeMs)}</td>
       <td className="num">{formatDurationMs(c.queueP50Ms)}</td>
       <td className="num">{formatDurationMs(c.queueP95Ms)}</td>

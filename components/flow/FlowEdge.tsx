@@ -3,7 +3,7 @@
 // rate, error rate, p95 latency and, for deliver edges, queue time and lag. Parallel edges
 // between the same two nodes fan out so their labels do not overlap.
 import { memo } from 'react';
-import { BaseEdge, EdgeLabelRenderer, type Edge, type EdgeProps } from '@xyflow/react';
+import { BaseEdge, EdgeLabelRenderer, useStore, type Edge, type EdgeProps } from '@xyflow/react';
 import { edgeLabelLines, type FlowEdgeData } from '@/lib/ui/layout';
 import { formatCount, formatDurationMs, formatPercent, formatRate } from '@/lib/ui/format';
 import { useSelect } from './selection';
@@ -15,6 +15,9 @@ const FMT = { rate: formatRate, pct: formatPercent, dur: formatDurationMs, count
 export const FlowEdge = memo(function FlowEdge(props: EdgeProps<FlowEdgeType>) {
   const { sourceX, sourceY, targetX, targetY, data, markerEnd, selected } = props;
   const select = useSelect();
+  // Labels shrink with the map; below 80% zoom they shrink less, so a whole map stays legible.
+  const zoom = useStore((st) => st.transform[2]);
+  const labelScale = Math.min(1.7, Math.max(1, 0.8 / zoom));
   if (!data) return null;
   const offset = (data.parallelIndex - (data.parallelCount - 1) / 2) * 46;
   const dx = Math.max(50, Math.abs(targetX - sourceX) / 2);
@@ -26,7 +29,6 @@ export const FlowEdge = memo(function FlowEdge(props: EdgeProps<FlowEdgeType>) {
   const labelY = (sourceY + targetY) / 2 + 0.75 * offset;
   const lines = edgeLabelLines(data, data.rangeMs, FMT);
   const dashed = data.kind === 'call' || data.kind === 'peer';
-  const member = data.kind === 'member';
   return (
     <>
       <BaseEdge
@@ -37,15 +39,14 @@ export const FlowEdge = memo(function FlowEdge(props: EdgeProps<FlowEdgeType>) {
         style={{
           stroke: data.color,
           strokeWidth: selected ? data.strokeWidth + 1.5 : data.strokeWidth,
-          strokeDasharray: member ? '2 3' : dashed ? '6 4' : undefined,
+          strokeDasharray: dashed ? '6 4' : undefined,
           opacity: 0.9,
         }}
       />
-      {lines.length === 0 ? null : (
       <EdgeLabelRenderer>
         <div
           className={`flow-edge-label nodrag nopan${data.errors > 0 ? ' error' : ''}${selected ? ' selected' : ''}`}
-          style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+          style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px) scale(${labelScale})`, zIndex: selected ? 10 : undefined }}
           data-testid="flow-edge-label"
           data-kind={data.kind}
           data-group={data.group ?? ''}
@@ -58,7 +59,6 @@ export const FlowEdge = memo(function FlowEdge(props: EdgeProps<FlowEdgeType>) {
           ))}
         </div>
       </EdgeLabelRenderer>
-      )}
     </>
   );
 });

@@ -22,13 +22,11 @@ export function FlowMap({
   edges,
   range,
   rangeMs,
-  groupBy,
 }: {
   nodes: PositionedNode[];
   edges: PositionedEdge[];
   range: RangeKey;
   rangeMs: number;
-  groupBy?: string;
 }) {
   const [selection, setSelection] = useState<FlowSelection>(null);
 
@@ -54,7 +52,7 @@ export function FlowMap({
         type: 'flow' as const,
         data: { ...e.data, rangeMs },
         selected: selection?.type === 'edge' && selection.id === e.id,
-        markerEnd: e.data.kind === 'member' ? undefined : { type: MarkerType.ArrowClosed, color: e.data.color, width: 16, height: 16 },
+        markerEnd: { type: MarkerType.ArrowClosed, color: e.data.color, width: 16, height: 16 },
       })),
     [edges, rangeMs, selection],
   );
@@ -65,7 +63,7 @@ export function FlowMap({
 
   return (
     <SelectContext.Provider value={setSelection}>
-      <div className="flow-layout">
+      <div className="flow-wrap">
         <div className="flow-canvas" data-testid="flow-map">
           <ReactFlow
             nodes={rfNodes}
@@ -79,23 +77,15 @@ export function FlowMap({
             nodesConnectable={false}
             elementsSelectable
             fitView
-            fitViewOptions={{ padding: 0.12, maxZoom: 1.1 }}
-            minZoom={0.15}
+            fitViewOptions={{ padding: 0.06, maxZoom: 1.1 }}
+            minZoom={0.1}
           >
             <Background gap={22} color="#e5e7eb" />
             <Controls showInteractive={false} />
             <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[n.type ?? ''] ?? '#ddd'} />
           </ReactFlow>
         </div>
-        <FlowSidePanel
-          selection={selection}
-          nodes={nodes}
-          edges={edges}
-          range={range}
-          rangeMs={rangeMs}
-          groupBy={groupBy}
-          onSelect={setSelection}
-        />
+        <FlowSidePanel selection={selection} nodes={nodes} edges={edges} range={range} rangeMs={rangeMs} onSelect={setSelection} />
       </div>
     </SelectContext.Provider>
   );

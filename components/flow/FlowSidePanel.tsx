@@ -3,8 +3,7 @@
 // anomalies; with nothing selected, a short guide to reading the map.
 import Link from 'next/link';
 import type { PositionedEdge, PositionedNode } from '@/lib/ui/layout';
-import { EDGE_COLORS } from '@/lib/ui/layout';
-import { formatCount, formatDurationMs, formatPercent, formatRate } from '@/lib/ui/format';
+import { formatCount, formatDurationMs, formatMessages, formatPercent, formatRate } from '@/lib/ui/format';
 import { links, type RangeKey } from '@/lib/ui/url';
 import type { FlowSelection } from './selection';
 
@@ -21,7 +20,6 @@ export function FlowSidePanel({
   edges,
   range,
   rangeMs,
-  groupBy,
   onSelect,
 }: {
   selection: FlowSelection;
@@ -29,7 +27,6 @@ export function FlowSidePanel({
   edges: PositionedEdge[];
   range: RangeKey;
   rangeMs: number;
-  groupBy?: string;
   onSelect: (s: FlowSelection) => void;
 }) {
   const byId = new Map(nodes.map((n) => [n.id, n]));
@@ -46,6 +43,7 @@ export function FlowSidePanel({
     );
     return (
       <aside className="side-panel" data-testid="side-panel">
+        <Close onSelect={onSelect} />
         <h2>{d.label}</h2>
         <div className="help">
           {d.kind === 'service' && 'A service (OpenTelemetry service.name).'}
@@ -109,6 +107,7 @@ export function FlowSidePanel({
     const service = d.kind === 'deliver' ? (d.consumer ?? dst?.data.label) : src?.data.label;
     return (
       <aside className="side-panel" data-testid="side-panel">
+        <Close onSelect={onSelect} />
         <h2>
           {label(e.source)} → {label(e.target)}
         </h2>
@@ -132,7 +131,7 @@ export function FlowSidePanel({
               <dt title="deliver start − publish end">queue time p95</dt>
               <dd>{formatDurationMs(d.queueP95Ms)}</dd>
               <dt title="published but not yet delivered to this group, in messages">backlog</dt>
-              <dd>{d.lag == null ? '–' : `${formatCount(d.lag.backlog)} messages`}</dd>
+              <dd>{d.lag == null ? '–' : formatMessages(d.lag.backlog)}</dd>
               <dt title="age of the oldest published-but-undelivered message">oldest waiting</dt>
               <dd>{d.lag == null ? '–' : formatDurationMs(d.lag.oldestUndeliveredAgeMs)}</dd>
               {d.lag?.offsetLag != null ? (<><dt>offset lag</dt><dd>{formatCount(d.lag.offsetLag)}</dd></>) : null}
@@ -161,45 +160,7 @@ export function FlowSidePanel({
     );
   }
 
-  const count = (k: string) => nodes.filter((n) => n.type === k).length;
-  const groups = count('consumerGroup');
-  return (
-    <aside className="side-panel" data-testid="side-panel">
-      <h2>Reading the map</h2>
-      <p className="help">
-        Boxes with a coloured edge are services, rounded amber boxes are destinations (topics, queues, exchanges),
-        dashed green boxes are consumer groups (where the group is not just the service), dotted boxes are external
-        peers such as databases. Arrows follow the messages: a service <b>publishes</b> to a destination, the
-        destination <b>delivers</b> to each consumer group. Dashed arrows are synchronous calls.
-      </p>
-      <p className="help">
-        Each label shows throughput, error rate and p95 latency; deliver arrows add <b>queue time</b> (deliver start −
-        publish end) and <b>lag</b> (messages published but not yet delivered). Thicker = more traffic; amber = some
-        errors, red = 5% or more.
-        {groupBy === 'messageType' ? ' Arrows are split by message type.' : ' Switch “Split by” to message type to see the flow per event or command.'}
-      </p>
-      <p className="help">Click a box or an arrow for details and links to its requests, lag and anomalies.</p>
-      <div className="legend">
-        <span><span className="swatch" style={{ background: EDGE_COLORS.ok }} /> no errors</span>
-        <span><span className="swatch" style={{ background: EDGE_COLORS.warn }} /> &lt;5% errors</span>
-        <span><span className="swatch" style={{ background: EDGE_COLORS.error }} /> ≥5% errors</span>
-      </div>
-      <dl>
-        <dt>services</dt>
-        <dd>{count('service')}</dd>
-        <dt>destinations</dt>
-        <dd>{count('destination')}</dd>
-        <dt>message types</dt>
-        <dd>{count('messageType')}</dd>
-        <dt>consumer groups</dt>
-        <dd>{groups}</dd>
-        <dt>external peers</dt>
-        <dd>{count('peer')}</dd>
-        <dt>edges</dt>
-        <dd>{edges.filter((e) => e.data.kind !== 'member').length}</dd>
-      </dl>
-    </aside>
-  );
+  return null;
 }
 
 function FragmentKV({ k, v }: { k: string; v: string }) {
@@ -246,5 +207,13 @@ function EdgeList({
         ))}
       </ul>
     </>
+  );
+}
+
+function Close({ onSelect }: { onSelect: (s: FlowSelection) => void }) {
+  return (
+    <button className="panel-close" onClick={() => onSelect(null)} aria-label="close details" title="close">
+      ×
+    </button>
   );
 }

@@ -172,12 +172,14 @@ const MARKER_CLASS: Record<SpanMarker['type'], string> = {
   duplicate: 'tl-marker err',
   'first-delivery': 'tl-marker link',
   'out-of-order': 'tl-marker anom',
+  overtook: 'tl-marker link',
 };
 const MARKER_TEXT: Record<SpanMarker['type'], string> = {
   retry: 'retry',
   duplicate: 'duplicate',
   'first-delivery': '1st delivery',
   'out-of-order': 'out of order',
+  overtook: 'overtook',
 };
 
 function Row({
@@ -211,7 +213,9 @@ function Row({
   const bar = barOf(s.startNs, s.endNs, win);
   const isError = s.status.code === 'ERROR';
   const hop = hops?.[0];
-  const indent = Math.min(row.depth, 24) * 14;
+  const indent = Math.min(row.depth, 24) * 10;
+  // the duration label goes right of the bar, or left of the bar (and its queue segment) near the end
+  const leftEdge = queue ? Math.min(queue.left, bar.left) : bar.left;
   return (
     <div
       className={`tl-row${selected ? ' selected' : ''}`}
@@ -265,7 +269,7 @@ function Row({
         />
         <span
           className="tl-dur"
-          style={bar.left + bar.width > 0.85 ? { right: `${(1 - bar.left) * 100 + 0.5}%` } : { left: `${(bar.left + bar.width) * 100 + 0.5}%` }}
+          style={bar.left + bar.width > 0.85 ? { right: `${(1 - leftEdge) * 100 + 0.5}%` } : { left: `${(bar.left + bar.width) * 100 + 0.5}%` }}
         >
           {formatDurationMs(s.durationMs)}
         </span>

@@ -17,7 +17,7 @@ export function serviceColor(service: string): string {
   h = Math.imul(h, 0x85ebca6b) >>> 0;
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35) >>> 0;
-  h ^= h >>> 16;
+  h = (h ^ (h >>> 16)) >>> 0; // unsigned, or the index goes negative
   return PALETTE[h % PALETTE.length]!;
 }
 

@@ -92,3 +92,9 @@ export function nsDiffMs(ns: string, baseNs: string): number {
 export function shortId(id: string, n = 8): string {
   return id.length > n ? id.slice(0, n) : id;
 }
+
+/** A count of messages with its unit: "1 msg", "33 msgs", "1.2k msgs". */
+export function formatMessages(n: number | null | undefined): string {
+  if (n == null || !Number.isFinite(n)) return '–';
+  return `${formatCount(n)} ${n === 1 ? 'msg' : 'msgs'}`;
+}

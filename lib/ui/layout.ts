@@ -70,12 +70,15 @@ export interface PositionedEdge {
 }
 
 export const NODE_SIZE: Record<FlowNodeKind, { width: number; height: number }> = {
-  service: { width: 190, height: 60 },
-  destination: { width: 210, height: 64 },
-  messageType: { width: 210, height: 64 },
-  consumerGroup: { width: 180, height: 48 },
-  peer: { width: 170, height: 48 },
+  service: { width: 180, height: 56 },
+  destination: { width: 190, height: 58 },
+  messageType: { width: 190, height: 58 },
+  consumerGroup: { width: 180, height: 42 },
+  peer: { width: 170, height: 46 },
 };
+
+/** vertical gap between a service and the consumer-group nodes stacked under it */
+const GROUP_GAP = 8;
 
 export function nodeKindOf(kind: string): FlowNodeKind {
   const k = kind.toLowerCase().replace(/[_\s-]/g, '');
@@ -106,31 +109,17 @@ function fallbackEdgeId(e: TopologyEdgeInput, i: number): string {
 
 /**
  * Deliver edges of a consumer group that differs from its service (Kafka groups, RabbitMQ queues)
- * are drawn destination → group → service, so the group is visible on the map; the group → service
- * step is a thin 'member' edge.
+ * end at the group's node, which the layout stacks right under its service, so the group is
+ * visible on the map without adding a column.
  */
 export function routeThroughGroups(nodes: readonly TopologyNodeInput[], edges: readonly TopologyEdgeInput[]): (TopologyEdgeInput & { consumer?: string })[] {
   const groupNode = new Map<string, string>();
   const labelOf = new Map(nodes.map((n) => [n.id, n.label] as const));
   for (const n of nodes) if (nodeKindOf(n.kind) === 'consumerGroup' && n.service) groupNode.set(`${n.service}\u0000${n.label}`, n.id);
-  const out: (TopologyEdgeInput & { consumer?: string })[] = [];
-  const members = new Map<string, TopologyEdgeInput>();
-  for (const e of edges) {
+  return edges.map((e) => {
     const gid = e.kind === 'deliver' && e.group ? groupNode.get(`${e.target}\u0000${e.group}`) : undefined;
-    if (!gid) {
-      out.push(e);
-      continue;
-    }
-    out.push({ ...e, id: e.id ? `${e.id}@group` : undefined, target: gid, consumer: labelOf.get(e.target) });
-    const m = members.get(gid);
-    if (m) {
-      m.count += e.count;
-      m.errors += e.errors;
-    } else {
-      members.set(gid, { id: `member:${gid}->${e.target}`, source: gid, target: e.target, kind: 'member', count: e.count, errors: e.errors });
-    }
-  }
-  return [...out, ...members.values()];
+    return gid ? { ...e, id: e.id ? `${e.id}@group` : undefined, target: gid, consumer: labelOf.get(e.target) } : e;
+  });
 }
 
 /** Lays out the flow map. Edges whose endpoints are missing from `nodes` are dropped. */
@@ -141,22 +130,77 @@ export function layoutFlowMap(
   const ids = new Set(nodes.map((n) => n.id));
   const kept = routeThroughGroups(nodes, edges).filter((e) => ids.has(e.source) && ids.has(e.target));
 
+  // Consumer-group nodes hang under their service: the service and its groups are one block for
+  // dagre, and edges to a group are laid out as edges to that block.
+  const sortedNodes = [...nodes].sort((a, b) => a.id.localeCompare(b.id));
+  const attachedTo = new Map<string, string>();
+  const groupsOf = new Map<string, string[]>();
+  for (const n of sortedNodes) {
+    if (nodeKindOf(n.kind) !== 'consumerGroup' || !n.service || !ids.has(n.service)) continue;
+    attachedTo.set(n.id, n.service);
+    groupsOf.set(n.service, [...(groupsOf.get(n.service) ?? []), n.id]);
+  }
+  const blockOf = (id: string) => attachedTo.get(id) ?? id;
+  const blockSize = (id: string) => {
+    const size = NODE_SIZE[nodeKindOf(sortedNodes.find((n) => n.id === id)?.kind ?? 'service')];
+    const groups = groupsOf.get(id)?.length ?? 0;
+    return {
+      width: groups ? Math.max(size.width, NODE_SIZE.consumerGroup.width) : size.width,
+      height: size.height + groups * (NODE_SIZE.consumerGroup.height + GROUP_GAP),
+    };
+  };
+
   const g = new Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'LR', nodesep: 36, ranksep: 170, edgesep: 24, marginx: 20, marginy: 20 });
+  g.setGraph({ rankdir: 'LR', nodesep: 28, ranksep: 120, edgesep: 20, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
   // Insert in a stable order so the same data always gives the same picture.
-  const sortedNodes = [...nodes].sort((a, b) => a.id.localeCompare(b.id));
-  for (const n of sortedNodes) g.setNode(n.id, { ...NODE_SIZE[nodeKindOf(n.kind)] });
-  kept.forEach((e, i) => {
-    if (e.source !== e.target) g.setEdge(e.source, e.target, { weight: 1, minlen: 1 }, `e${i}`);
-  });
+  for (const n of sortedNodes) if (!attachedTo.has(n.id)) g.setNode(n.id, blockSize(n.id));
+  // Messaging edges decide the columns; a synchronous call joins the layout only when it does not
+  // close a cycle (a consumer calling its producer back would otherwise stretch the map).
+  const succ = new Map<string, Set<string>>();
+  const reaches = (from: string, to: string) => {
+    const seen = new Set<string>([from]);
+    const stack = [from];
+    while (stack.length) {
+      const cur = stack.pop()!;
+      if (cur === to) return true;
+      for (const nx of succ.get(cur) ?? []) if (!seen.has(nx)) (seen.add(nx), stack.push(nx));
+    }
+    return false;
+  };
+  const addLayoutEdge = (v: string, w: string, name: string) => {
+    g.setEdge(v, w, { weight: 1, minlen: 1 }, name);
+    if (!succ.has(v)) succ.set(v, new Set());
+    succ.get(v)!.add(w);
+  };
+  const messagingFirst = kept.map((e, i) => ({ e, i })).sort((a, b) => Number(isSync(a.e)) - Number(isSync(b.e)) || a.i - b.i);
+  for (const { e, i } of messagingFirst) {
+    const v = blockOf(e.source);
+    const w = blockOf(e.target);
+    if (v === w) continue;
+    if (isSync(e) && reaches(w, v)) continue;
+    addLayoutEdge(v, w, `e${i}`);
+  }
   dagreLayout(g);
+  const topLeft = new Map<string, { x: number; y: number }>();
+  for (const n of sortedNodes) {
+    if (attachedTo.has(n.id)) continue;
+    const p = g.node(n.id) as { x: number; y: number } | undefined;
+    const size = blockSize(n.id);
+    const x = Math.round((p?.x ?? 0) - size.width / 2);
+    const y = Math.round((p?.y ?? 0) - size.height / 2);
+    topLeft.set(n.id, { x, y });
+    let gy = y + NODE_SIZE[nodeKindOf(n.kind)].height + GROUP_GAP;
+    for (const gid of groupsOf.get(n.id) ?? []) {
+      topLeft.set(gid, { x, y: gy });
+      gy += NODE_SIZE.consumerGroup.height + GROUP_GAP;
+    }
+  }
 
   const inCount = new Map<string, number>();
   const outCount = new Map<string, number>();
   const errs = new Map<string, number>();
   for (const e of kept) {
-    if (e.kind === 'member') continue;
     outCount.set(e.source, (outCount.get(e.source) ?? 0) + e.count);
     inCount.set(e.target, (inCount.get(e.target) ?? 0) + e.count);
     errs.set(e.target, (errs.get(e.target) ?? 0) + e.errors);
@@ -165,12 +209,10 @@ export function layoutFlowMap(
   const positioned: PositionedNode[] = sortedNodes.map((n) => {
     const kind = nodeKindOf(n.kind);
     const size = NODE_SIZE[kind];
-    const p = g.node(n.id) as { x: number; y: number } | undefined;
     return {
       id: n.id,
       type: kind,
-      // dagre gives centres; React Flow wants the top-left corner
-      position: { x: Math.round((p?.x ?? 0) - size.width / 2), y: Math.round((p?.y ?? 0) - size.height / 2) },
+      position: topLeft.get(n.id) ?? { x: 0, y: 0 },
       width: size.width,
       height: size.height,
       data: {
@@ -219,13 +261,17 @@ export function layoutFlowMap(
         messageType: e.messageType,
         parallelIndex: idx,
         parallelCount: pairTotals.get(pk) ?? 1,
-        strokeWidth: e.kind === 'member' ? 1.5 : edgeWidth(e.count, maxCount),
-        color: e.kind === 'member' ? '#86efac' : edgeColor(ratio),
+        strokeWidth: edgeWidth(e.count, maxCount),
+        color: edgeColor(ratio),
         raw: e,
       },
     };
   });
   return { nodes: positioned, edges: outEdges };
+}
+
+function isSync(e: { kind: string }): boolean {
+  return e.kind === 'call' || e.kind === 'peer';
 }
 
 /** Unordered pair, so A→B and B→A also fan out instead of overlapping. */
@@ -240,7 +286,6 @@ export function edgeLabelLines(d: FlowEdgeData, rangeMs: number, fmt: {
   dur: (ms: number | null) => string;
   count: (n: number) => string;
 }): string[] {
-  if (d.kind === 'member') return [];
   const lines: string[] = [];
   const head = [d.messageType, d.kind === 'deliver' && d.group ? `group ${d.group}` : undefined].filter(Boolean).join(' · ');
   if (head) lines.push(head);
@@ -249,7 +294,7 @@ export function edgeLabelLines(d: FlowEdgeData, rangeMs: number, fmt: {
   if (d.kind === 'deliver') {
     const q: string[] = [];
     if (d.queueP95Ms != null) q.push(`queue p95 ${fmt.dur(d.queueP95Ms)}`);
-    if (d.lag != null) q.push(`lag ${fmt.count(d.lag.backlog)} msgs${d.lag.status && d.lag.status !== 'OK' ? ` ${d.lag.status}` : ''}`);
+    if (d.lag != null) q.push(`lag ${fmt.count(d.lag.backlog)} ${d.lag.backlog === 1 ? 'msg' : 'msgs'}${d.lag.status && d.lag.status !== 'OK' ? ` ${d.lag.status}` : ''}`);
     if (q.length) lines.push(q.join(' · '));
   }
   return lines;

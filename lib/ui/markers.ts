@@ -7,7 +7,8 @@ export type SpanMarker =
   | { type: 'retry'; text: string }
   | { type: 'duplicate'; text: string }
   | { type: 'first-delivery'; text: string }
-  | { type: 'out-of-order'; text: string };
+  | { type: 'out-of-order'; text: string }
+  | { type: 'overtook'; text: string };
 
 export function anomalyMarkers(anomalies: { duplicates: DuplicateOccurrence[]; ordering: OrderingOccurrence[] }): Map<string, SpanMarker[]> {
   const out = new Map<string, SpanMarker[]>();
@@ -31,6 +32,7 @@ export function anomalyMarkers(anomalies: { duplicates: DuplicateOccurrence[]; o
     const f = o.deliveredFirst;
     const by = o.basis === 'offset' ? `offset ${l.offset} after offset ${f.offset}` : `published before a later message${o.key ? ` with key ${o.key}` : ''}`;
     add(l.deliver.traceId, l.deliver.spanId, { type: 'out-of-order', text: `out of order in ${o.consumerGroup}: ${by}` });
+    add(f.deliver.traceId, f.deliver.spanId, { type: 'overtook', text: `delivered to ${o.consumerGroup} before an older message${o.basis === 'offset' ? ` (offset ${f.offset} before ${l.offset})` : ''}` });
   }
   return out;
 }

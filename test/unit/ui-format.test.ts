@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  formatDurationMs, formatCount, formatRate, formatPercent, formatClock, formatDateTime, nsDiffMs, formatAgo,
+  formatDurationMs, formatCount, formatRate, formatMessages, formatPercent, formatClock, formatDateTime, nsDiffMs, formatAgo,
 } from '../../lib/ui/format.js';
 import { hrefWith, parseRange, apiQuery, rangeMs, stepForRange } from '../../lib/ui/url.js';
 import { serviceColor, lagStatusOf } from '../../lib/ui/colors.js';
@@ -35,6 +35,8 @@ test('counts, rates and percentages', () => {
   assert.equal(formatPercent(0.0004), '<0.1%');
   assert.equal(formatPercent(0.0234), '2.3%');
   assert.equal(formatPercent(0.5), '50%');
+  assert.equal(formatMessages(1), '1 msg');
+  assert.equal(formatMessages(33), '33 msgs');
 });
 
 test('times are shown in UTC', () => {
@@ -64,7 +66,9 @@ test('URL state: range parsing and links keep other filters', () => {
 test('service colours are stable and statuses parse', () => {
   assert.equal(serviceColor('payment'), serviceColor('payment'));
   assert.match(serviceColor('x'), /^#[0-9a-f]{6}$/);
-  const colours = new Set(['order', 'payment', 'inventory', 'shipping', 'notification', 'checkout'].map(serviceColor));
+  const names = ['order', 'payment', 'inventory', 'shipping', 'notification', 'checkout', 'checkout-orchestrator', 'a', 'zz', 'billing'];
+  for (const n of names) assert.match(serviceColor(n), /^#[0-9a-f]{6}$/, n);
+  const colours = new Set(names.slice(0, 6).map(serviceColor));
   assert.ok(colours.size >= 4, `six demo services should get several colours, got ${colours.size}`);
   assert.equal(lagStatusOf('stall'), 'STALL');
   assert.equal(lagStatusOf('nope'), undefined);

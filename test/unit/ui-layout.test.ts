@@ -89,7 +89,7 @@ test('node kinds and labels', () => {
   assert.deepEqual(edgeLabelLines(es[0]!.data, 900_000, fmt), ['1.1/s', 'p95 3 ms']);
 });
 
-test('a consumer group that differs from its service sits between destination and service', () => {
+test('a consumer group that differs from its service hangs under that service', () => {
   const withGroup = [...nodes, { id: 'group:svc:inventory:stock-reservers', kind: 'consumerGroup', label: 'stock-reservers', service: 'svc:inventory' }];
   const grouped = edges.map((e) => (e.target === 'svc:inventory' ? { ...e, group: 'stock-reservers', id: 'deliver:inv' } : e));
   const { nodes: ns, edges: es } = layoutFlowMap(withGroup, grouped);
@@ -97,14 +97,26 @@ test('a consumer group that differs from its service sits between destination an
   assert.equal(deliver.source, 'dst:kafka:orders');
   assert.equal(deliver.target, 'group:svc:inventory:stock-reservers');
   assert.equal(deliver.data.consumer, 'inventory');
-  const member = es.find((e) => e.data.kind === 'member')!;
-  assert.equal(member.source, 'group:svc:inventory:stock-reservers');
-  assert.equal(member.target, 'svc:inventory');
+  const inv = ns.find((n) => n.id === 'svc:inventory')!;
+  const grp = ns.find((n) => n.id === 'group:svc:inventory:stock-reservers')!;
+  assert.equal(grp.type, 'consumerGroup');
+  assert.equal(grp.position.x, inv.position.x, 'same column as its service');
+  assert.ok(grp.position.y >= inv.position.y + inv.height, 'stacked under its service');
+  // nothing else overlaps the block
+  for (const n of ns) {
+    if (n.id === grp.id || n.id === inv.id) continue;
+    const overlap = n.position.x < grp.position.x + grp.width && grp.position.x < n.position.x + n.width &&
+      n.position.y < grp.position.y + grp.height && grp.position.y < n.position.y + n.height;
+    assert.ok(!overlap, `${n.id} overlaps the group node`);
+  }
+});
+
+test('a call back to the producer does not stretch the map into a longer chain', () => {
+  const callBack = [...edges, { source: 'svc:payment', target: 'svc:order', kind: 'call', count: 5, errors: 0, p50Ms: 1, p95Ms: 2 }];
+  const { nodes: ns, edges: es } = layoutFlowMap(nodes, callBack);
   const x = (id: string) => ns.find((n) => n.id === id)!.position.x;
-  assert.ok(x('dst:kafka:orders') < x('group:svc:inventory:stock-reservers'));
-  assert.ok(x('group:svc:inventory:stock-reservers') < x('svc:inventory'));
-  assert.equal(ns.find((n) => n.id === 'svc:inventory')!.data.inCount, 0, 'member edges do not count as traffic twice');
-  assert.equal(ns.find((n) => n.id === 'group:svc:inventory:stock-reservers')!.type, 'consumerGroup');
+  assert.ok(x('svc:order') < x('dst:kafka:orders') && x('dst:kafka:orders') < x('svc:payment'));
+  assert.ok(es.some((e) => e.data.kind === 'call' && e.target === 'svc:order'), 'the call is still drawn');
 });
 
 test('message-type nodes (groupBy=messageType) get their own node type', () => {

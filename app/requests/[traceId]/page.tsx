@@ -8,6 +8,7 @@ import { Timeline } from '@/components/timeline/Timeline';
 import { ServiceChip } from '@/components/common/ServiceChip';
 import { EmptyState, ErrorNotice, Skeleton } from '@/components/common/States';
 import { apiGet } from '@/lib/ui/server';
+import { messageLabel } from '@/lib/ui/markers';
 import { firstParam, type SearchParams } from '@/lib/ui/url';
 import { formatDateTime, formatDurationMs, shortId } from '@/lib/ui/format';
 
@@ -100,7 +101,42 @@ async function RequestView({ traceId, span }: { traceId: string; span?: string }
           call must lie within its parent).
         </p>
       ) : null}
+      {anomalies ? <AnomalyList t={t} /> : null}
       <Timeline data={t} initialSpan={span} />
     </>
+  );
+}
+
+/** Duplicates and reorderings that touch this request, in words, with links to the other requests. */
+function AnomalyList({ t }: { t: TimelineData }) {
+  return (
+    <div className="panel" style={{ marginBottom: 12 }} data-testid="request-anomalies">
+      <h2>Anomalies touching this request</h2>
+      <ul style={{ margin: 0, paddingLeft: 18, fontSize: 13 }}>
+        {t.anomalies.duplicates.map((d) => (
+          <li key={`d${d.message}${d.consumerGroup}`}>
+            <span className={`badge ${d.class === 'duplicate_after_success' ? 'danger' : 'warn'}`}>
+              {d.class === 'duplicate_after_success' ? 'duplicate after success' : 'redelivery after failure'}
+            </span>{' '}
+            {messageLabel(d)} on <b>{d.destination}</b> delivered {d.deliveries.length} times to <b>{d.consumerGroup}</b>
+            {d.traceIds.filter((id) => !t.traceIds.includes(id)).map((id) => (
+              <span key={id}> · <Link href={`/requests/${id}`}>{shortId(id)}…</Link></span>
+            ))}
+          </li>
+        ))}
+        {t.anomalies.ordering.map((o, i) => (
+          <li key={`o${i}`}>
+            <span className="badge neutral">out of order</span> on <b>{o.destination}</b>
+            {o.partition ? ` partition ${o.partition}` : ''}: <b>{o.consumerGroup}</b> received{' '}
+            {o.deliveredLater.offset != null ? `offset ${o.deliveredLater.offset}` : 'a message'} after{' '}
+            {o.deliveredFirst.offset != null ? `offset ${o.deliveredFirst.offset}` : 'one published later'}
+            {o.key ? ` (key ${o.key})` : ''}
+            {o.traceIds.filter((id) => !t.traceIds.includes(id)).map((id) => (
+              <span key={id}> · <Link href={`/requests/${id}`}>{shortId(id)}…</Link></span>
+            ))}
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
