@@ -5,7 +5,14 @@ const nextConfig = {
   serverExternalPackages: ['chdb', '@clickhouse/client', '@grpc/grpc-js', 'protobufjs'],
   reactStrictMode: true,
   poweredByHeader: false,
-  typescript: { ignoreBuildErrors: false },
+  // The dashboard build type-checks what it ships; `npm run typecheck` covers tests, demo and bench too.
+  typescript: { ignoreBuildErrors: false, tsconfigPath: 'tsconfig.next.json' },
+  // The code base is ESM TypeScript run by tsx and node:test too, so imports name `.js` files that
+  // are `.ts` on disk. Webpack maps them (Turbopack cannot yet; builds use --webpack).
+  webpack(config) {
+    config.resolve.extensionAlias = { '.js': ['.ts', '.tsx', '.js'], '.mjs': ['.mts', '.mjs'] };
+    return config;
+  },
 };
 
 export default nextConfig;

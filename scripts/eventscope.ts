@@ -13,7 +13,7 @@ import { startCollector, type Collector } from '../collector/index.js';
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
 export interface EventscopeOptions {
-  env?: NodeJS.ProcessEnv;
+  env?: Record<string, string | undefined>;
   /** serve the dashboard too (default true); false = collector only */
   ui?: boolean;
   dev?: boolean;
@@ -53,7 +53,7 @@ export function ensureBuild(log: (msg: string) => void = console.log): void {
   const changed = Math.max(...SOURCE_PATHS.map(newestMtime));
   if (built > changed) return;
   log(built ? 'Sources changed since the last build; rebuilding the dashboard…' : 'First run: building the dashboard (about a minute)…');
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build'], {
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build', '--webpack'], {
     cwd: ROOT,
     stdio: 'inherit',
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },

@@ -38,7 +38,7 @@ ${demoArgs ? 'The demo shop is sending traffic; open the dashboard.\n' : ''}Pres
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (err) {
   if (err instanceof DataDirInUseError || err instanceof ConfigError || err instanceof UnsupportedVersionError || (err as Error)?.name === 'DemoArgsError') {
-    console.error(err.message);
+    console.error((err as Error).message);
     process.exit(2);
   }
   const e = err as NodeJS.ErrnoException;

@@ -33,7 +33,7 @@ function sdkSpans(n: number, service = 'bad-input'): ReadableSpan[] {
 const protoBody = (spans: ReadableSpan[]) => Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!);
 
 function post(body: Buffer | string, headers: Record<string, string>) {
-  return fetch(`${es.otlpHttpUrl}/v1/traces`, { method: 'POST', headers, body });
+  return fetch(`${es.otlpHttpUrl}/v1/traces`, { method: 'POST', headers, body: typeof body === 'string' ? body : new Uint8Array(body) });
 }
 
 async function countService(service: string): Promise<number> {
