@@ -17,16 +17,27 @@ export const FlowEdge = memo(function FlowEdge(props: EdgeProps<FlowEdgeType>) {
   const select = useSelect();
   // Labels shrink with the map; below 80% zoom they shrink less, so a whole map stays legible.
   const zoom = useStore((st) => st.transform[2]);
-  const labelScale = Math.min(1.7, Math.max(1, 0.8 / zoom));
+  const labelScale = Math.min(1.35, Math.max(1, 0.7 / zoom));
   if (!data) return null;
-  const offset = (data.parallelIndex - (data.parallelCount - 1) / 2) * 46;
-  const dx = Math.max(50, Math.abs(targetX - sourceX) / 2);
-  const c1x = sourceX + dx;
-  const c2x = targetX - dx;
-  const path = `M ${sourceX},${sourceY} C ${c1x},${sourceY + offset} ${c2x},${targetY + offset} ${targetX},${targetY}`;
-  // point at t = 0.5 of the cubic
-  const labelX = (sourceX + 3 * c1x + 3 * c2x + targetX) / 8;
-  const labelY = (sourceY + targetY) / 2 + 0.75 * offset;
+  const offset = (data.parallelIndex - (data.parallelCount - 1) / 2) * 40;
+  let path: string;
+  let labelX: number;
+  let labelY: number;
+  if (targetX >= sourceX - 20) {
+    const dx = Math.max(50, (targetX - sourceX) / 2);
+    const c1x = sourceX + dx;
+    const c2x = targetX - dx;
+    path = `M ${sourceX},${sourceY} C ${c1x},${sourceY + offset} ${c2x},${targetY + offset} ${targetX},${targetY}`;
+    // point at t = 0.5 of the cubic
+    labelX = (sourceX + 3 * c1x + 3 * c2x + targetX) / 8;
+    labelY = (sourceY + targetY) / 2 + 0.75 * offset;
+  } else {
+    // backwards (a call back to an earlier column): loop out right, arc over, come in from the left
+    const lift = Math.min(sourceY, targetY) - 70 - Math.min(160, (sourceX - targetX) * 0.08) + offset;
+    path = `M ${sourceX},${sourceY} C ${sourceX + 90},${sourceY} ${sourceX + 60},${lift} ${sourceX - 40},${lift} L ${targetX + 40},${lift} C ${targetX - 60},${lift} ${targetX - 90},${targetY} ${targetX},${targetY}`;
+    labelX = (sourceX + targetX) / 2;
+    labelY = lift;
+  }
   const lines = edgeLabelLines(data, data.rangeMs, FMT);
   const dashed = data.kind === 'call' || data.kind === 'peer';
   return (
@@ -55,7 +66,7 @@ export const FlowEdge = memo(function FlowEdge(props: EdgeProps<FlowEdgeType>) {
           onClick={() => select({ type: 'edge', id: props.id })}
         >
           {lines.map((l, i) => (
-            <div key={i} className={i === 0 && (data.messageType || data.group) ? 'head' : undefined}>{l}</div>
+            <div key={i} className={i === 0 && data.messageType ? 'head' : undefined}>{l}</div>
           ))}
         </div>
       </EdgeLabelRenderer>

@@ -52,7 +52,7 @@ export function FlowMap({
         type: 'flow' as const,
         data: { ...e.data, rangeMs },
         selected: selection?.type === 'edge' && selection.id === e.id,
-        markerEnd: { type: MarkerType.ArrowClosed, color: e.data.color, width: 16, height: 16 },
+        markerEnd: { type: MarkerType.ArrowClosed, color: e.data.color, width: 14, height: 14, markerUnits: 'userSpaceOnUse' },
       })),
     [edges, rangeMs, selection],
   );

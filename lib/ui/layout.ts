@@ -279,7 +279,11 @@ function pairKey(e: { source: string; target: string }): string {
   return e.source < e.target ? `${e.source}\u0000${e.target}` : `${e.target}\u0000${e.source}`;
 }
 
-/** The lines of an edge label, shortest first: rate and errors, latency, queue time and lag. */
+/**
+ * The lines of an edge label, kept short so a busy map stays readable: rate and error rate,
+ * p95 duration and (deliver edges) queue p95, then lag when messages wait or the status is not OK.
+ * The consumer group is not repeated: it is the node the deliver edge ends at.
+ */
 export function edgeLabelLines(d: FlowEdgeData, rangeMs: number, fmt: {
   rate: (count: number, rangeMs: number) => string;
   pct: (r: number) => string;
@@ -287,15 +291,14 @@ export function edgeLabelLines(d: FlowEdgeData, rangeMs: number, fmt: {
   count: (n: number) => string;
 }): string[] {
   const lines: string[] = [];
-  const head = [d.messageType, d.kind === 'deliver' && d.group ? `group ${d.group}` : undefined].filter(Boolean).join(' · ');
-  if (head) lines.push(head);
+  if (d.messageType) lines.push(d.messageType);
   lines.push(`${fmt.rate(d.count, rangeMs)}${d.errors > 0 ? ` · ${fmt.pct(d.errorRatio)} err` : ''}`);
-  if (d.p95Ms != null) lines.push(`p95 ${fmt.dur(d.p95Ms)}`);
-  if (d.kind === 'deliver') {
-    const q: string[] = [];
-    if (d.queueP95Ms != null) q.push(`queue p95 ${fmt.dur(d.queueP95Ms)}`);
-    if (d.lag != null) q.push(`lag ${fmt.count(d.lag.backlog)} ${d.lag.backlog === 1 ? 'msg' : 'msgs'}${d.lag.status && d.lag.status !== 'OK' ? ` ${d.lag.status}` : ''}`);
-    if (q.length) lines.push(q.join(' · '));
+  const timing: string[] = [];
+  if (d.p95Ms != null) timing.push(`p95 ${fmt.dur(d.p95Ms)}`);
+  if (d.kind === 'deliver' && d.queueP95Ms != null) timing.push(`queue ${fmt.dur(d.queueP95Ms)}`);
+  if (timing.length) lines.push(timing.join(' · '));
+  if (d.kind === 'deliver' && d.lag && (d.lag.backlog > 0 || d.lag.status !== 'OK')) {
+    lines.push(`lag ${fmt.count(d.lag.backlog)} ${d.lag.backlog === 1 ? 'msg' : 'msgs'}${d.lag.status !== 'OK' ? ` · ${d.lag.status}` : ''}`);
   }
   return lines;
 }

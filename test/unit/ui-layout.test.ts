@@ -81,10 +81,9 @@ test('node kinds and labels', () => {
   const { edges: es } = layoutFlowMap(nodes, edges);
   const fmt = { rate: formatRate, pct: formatPercent, dur: formatDurationMs, count: formatCount };
   assert.deepEqual(edgeLabelLines(es.find((e) => e.target === 'svc:payment')!.data, 900_000, fmt), [
-    'group payment',
     '1.1/s · 10% err',
-    'p95 12 ms',
-    'queue p95 40 ms · lag 12 msgs WARN',
+    'p95 12 ms · queue 40 ms',
+    'lag 12 msgs · WARN',
   ]);
   assert.deepEqual(edgeLabelLines(es[0]!.data, 900_000, fmt), ['1.1/s', 'p95 3 ms']);
 });
