@@ -172,7 +172,7 @@ function DuplicateRow({ o }: { o: DuplicateOccurrence; range: RangeKey }) {
           {o.deliveries.map((del) => (
             <li key={`${del.traceId}:${del.spanId}`}>
               <Link href={links.request(del.traceId, del.spanId)}>{formatClock(del.at, true)}</Link>{' '}
-              <ServiceChip service={del.service} />
+              <ServiceChip service={del.service} />{' '}
               {del.status === 'ERROR' ? <span className="badge error">failed</span> : <span className="badge ok">ok</span>}
               {del.redelivered ? <span className="badge neutral" title="the span carries a redelivery marker">redelivered</span> : null}
             </li>

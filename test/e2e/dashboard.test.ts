@@ -134,7 +134,7 @@ describe('dashboard', () => {
     await shipRow.click();
     const detail = tl.detail();
     assert.match(await detail.innerText(), /waited\s+113 ms\s+in the queue/);
-    await detail.getByRole('button', { name: /shop span .* \(this request\)/ }).click();
+    await detail.getByRole('button', { name: `shop ${s.pub!.spanId.slice(0, 8)} (this request)` }).click();
     assert.match((await tl.row(s.pub!.spanId).getAttribute('class')) ?? '', /selected/);
     assert.match(await detail.innerText(), /orders send/);
   });
@@ -160,7 +160,8 @@ describe('dashboard', () => {
     const text = await row.innerText();
     assert.match(text, /duplicate after success/);
     assert.match(text, /orders → billing-workers/);
-    assert.match(text, /id ord-e2e-1/);
+    assert.match(text, /partition 0 offset 10\npublished by shop/);
+    assert.match(text, /billing ok\n.*billing ok/);
     await row.getByRole('link', { name: s.pub!.traceId.slice(0, 8) }).click();
     await page.waitForURL(new RegExp(`/requests/${s.pub!.traceId}`));
     await page.getByTestId('timeline').waitFor();
