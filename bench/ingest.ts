@@ -1,0 +1,191 @@
+// Ingest end to end and overload: Eventscope in a child process, load clients in this one.
+import { cpuSecondsOf, memoryOf, startChild, type Child } from './child.js';
+import { grpcSender, httpSender, runClosedLoop, runOpenLoop, type LoadStats, type Sender } from './load.js';
+import type { ServerCounts } from './server.js';
+import type { RequestPool } from './workload.js';
+
+export interface EventscopeChild {
+  child: Child;
+  httpUrl: string;
+  grpcTarget: string;
+  version: string;
+  counts(): Promise<ServerCounts>;
+  stop(): Promise<void>;
+}
+
+export async function startEventscopeChild(env: Record<string, string> = {}): Promise<EventscopeChild> {
+  const child = startChild('server.ts', [], { ...process.env, ...env });
+  const ready = await child.ready;
+  return {
+    child,
+    httpUrl: `http://127.0.0.1:${ready.httpPort}`,
+    grpcTarget: `127.0.0.1:${ready.grpcPort}`,
+    version: ready.version,
+    counts: () => child.request<ServerCounts>({ type: 'count' }),
+    stop: () => child.stop(),
+  };
+}
+
+export interface IngestResult {
+  transport: 'http' | 'grpc';
+  concurrency: number;
+  requests: number;
+  ackedSpans: number;
+  wallS: number;
+  spansPerSecond: number;
+  /** stored spans added by this run (count()), and unique (trace_id, span_id) among them */
+  storedSpans: number;
+  uniqueStored: number;
+  lost: number;
+  duplicates: number;
+  cpuSeconds: number;
+  cpuSecondsPerMillion: number;
+  /** peak RSS of the Eventscope process since it started (VmHWM) */
+  peakRssBytes: number;
+  refused: Record<number, number>;
+  networkErrors: number;
+  otherErrors: string[];
+  parts: number;
+}
+
+/** One closed-loop run against a running child; counts are deltas over the run. */
+export async function measureIngest(opts: {
+  es: EventscopeChild;
+  pool: RequestPool;
+  transport: 'http' | 'grpc';
+  spans: number;
+  concurrency: number;
+  roundBase: number;
+}): Promise<IngestResult> {
+  const { es } = opts;
+  const before = await es.counts();
+  const sender: Sender = opts.transport === 'http' ? httpSender(es.httpUrl, opts.concurrency) : grpcSender(es.grpcTarget);
+  const cpu0 = cpuSecondsOf(es.child.pid);
+  let stats: LoadStats & { requests: number };
+  try {
+    stats = await runClosedLoop({ sender, pool: opts.pool, totalSpans: opts.spans, concurrency: opts.concurrency, roundBase: opts.roundBase });
+  } finally {
+    sender.close();
+  }
+  const cpu = cpuSecondsOf(es.child.pid) - cpu0;
+  const after = await es.counts();
+  const stored = after.spans - before.spans;
+  const unique = after.uniqueSpans - before.uniqueSpans;
+  return {
+    transport: opts.transport,
+    concurrency: opts.concurrency,
+    requests: stats.requests,
+    ackedSpans: stats.ackedSpans,
+    wallS: stats.wallMs / 1000,
+    spansPerSecond: stats.ackedSpans / (stats.wallMs / 1000),
+    storedSpans: stored,
+    uniqueStored: unique,
+    lost: stats.ackedSpans - unique,
+    duplicates: stored - unique,
+    cpuSeconds: cpu,
+    cpuSecondsPerMillion: cpu / (stats.ackedSpans / 1e6),
+    peakRssBytes: memoryOf(es.child.pid).peak,
+    refused: stats.refused,
+    networkErrors: stats.networkErrors,
+    otherErrors: stats.otherErrors,
+    parts: after.parts,
+  };
+}
+
+export interface OverloadResult {
+  targetSpansPerSecond: number;
+  maxInFlight: number;
+  /** seconds from the start until the first 429/503 (the queue limit reached), null if none */
+  firstRefusalS: number | null;
+  seconds: number;
+  offeredSpans: number;
+  ackedSpans: number;
+  /** acknowledged spans per second over the whole run including the drain */
+  ackedPerSecond: number;
+  drainS: number;
+  storedSpans: number;
+  uniqueStored: number;
+  lost: number;
+  duplicates: number;
+  refused: Record<number, number>;
+  refusedWithoutRetryAfter: number;
+  networkErrors: number;
+  otherErrors: string[];
+  /** RSS of the Eventscope process, one sample per second from the start of the offered load */
+  rssSamples: number[];
+  rssAt10sBytes: number;
+  maxRssAfter10sBytes: number;
+  peakRssBytes: number;
+  flat: boolean;
+}
+
+/** Offers `factor`× the sustainable rate for `seconds` to a fresh child, then lets every request land. */
+export async function measureOverload(opts: {
+  pool: RequestPool;
+  spansPerSecond: number;
+  seconds: number;
+  maxInFlight: number;
+  roundBase: number;
+  log: (msg: string) => void;
+}): Promise<OverloadResult> {
+  const es = await startEventscopeChild();
+  try {
+    const before = await es.counts();
+    const sender = httpSender(es.httpUrl, opts.maxInFlight);
+    const rss: number[] = [];
+    let firstRefusalS: number | null = null;
+    let stats;
+    try {
+      stats = await runOpenLoop({
+        sender,
+        pool: opts.pool,
+        spansPerSecond: opts.spansPerSecond,
+        seconds: opts.seconds,
+        maxInFlight: opts.maxInFlight,
+        roundBase: opts.roundBase,
+        onSecond: (s, st) => {
+          if (s <= opts.seconds) rss.push(memoryOf(es.child.pid).rss);
+          if (firstRefusalS === null && Object.keys(st.refused).length > 0) firstRefusalS = s;
+          if (s % 10 === 0) {
+            const refused = Object.values(st.refused).reduce((a, b) => a + b, 0);
+            opts.log(`  overload ${s}s: offered ${st.offeredSpans}, acked ${st.ackedSpans}, refused ${refused}, waiting ${st.waiting}, RSS ${(rss.at(-1)! / 2 ** 20).toFixed(0)} MiB`);
+          }
+        },
+      });
+    } finally {
+      sender.close();
+    }
+    const after = await es.counts();
+    const stored = after.spans - before.spans;
+    const unique = after.uniqueSpans - before.uniqueSpans;
+    const at10 = rss[Math.min(9, rss.length - 1)] ?? 0;
+    const first10Max = Math.max(...rss.slice(0, 10));
+    const maxAfter10 = rss.length > 10 ? Math.max(...rss.slice(10)) : at10;
+    return {
+      targetSpansPerSecond: opts.spansPerSecond,
+      maxInFlight: opts.maxInFlight,
+      firstRefusalS,
+      seconds: opts.seconds,
+      offeredSpans: stats.offeredSpans,
+      ackedSpans: stats.ackedSpans,
+      ackedPerSecond: stats.ackedSpans / (stats.wallMs / 1000),
+      drainS: (stats.wallMs - stats.offerMs) / 1000,
+      storedSpans: stored,
+      uniqueStored: unique,
+      lost: stats.ackedSpans - unique,
+      duplicates: stored - unique,
+      refused: stats.refused,
+      refusedWithoutRetryAfter: stats.refusedWithoutRetryAfter,
+      networkErrors: stats.networkErrors,
+      otherErrors: stats.otherErrors,
+      rssSamples: rss,
+      rssAt10sBytes: at10,
+      maxRssAfter10sBytes: maxAfter10,
+      peakRssBytes: memoryOf(es.child.pid).peak,
+      // flat: nothing after the first 10 s goes more than 10% above the first 10 s's maximum
+      flat: maxAfter10 <= first10Max * 1.1,
+    };
+  } finally {
+    await es.stop();
+  }
+}

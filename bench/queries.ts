@@ -1,0 +1,194 @@
+// Child process of the benchmark: query latency at scale. Generates the dataset of dataset.ts in a
+// fresh embedded store (fast path, inside the engine), then calls the JSON API handlers the way
+// Next.js does (route table → runHandler), so the whole API path is timed: parameter parsing, every
+// SQL query, and the shaping in JS. Runs once with its options as argv[2] (JSON) and sends the
+// result as its only message.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../lib/config/index.js';
+import { openStore, type Store } from '../lib/store/index.js';
+import { matchRoute } from '../lib/api/routes.js';
+import { runHandler } from '../lib/api/http.js';
+import { generatePhase, SPANS_PER_TRACE } from './dataset.js';
+
+export interface QueryOptions {
+  scales: number[];
+  runs: number;
+}
+
+export interface QueryTiming {
+  name: string;
+  path: string;
+  runs: number;
+  p50Ms: number;
+  p95Ms: number;
+  maxMs: number;
+  /** status of every run was 200 */
+  ok: boolean;
+  /** median time per SQL query name (log_comment eventscope:<name>) inside one call */
+  sqlMs: Record<string, number>;
+  /** a size figure of the last answer (spans, edges, groups, occurrences) */
+  answer: string;
+}
+
+export interface ScaleResult {
+  spans: number;
+  traces: number;
+  generateS: number;
+  generateCpuS: number;
+  parts: number;
+  messagingParts: number;
+  queries: QueryTiming[];
+}
+
+const DAY_NS = 86_400_000_000_000n;
+
+export function percentile(sorted: number[], p: number): number {
+  // nearest rank
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i]!;
+}
+
+const cpuNow = () => {
+  const c = process.cpuUsage();
+  return (c.user + c.system) / 1e6;
+};
+
+async function main() {
+  const opts = JSON.parse(process.argv[2]!) as QueryOptions;
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-bench-queries-'));
+  let sqlTimes: Array<{ name: string; ms: number }> = [];
+  const store = await openStore(loadConfig({ EVENTSCOPE_DATA_DIR: dataDir }), { onQuery: (t) => sqlTimes.push(t) });
+  const results: ScaleResult[] = [];
+  try {
+    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    let traces = 0;
+    for (const scale of opts.scales) {
+      const target = Math.round(scale / SPANS_PER_TRACE);
+      const add = target - traces;
+      const t0 = performance.now();
+      const c0 = cpuNow();
+      // each phase spreads its traces over the same last 24 hours, offset from the earlier ones
+      const spacing = DAY_NS / BigInt(add);
+      await generatePhase(store, { firstTrace: traces, traces: add, baseNs: nowNs - DAY_NS, spacingNs: spacing, shiftNs: spacing / 2n });
+      const generateS = (performance.now() - t0) / 1000;
+      const generateCpuS = cpuNow() - c0;
+      traces = target;
+      const [count] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${store.database}.spans`, { name: 'bench:count' });
+      const parts = await partCounts(store);
+      const queries = await runQueries(store, opts.runs, (fn) => {
+        sqlTimes = [];
+        return fn().then((r) => ({ ...r, sql: sqlTimes }));
+      });
+      results.push({ spans: Number(count!.n), traces, generateS, generateCpuS, parts: parts.spans, messagingParts: parts.messaging, queries });
+    }
+    await new Promise<void>((resolve) => process.send!(results, undefined, {}, () => resolve()));
+  } finally {
+    await store.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function partCounts(store: Store): Promise<{ spans: number; messaging: number }> {
+  const rows = await store.query<{ table: string; p: string }>(
+    `SELECT table, count() AS p FROM system.parts WHERE database = {db:String} AND active GROUP BY table`,
+    { name: 'bench:parts', params: { db: store.database } },
+  );
+  const of = (t: string) => Number(rows.find((r) => r.table === t)?.p ?? 0);
+  return { spans: of('spans'), messaging: of('messaging_spans') };
+}
+
+type Measured = { status: number; body: any; sql: Array<{ name: string; ms: number }> };
+
+async function runQueries(
+  store: Store,
+  runs: number,
+  track: (fn: () => Promise<{ status: number; body: any }>) => Promise<Measured>,
+): Promise<QueryTiming[]> {
+  const db = store.database;
+  // Requests spread over the day (timeline) and over the last hour (message-id search, whose
+  // default window is the last hour), picked before timing.
+  const traces = await store.query<{ trace_id: string }>(
+    `SELECT trace_id FROM ${db}.spans
+      WHERE service_name = 'gateway' AND span_kind = 'SERVER' AND timestamp > now64(9) - INTERVAL 23 HOUR
+      ORDER BY cityHash64(trace_id) LIMIT {n:UInt32}`,
+    { name: 'bench:pick-traces', params: { n: runs + 1 } },
+  );
+  const messages = await store.query<{ id: string }>(
+    `SELECT message_id AS id FROM ${db}.messaging_spans
+      WHERE operation = 'send' AND message_id != '' AND timestamp > now64(9) - INTERVAL 50 MINUTE
+      ORDER BY cityHash64(id) LIMIT {n:UInt32}`,
+    { name: 'bench:pick-messages', params: { n: runs + 1 } },
+  );
+  const cases: Array<{ name: string; path: (i: number) => string; size: (body: any) => string }> = [
+    {
+      name: 'request timeline by trace id',
+      path: (i) => `/api/requests/${traces[i % traces.length]!.trace_id}`,
+      size: (b) => `${b.spanCount} spans, ${b.traceIds?.length} traces`,
+    },
+    {
+      name: 'request search by message id (1 h)',
+      path: (i) => `/api/requests?messageId=${encodeURIComponent(messages[i % messages.length]!.id)}&from=now-1h`,
+      size: (b) => `${b.requests?.length} requests`,
+    },
+    { name: 'topology 1 h', path: () => '/api/topology?from=now-1h', size: (b) => `${b.nodes?.length} nodes, ${b.edges?.length} edges` },
+    { name: 'topology 24 h', path: () => '/api/topology?from=now-24h', size: (b) => `${b.nodes?.length} nodes, ${b.edges?.length} edges` },
+    { name: 'lag (1 h)', path: () => '/api/lag?from=now-1h', size: (b) => `${b.groups?.length} groups` },
+    {
+      name: 'anomalies (1 h)',
+      path: () => '/api/anomalies?from=now-1h',
+      size: (b) => `${b.duplicates?.total} duplicates, ${b.ordering?.total} inversions`,
+    },
+  ];
+  const out: QueryTiming[] = [];
+  for (const c of cases) {
+    const times: number[] = [];
+    const sqlByName = new Map<string, number[]>();
+    let ok = true;
+    let last: any;
+    // one untimed warm-up call (module loading, first-touch caches), then `runs` timed calls
+    for (let i = 0; i <= runs; i++) {
+      const p = c.path(i);
+      const url = new URL(p, 'http://eventscope.bench');
+      const match = matchRoute(url.pathname)!;
+      const { handler } = await match.route.load();
+      const t0 = performance.now();
+      const r = await track(() => runHandler(handler, { store, url, params: match.params, now: new Date() }));
+      const ms = performance.now() - t0;
+      if (i === 0) continue;
+      times.push(ms);
+      ok &&= r.status === 200;
+      last = r.body;
+      for (const s of r.sql) {
+        let l = sqlByName.get(s.name);
+        if (!l) sqlByName.set(s.name, (l = []));
+        l.push(s.ms);
+      }
+    }
+    times.sort((a, b) => a - b);
+    const sqlMs: Record<string, number> = {};
+    for (const [name, l] of sqlByName) sqlMs[name] = Math.round(percentile(l.sort((a, b) => a - b), 50));
+    out.push({
+      name: c.name,
+      path: c.path(1),
+      runs,
+      p50Ms: percentile(times, 50),
+      p95Ms: percentile(times, 95),
+      maxMs: times.at(-1)!,
+      ok,
+      sqlMs,
+      answer: ok ? c.size(last) : `HTTP error: ${JSON.stringify(last).slice(0, 200)}`,
+    });
+  }
+  return out;
+}
+
+process.on('disconnect', () => process.exit(0));
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

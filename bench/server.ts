@@ -1,0 +1,72 @@
+// Child process of the benchmark: Eventscope (embedded store in a fresh temp folder, collector only)
+// on ephemeral ports, so its CPU and memory are measured apart from the load clients. Talks to the
+// parent over IPC: 'ready' with the ports, then answers 'count' and 'stop'.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startEventscope } from '../scripts/eventscope.js';
+
+export type ServerRequest = { id: number; type: 'count' } | { id: number; type: 'stop' };
+export interface ServerCounts {
+  spans: number;
+  uniqueSpans: number;
+  parts: number;
+  ingest: Record<string, number>;
+}
+
+async function main() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-bench-ingest-'));
+  const es = await startEventscope({
+    env: {
+      ...process.env,
+      EVENTSCOPE_DATA_DIR: dataDir,
+      EVENTSCOPE_OTLP_HTTP_PORT: '0',
+      EVENTSCOPE_OTLP_GRPC_PORT: '0',
+      EVENTSCOPE_HOST: '127.0.0.1',
+    },
+    ui: false,
+    log: () => {},
+  });
+  const db = es.store.database;
+  const send = (msg: unknown, done?: () => void) => process.send!(msg, undefined, {}, done);
+  process.on('message', async (req: ServerRequest) => {
+    try {
+      if (req.type === 'count') {
+        const [row] = await es.store.query<{ n: string; u: string }>(
+          `SELECT count() AS n, uniqExact(trace_id, span_id) AS u FROM ${db}.spans`,
+          { name: 'bench:count' },
+        );
+        const [parts] = await es.store.query<{ p: string }>(
+          `SELECT count() AS p FROM system.parts WHERE database = {db:String} AND table = 'spans' AND active`,
+          { name: 'bench:parts', params: { db } },
+        );
+        const counts: ServerCounts = {
+          spans: Number(row!.n),
+          uniqueSpans: Number(row!.u),
+          parts: Number(parts!.p),
+          ingest: { ...es.collector.ingest.stats() },
+        };
+        send({ id: req.id, ok: true, result: counts });
+      } else if (req.type === 'stop') {
+        await es.stop();
+        fs.rmSync(dataDir, { recursive: true, force: true });
+        send({ id: req.id, ok: true, result: null }, () => process.exit(0));
+      }
+    } catch (err) {
+      send({ id: req.id, ok: false, error: String((err as Error)?.stack ?? err) });
+    }
+  });
+  // The parent going away must not leave this process (and its data folder) behind.
+  process.on('disconnect', () => {
+    void es
+      .stop()
+      .finally(() => fs.rmSync(dataDir, { recursive: true, force: true }))
+      .finally(() => process.exit(0));
+  });
+  send({ type: 'ready', httpPort: es.collector.httpPort, grpcPort: es.collector.grpcPort, version: await es.store.version() });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
