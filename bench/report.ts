@@ -207,7 +207,8 @@ export function renderReport(r: BenchReport, previous?: string): string {
       'with offsets, 1 in 500 messages delivered twice, 1 in 300 consumer spans resent by the exporter, 1 in 700 deliveries',
       'delayed 2 minutes (ordering inversions), 1 in 50 traces with an error. All materialized views fire as on ingest.',
       'Each query is called through the API route table and `runHandler` (lib/api), as Next.js serves it: one untimed',
-      `warm-up, then ${(r.options as any).queryRuns} timed calls; the timeline and message-id search use a different request each call.`,
+      `warm-up, then ${(r.options as any).queryRuns} timed calls (a query still running after 25 s stops after 3: see "runs"); the`,
+      'timeline and message-id search use a different request each call.',
       '"SQL" lists the median time per `log_comment` name from the store\'s query hook; chDB runs parameterized queries one',
       'at a time, so queries a handler starts together are timed including their wait.',
       '',
@@ -217,9 +218,10 @@ export function renderReport(r: BenchReport, previous?: string): string {
         `**${n0(s.spans)} spans** (${n0(s.traces)} traces; generated in ${f1(s.generateS)} s, ${f1(s.generateCpuS)} CPU-s; active parts: spans ${s.parts}, messaging_spans ${s.messagingParts})`,
         '',
         mdTable(
-          ['query', 'p50', 'p95', 'max', 'answer', 'SQL (median ms)'],
+          ['query', 'runs', 'p50', 'p95', 'max', 'answer', 'SQL (median ms)'],
           s.queries.map((q) => [
             `${q.name} <br>\`${q.path.replace(/\|/g, '\\|')}\``,
+            q.runs,
             `**${ms(q.p50Ms)}**`,
             ms(q.p95Ms),
             ms(q.maxMs),

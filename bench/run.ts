@@ -40,12 +40,12 @@ if (args.help) {
   console.log(`npm run bench -- [options]
   --quick                 small smoke run (prints only, unless --out is given)
   --spans N               spans per HTTP ingest run (default 2000000)
-  --grpc-spans N          spans for the gRPC run (default spans/4)
-  --limit-spans N         spans inserted the collector's way for the limit (default min(spans, 1000000))
-  --rowbinary-spans N     spans inserted as RowBinary, for information (default 500000)
+  --grpc-spans N          spans for the gRPC run (default spans/8)
+  --limit-spans N         spans inserted the collector's way for the limit (default min(spans, 500000))
+  --rowbinary-spans N     spans inserted as RowBinary, for information (default 200000)
   --concurrency N         concurrent HTTP clients of the main run (default 64; a second run uses 8)
   --query-scales A,B      stored spans for the query runs (default 1000000,10000000)
-  --query-runs N          timed runs per query (default 20)
+  --query-runs N          timed runs per query (default 20; a query slower than 25 s in all stops after 3)
   --overload-seconds S    seconds of 2x overload (default 60)
   --out FILE              report file (default docs/benchmarks.md; --quick: none)
   --profile DIR           run the Eventscope child with --cpu-prof into DIR
@@ -58,9 +58,9 @@ const int = (v: string | undefined, def: number) => (v === undefined ? def : Mat
 const spans = int(args.spans, quick ? 100_000 : 2_000_000);
 const opts = {
   spans,
-  grpcSpans: int(args['grpc-spans'], Math.round(spans / 4)),
-  limitSpans: int(args['limit-spans'], Math.min(spans, 1_000_000)),
-  rowBinarySpans: int(args['rowbinary-spans'], quick ? 40_000 : 500_000),
+  grpcSpans: int(args['grpc-spans'], Math.round(spans / 8)),
+  limitSpans: int(args['limit-spans'], Math.min(spans, 500_000)),
+  rowBinarySpans: int(args['rowbinary-spans'], quick ? 40_000 : 200_000),
   concurrency: int(args.concurrency, 64),
   scales: (args['query-scales'] ?? (quick ? '100000,300000' : '1000000,10000000')).split(',').map((s) => int(s, 0)),
   queryRuns: int(args['query-runs'], quick ? 5 : 20),
@@ -139,7 +139,7 @@ async function main() {
       log(`ingest http: ${Math.round(http.spansPerSecond)} spans/s, lost ${http.lost}, duplicates ${http.duplicates}`);
       // Few clients: each waits for its batch to commit (ack after commit, flush interval), so the
       // rate is bounded by latency rather than by the collector's capacity.
-      const fewSpans = Math.round(opts.spans / 10);
+      const fewSpans = Math.round(opts.spans / 20);
       log(`ingest: ${fewSpans} spans over OTLP/HTTP protobuf, 8 clients`);
       const few = await measureIngest({ es, pool, transport: 'http', spans: fewSpans, concurrency: 8, roundBase: 50_000 });
       report.ingest.push(few);
