@@ -17,3 +17,20 @@ export function getStore(): Promise<Store> {
   g[KEY] ??= openStore(loadConfig());
   return g[KEY];
 }
+
+const LISTENERS = Symbol.for('eventscope.listeners');
+type ListenerHolder = { [LISTENERS]?: Listeners };
+
+/** Where this process receives OTLP, when it runs the collector (for help text and /api/health). */
+export interface Listeners {
+  otlpHttpUrl: string;
+  otlpGrpcUrl: string;
+}
+
+export function registerListeners(listeners: Listeners): void {
+  (globalThis as ListenerHolder)[LISTENERS] = listeners;
+}
+
+export function getListeners(): Listeners | undefined {
+  return (globalThis as ListenerHolder)[LISTENERS];
+}

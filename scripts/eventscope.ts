@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from '../lib/config/index.js';
 import { openStore, type Store } from '../lib/store/index.js';
-import { registerStore } from '../lib/runtime.js';
+import { registerListeners, registerStore } from '../lib/runtime.js';
 import { startCollector, type Collector } from '../collector/index.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -77,6 +77,7 @@ export async function startEventscope(opts: EventscopeOptions = {}): Promise<Eve
     stops.push(() => collector.close());
     const otlpHttpUrl = `http://${config.host}:${collector.httpPort}`;
     const otlpGrpcUrl = `http://${config.host}:${collector.grpcPort}`;
+    registerListeners({ otlpHttpUrl, otlpGrpcUrl });
 
     let uiUrl: string | undefined;
     if (opts.ui !== false) {

@@ -1,5 +1,7 @@
-// GET /api/health: is the store answering, which mode, which ClickHouse, how many spans stored.
+// GET /api/health: is the store answering, which mode, which ClickHouse, how many spans stored,
+// and where OTLP is received.
 import { ok, type Handler } from './http.js';
+import { getListeners } from '../runtime.js';
 
 export const handler: Handler = async ({ store }) => {
   const [version, [count]] = await Promise.all([
@@ -10,5 +12,7 @@ export const handler: Handler = async ({ store }) => {
     status: 'ok',
     store: { mode: store.mode, database: store.database, clickhouseVersion: version },
     spansStored: Number(count?.spans ?? 0),
+    // where this process receives OTLP (absent when the dashboard runs without a collector)
+    otlp: getListeners() ?? null,
   });
 };

@@ -3,6 +3,7 @@
 // round trip is made. Only import from server components.
 import { connection } from 'next/server';
 import { runHandler } from '../api/http.js';
+import { getListeners } from '../runtime.js';
 import { matchRoute } from '../api/routes.js';
 import { getStore } from '../runtime.js';
 
@@ -28,6 +29,8 @@ export async function apiGet<T>(pathWithQuery: string): Promise<ApiOutcome<T>> {
 
 /** The OTLP/HTTP endpoint senders should use, for the "how to send data" help. */
 export function otlpHttpEndpoint(): string {
+  const running = getListeners();
+  if (running) return running.otlpHttpUrl;
   const host = process.env.EVENTSCOPE_HOST || '127.0.0.1';
   const port = Number(process.env.EVENTSCOPE_OTLP_HTTP_PORT) || 4318;
   return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;

@@ -250,4 +250,5 @@ test('/api/health reports the store and every span stored', async () => {
   assert.match(body.store.clickhouseVersion, /^\d+\.\d+/);
   assert.equal(body.spansStored, await es.countSpans());
   assert.equal(body.spansStored, exporters.length * 3);
+  assert.deepEqual(body.otlp, { otlpHttpUrl: es.otlpHttpUrl, otlpGrpcUrl: es.otlpGrpcUrl });
 });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig, type Config } from '../../lib/config/index.js';
 import { openStore, type Store } from '../../lib/store/index.js';
-import { registerStore } from '../../lib/runtime.js';
+import { registerListeners, registerStore } from '../../lib/runtime.js';
 import { startCollector, type Collector } from '../../collector/index.js';
 import { matchRoute } from '../../lib/api/routes.js';
 import { runHandler } from '../../lib/api/http.js';
@@ -40,6 +40,7 @@ export async function startTestEventscope(env: Record<string, string> = {}): Pro
   registerStore(store);
   const collector = await startCollector({ store, config, log: () => {} });
   const otlpHttpUrl = `http://127.0.0.1:${collector.httpPort}`;
+  registerListeners({ otlpHttpUrl, otlpGrpcUrl: `http://127.0.0.1:${collector.grpcPort}` });
   const countSpans = async () => {
     const [row] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${store.database}.spans`, { name: 'test:count' });
     return Number(row?.n ?? 0);
