@@ -155,6 +155,29 @@ describe('OTLP/HTTP bad input', () => {
   });
 });
 
+describe('OTLP/JSON robustness', () => {
+  test('200 mutated JSON bodies get 200 or 400, never a 5xx', async () => {
+    const t = clock();
+    const parent = t.span({ service: 'fuzz-json', name: 'root', attributes: { n: 1, ok: true, s: 'x', list: ['a', 2] as never } });
+    const valid = JSON.stringify(request([parent, t.span({ service: 'fuzz-json', name: 'child', parent, links: [parent] })]));
+    let seed = 777;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const pieces = ['{', '}', '[', ']', '"', ',', ':', 'null', '1e999', '-1', '"zz"', '{}', '[]', 'true', '"\\u0000"'];
+    const statuses = new Map<number, number>();
+    for (let i = 0; i < 200; i++) {
+      const chars = [...valid];
+      const edits = 1 + Math.floor(rand() * 3);
+      for (let e = 0; e < edits; e++) chars[Math.floor(rand() * chars.length)] = pieces[Math.floor(rand() * pieces.length)]!;
+      const res = await post(chars.join(''), { 'content-type': 'application/json' });
+      const text = await res.text();
+      if (res.status !== 200 && res.status !== 400) console.log(res.status, text);
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+    }
+    for (const status of statuses.keys()) assert.ok(status === 200 || status === 400, `unexpected status ${status}`);
+    assert.ok((statuses.get(400) ?? 0) > 0);
+  });
+});
+
 describe('OTLP/gRPC bad input', () => {
   const Client = grpc.makeGenericClientConstructor(
     {
