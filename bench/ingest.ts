@@ -117,6 +117,10 @@ export interface OverloadResult {
   maxRssAfter10sBytes: number;
   peakRssBytes: number;
   flat: boolean;
+  /** the same rule counted from the first refusal: max RSS in the 10 s after it vs. later */
+  maxRssFirst10sAfterFillBytes?: number;
+  maxRssLaterBytes?: number;
+  flatAfterFill?: boolean;
 }
 
 /** Offers `factor`× the sustainable rate for `seconds` to a fresh child, then lets every request land. */
@@ -161,6 +165,10 @@ export async function measureOverload(opts: {
     const at10 = rss[Math.min(9, rss.length - 1)] ?? 0;
     const first10Max = Math.max(...rss.slice(0, 10));
     const maxAfter10 = rss.length > 10 ? Math.max(...rss.slice(10)) : at10;
+    // samples are taken at 1 s, 2 s, …: sample i is second i + 1
+    const fill = firstRefusalS === null ? undefined : Math.max(0, (firstRefusalS as number) - 1);
+    const fillWindow = fill === undefined ? [] : rss.slice(fill, fill + 10);
+    const later = fill === undefined ? [] : rss.slice(fill + 10);
     return {
       targetSpansPerSecond: opts.spansPerSecond,
       maxInFlight: opts.maxInFlight,
@@ -184,6 +192,13 @@ export async function measureOverload(opts: {
       peakRssBytes: memoryOf(es.child.pid).peak,
       // flat: nothing after the first 10 s goes more than 10% above the first 10 s's maximum
       flat: maxAfter10 <= first10Max * 1.1,
+      ...(fillWindow.length && later.length
+        ? {
+            maxRssFirst10sAfterFillBytes: Math.max(...fillWindow),
+            maxRssLaterBytes: Math.max(...later),
+            flatAfterFill: Math.max(...later) <= Math.max(...fillWindow) * 1.1,
+          }
+        : {}),
     };
   } finally {
     await es.stop();

@@ -18,6 +18,7 @@ export interface BenchReport {
     clickhouse: string;
     loadBefore: number[];
     loadAfter: number[];
+    uncommitted?: string[];
   };
   options: Record<string, unknown>;
   decode?: DecodeResult;
@@ -78,6 +79,14 @@ export function targetRows(r: BenchReport): Row[] {
       target: 'flat',
       met: o.flat,
     });
+    if (o.flatAfterFill !== undefined && o.firstRefusalS !== null) {
+      rows.push({
+        measure: '  (for information) RSS once the queue is full',
+        value: `max ${mib(o.maxRssFirst10sAfterFillBytes!)} in the 10 s after the first 429 (${f1(o.firstRefusalS)} s), max ${mib(o.maxRssLaterBytes!)} later`,
+        target: 'flat',
+        met: o.flatAfterFill,
+      });
+    }
     rows.push({ measure: 'overload: acknowledged − stored (unique)', value: `${n0(o.lost)} lost, ${n0(o.duplicates)} duplicates`, target: '0 lost', met: o.lost === 0 });
   }
   return rows;
@@ -104,7 +113,8 @@ export function renderReport(r: BenchReport, previous?: string): string {
   out.push(
     `## Last run: ${r.date.slice(0, 16).replace('T', ' ')} UTC`,
     '',
-    `\`${r.command}\`, ${f1(r.totalS / 60)} minutes in all, commit \`${m.commit}\`.`,
+    `\`${r.command}\`, ${f1(r.totalS / 60)} minutes in all, commit \`${m.commit}\`` +
+      (m.uncommitted?.length ? ` plus uncommitted changes to ${m.uncommitted.map((f) => `\`${f}\``).join(', ')} (work in progress by others, measured as found).` : '.'),
     '',
     mdTable(
       ['machine', ''],
@@ -186,12 +196,13 @@ export function renderReport(r: BenchReport, previous?: string): string {
       '### 3. Decode alone',
       '',
       `\`decodeProtoTraces\` (collector/otlp/proto.ts) on one recorded request of the workload (${n0(d.requestBytes)} bytes, ${d.spans} spans,`,
-      `a consumer service's spans with links), ${n0(d.iterations)} times in a loop on one thread after a warm-up; rate per`,
-      'CPU-second of the process (so other load on the machine does not count), wall rate for reference.',
+      `a consumer service's spans with links), ${n0(d.iterations)} times in a loop on one thread after a warm-up, in one-second`,
+      'rounds; the figure is the median round\'s rate per CPU-second of the process (other load on the shared machine still',
+      'slows a CPU-second down; the spread of the rounds shows by how much), wall rate over all rounds for reference.',
       '',
       mdTable(
-        ['MB/s (CPU)', 'spans/s (CPU)', 'MB/s (wall)', 'µs per span'],
-        [[`**${f1(d.mbPerCpuSecond)}**`, n0(d.spansPerCpuSecond), f1(d.mbPerWallSecond), f1(1e6 / d.spansPerCpuSecond)]],
+        ['MB/s (CPU, median round)', 'rounds: min – max', 'spans/s (CPU)', 'MB/s (wall)', 'µs per span'],
+        [[`**${f1(d.mbPerCpuSecond)}**`, d.mbPerCpuSecondMin === undefined ? '' : `${f1(d.mbPerCpuSecondMin)} – ${f1(d.mbPerCpuSecondMax)} (${d.rounds})`, n0(d.spansPerCpuSecond), f1(d.mbPerWallSecond), f1(1e6 / d.spansPerCpuSecond)]],
       ),
       '',
     );
@@ -244,7 +255,8 @@ export function renderReport(r: BenchReport, previous?: string): string {
       `A fresh Eventscope child; the clients offer ${n0(o.targetSpansPerSecond)} spans/s (twice the HTTP rate of section 1) for ${o.seconds} s as an`,
       `open loop (requests arrive on schedule whatever happened to earlier ones; at most ${o.maxInFlight} on the wire, the rest wait in`,
       'the client), retrying each refused request after its Retry-After until it is acknowledged. RSS (VmRSS) is sampled',
-      'once a second; "flat" means no sample after the first 10 s exceeds the first 10 s\'s maximum by more than 10%.',
+      'once a second; "flat" means no sample after the first 10 s exceeds the first 10 s\'s maximum by more than 10% (the',
+      'issue\'s criterion); "flat once full" applies the same rule from the first refusal on (the queue is full from then).',
       '',
       mdTable(
         ['offered', 'acknowledged', 'acked spans/s (incl. drain)', 'drain after offer', 'stored', 'unique', 'lost', 'refusals', 'without Retry-After', 'first refusal', 'RSS at 10 s', 'max RSS after 10 s', 'peak RSS', 'flat'],

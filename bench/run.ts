@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     profile: { type: 'string' },
     only: { type: 'string' },
+    render: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -49,7 +50,8 @@ if (args.help) {
   --overload-seconds S    seconds of 2x overload (default 60)
   --out FILE              report file (default docs/benchmarks.md; --quick: none)
   --profile DIR           run the Eventscope child with --cpu-prof into DIR
-  --only a,b              run only some sections: decode, ingest, limit, overload, queries`);
+  --only a,b              run only some sections: decode, ingest, limit, overload, queries
+  --render FILE.json      measure nothing: re-render the report of an earlier run (to --out)`);
   process.exit(0);
 }
 
@@ -81,6 +83,17 @@ const OVERLOAD_IN_FLIGHT = 600;
 
 const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
+function gitDirty(): string[] {
+  try {
+    return execSync('git status --porcelain --untracked-files=no -- collector lib scripts', { cwd: ROOT, encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.slice(3));
+  } catch {
+    return [];
+  }
+}
+
 function machine() {
   const cpuModel = os.cpus()[0]?.model ?? 'unknown';
   let commit = 'unknown';
@@ -95,10 +108,20 @@ function machine() {
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     commit,
     loadBefore: os.loadavg(),
+    // measured code may differ from the commit while others work in the same checkout
+    uncommitted: gitDirty(),
   };
 }
 
 async function main() {
+  if (args.render) {
+    const report = JSON.parse(fs.readFileSync(args.render, 'utf8')) as BenchReport;
+    console.log(renderTable(report));
+    const file = path.resolve(ROOT, args.out ?? 'docs/benchmarks.md');
+    fs.writeFileSync(file, renderReport(report, fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined));
+    log(`rendered ${path.relative(ROOT, file)}`);
+    return;
+  }
   const started = new Date();
   const t0 = performance.now();
   const report: BenchReport = {
