@@ -24,6 +24,7 @@ export async function startGrpcReceiver(opts: GrpcReceiverOptions): Promise<{ se
       requestSerialize: (x: Buffer) => x,
       requestDeserialize: (buf: Buffer): Decoded => {
         try {
+          ingest.assertAccepting(); // a full queue refuses before decoding
           return { batch: ingest.decode('protobuf', buf) };
         } catch (err) {
           if (err instanceof IngestError) return { error: err };

@@ -117,6 +117,14 @@ export async function startHttpReceiver(opts: HttpReceiverOptions): Promise<{ se
       return;
     }
     format = f;
+    try {
+      // Refuse before reading the body: under overload, bodies must not pile up in memory.
+      ingest.assertAccepting();
+    } catch (err) {
+      fail(err);
+      req.resume();
+      return;
+    }
     readBody(req, opts.maxBodyBytes)
       .then((raw) => decompress(raw, String(req.headers['content-encoding'] ?? ''), opts.maxBodyBytes))
       .then((body) => ingest.export(format, body))

@@ -62,6 +62,12 @@ export class IngestQueue {
 
   constructor(private readonly opts: IngestQueueOptions) {}
 
+  /** True when no request can be taken now: receivers refuse before reading a body (memory stays flat). */
+  get saturated(): boolean {
+    const s = this.stats;
+    return s.queuedSpans >= this.opts.maxQueueSpans || s.queuedBytes >= this.opts.maxQueueBytes;
+  }
+
   /** Resolves once every row of `batch` is committed; rejects with a retryable error otherwise. */
   submit(batch: DecodedBatch): Promise<void> {
     if (this.closed) return Promise.reject(new ShuttingDownError('the collector is shutting down'));

@@ -36,6 +36,8 @@ export interface IngestService {
   /** An error body in the request's format (google.rpc.Status for protobuf, JSON otherwise). */
   encodeStatus(format: WireFormat, httpStatus: number, message: string): Buffer;
   stats(): IngestStats;
+  /** Throws the retryable "queue full" IngestError when a request could not be taken now. */
+  assertAccepting(): void;
 }
 
 export function createIngestService(queue: IngestQueue, decodeOptions: DecodeOptions): IngestService {
@@ -74,6 +76,13 @@ export function createIngestService(queue: IngestQueue, decodeOptions: DecodeOpt
       return Buffer.from(w.finish());
     },
     stats: () => ({ ...queue.stats }),
+    assertAccepting() {
+      if (queue.saturated) {
+        queue.stats.rejectedFull++;
+        const { queuedSpans, queuedBytes } = queue.stats;
+        throw new IngestError(`ingest queue is full (${queuedSpans} spans, ${queuedBytes} bytes waiting)`, 429, GrpcCode.RESOURCE_EXHAUSTED, true);
+      }
+    },
   };
   return service;
 }

@@ -70,7 +70,9 @@ test('the queue bounds spans and bytes; an oversized request is still taken when
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
   const q = queue(() => gate, { maxQueueSpans: 10, maxQueueBytes: 1000, flushIntervalMs: 1 });
+  assert.equal(q.saturated, false);
   const big = q.submit(batch(15, 'big'));
+  assert.equal(q.saturated, true, 'receivers refuse before reading bodies');
   await assert.rejects(q.submit(batch(1, 'x')), QueueFullError);
   release();
   await big;
