@@ -1,9 +1,8 @@
 // Home: the flow map — services, destinations, consumer groups and peers over the chosen range.
 import { Suspense } from 'react';
-import { Stat } from '@/components/common/Stat';
 import type { TopologyResult } from '@/lib/analysis/topology';
 import { FlowMap } from '@/components/flow/FlowMap';
-import { FlowGuide } from '@/components/flow/FlowGuide';
+import { FlowLegend } from '@/components/flow/FlowGuide';
 import { PageHeader } from '@/components/common/PageHeader';
 import { RangePicker } from '@/components/common/RangePicker';
 import { LinkToggle } from '@/components/common/Toggle';
@@ -23,9 +22,8 @@ export default async function FlowMapPage({ searchParams }: { searchParams: Prom
         title="Flow map"
         help={
           <>
-            How your services actually talk, drawn from their traces: who publishes to which topic, queue or exchange,
-            which consumer groups receive it, and who calls whom. {RANGE_LABEL[range]}; rates are per second or minute
-            over that range.
+            Who publishes to which topic or queue, who consumes it and who calls whom, drawn from your services&apos;
+            traces. {RANGE_LABEL[range]}.
           </>
         }
       >
@@ -43,7 +41,7 @@ export default async function FlowMapPage({ searchParams }: { searchParams: Prom
         />
         <RangePicker pathname="/" searchParams={sp} current={range} />
       </PageHeader>
-      <Suspense key={`${range}|${groupBy}`} fallback={<Skeleton height={520} />}>
+      <Suspense key={`${range}|${groupBy}`} fallback={<Skeleton height={600} />}>
         <FlowSection range={range} groupBy={groupBy} />
       </Suspense>
     </>
@@ -61,25 +59,37 @@ async function FlowSection({ range, groupBy }: { range: RangeKey; groupBy?: stri
       </EmptyState>
     );
   }
-  const laid = layoutFlowMap(nodes, edges);
   const ms = rangeMs(range);
+  const laid = layoutFlowMap(nodes, edges, { rangeMs: ms });
   const published = edges.filter((e) => e.kind === 'publish').reduce((a, e) => a + e.count, 0);
   const delivered = edges.filter((e) => e.kind === 'deliver');
   const deliveries = delivered.reduce((a, e) => a + e.count, 0);
   const deliverErrors = delivered.reduce((a, e) => a + e.errors, 0);
   const lagging = delivered.filter((e) => e.lag && e.lag.status !== 'OK').length;
+  const failedRatio = deliveries ? deliverErrors / deliveries : 0;
   return (
     <>
-      <div className="stats" data-testid="flow-stats">
-        <Stat k="services" v={formatCount(nodes.filter((n) => n.kind === 'service').length)} />
-        <Stat k={groupBy ? 'message types' : 'destinations'} v={formatCount(nodes.filter((n) => n.kind === 'destination' || n.kind === 'messageType').length)} />
-        <Stat k="messages published" v={`${formatCount(published)} · ${formatRate(published, ms)}`} />
-        <Stat k="deliveries" v={`${formatCount(deliveries)} · ${formatRate(deliveries, ms)}`} />
-        <Stat k="failed deliveries" v={formatPercent(deliveries ? deliverErrors / deliveries : 0)} />
-        <Stat k="consumer groups not OK" v={String(lagging)} />
+      <div className="flow-top">
+      <div className="flow-stats" data-testid="flow-stats">
+        <FlowStat k="services" v={formatCount(nodes.filter((n) => n.kind === 'service').length)} />
+        <FlowStat k={groupBy ? 'message types' : 'destinations'} v={formatCount(nodes.filter((n) => n.kind === 'destination' || n.kind === 'messageType').length)} />
+        <FlowStat k="published" v={formatRate(published, ms)} title={`${formatCount(published)} messages published`} />
+        <FlowStat k="delivered" v={formatRate(deliveries, ms)} title={`${formatCount(deliveries)} deliveries`} />
+        <FlowStat k="failed deliveries" v={formatPercent(failedRatio)} tone={failedRatio > 0 ? 'bad' : undefined} />
+        <FlowStat k="consumer groups not OK" v={String(lagging)} tone={lagging > 0 ? 'bad' : undefined} />
       </div>
-      <FlowGuide groupBy={groupBy} />
-      <FlowMap nodes={laid.nodes} edges={laid.edges} range={range} rangeMs={ms} />
+      <FlowLegend groupBy={groupBy} />
+      </div>
+      <FlowMap layout={laid} range={range} rangeMs={ms} />
     </>
+  );
+}
+
+/** A headline number in the one-line strip above the map (kept small so the map gets the height). */
+function FlowStat({ k, v, title, tone }: { k: string; v: string; title?: string; tone?: 'bad' }) {
+  return (
+    <span className={`flow-stat${tone ? ` ${tone}` : ''}`} title={title}>
+      <b>{v}</b> {k}
+    </span>
   );
 }

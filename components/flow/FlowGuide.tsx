@@ -1,30 +1,41 @@
-// How to read the flow map, folded away once the reader knows.
+// The map's legend (one line above the canvas) and how to read it (a fold-out note).
 import { EDGE_COLORS } from '@/lib/ui/layout';
 
-export function FlowGuide({ groupBy }: { groupBy?: string }) {
+export function FlowLegend({ groupBy }: { groupBy?: string }) {
   return (
-    <details className="guide" data-testid="flow-guide">
-      <summary>How to read this map</summary>
-      <p>
-        <span className="key service">service</span> boxes are your services;{' '}
-        <span className="key destination">destination</span> boxes are topics, queues and exchanges (with their messaging
-        system); <span className="key group">consumer group</span> boxes hang under the service that consumes as that
-        group (shown where the group name differs from the service); <span className="key peer">peer</span> boxes are
-        databases or HTTP endpoints that send no spans.
-      </p>
-      <p>
-        Solid arrows follow messages: a service <b>publishes</b> to a destination, the destination <b>delivers</b> to each
-        consumer group. Dashed arrows are synchronous calls. Labels show throughput, error rate and p95 duration; deliver
-        arrows add <b>queue p95</b> (deliver start − publish end) and <b>lag</b> (messages published but not yet
-        delivered, with the status when not OK). Thicker = more traffic;{' '}
-        <span style={{ color: EDGE_COLORS.warn }}>amber</span> = some errors, <span style={{ color: EDGE_COLORS.error }}>red</span>{' '}
-        = 5% or more.{' '}
-        {groupBy === 'messageType'
-          ? 'Arrows are split by message type, so the map reads as the flow of events and commands.'
-          : '“Split by message type” redraws the map per event or command type.'}{' '}
-        Click a box or an arrow (or its label) for details and links to its requests, lag and anomalies; scroll to zoom,
-        drag to pan.
-      </p>
-    </details>
+    <div className="flow-legend" data-testid="flow-guide">
+      <div className="legend-line">
+        <span className="key service">service</span>
+        {groupBy === 'messageType' ? <span className="key messageType">✉ message type</span> : <span className="key destination">≡ topic / queue</span>}
+        <span className="key group">consumer group</span>
+        <span className="key peer">external peer</span>
+        <span className="sep" />
+        <span className="edge-key"><svg width="26" height="8" aria-hidden><path d="M1 4 H19" stroke={EDGE_COLORS.ok} strokeWidth="2.5" /><path d="M18 0 L25 4 L18 8 Z" fill={EDGE_COLORS.ok} /></svg>message</span>
+        <span className="edge-key"><svg width="26" height="8" aria-hidden><path d="M1 4 H19" stroke={EDGE_COLORS.ok} strokeWidth="2" strokeDasharray="4 3" /><path d="M18 0 L25 4 L18 8 Z" fill={EDGE_COLORS.ok} /></svg>call</span>
+        <span className="edge-key"><span className="swatch" style={{ background: EDGE_COLORS.error }} />errors</span>
+        <span className="faint">thicker = busier</span>
+        <details className="legend-help">
+          <summary>How to read this map</summary>
+          <div className="legend-help-body">
+        <p>
+          Messages flow from top to bottom. A <b>service</b> publishes to a <b>topic, queue or exchange</b>; the destination
+          delivers to each <b>consumer group</b> (a green tab beside its service when the group is not named after the
+          service). Grey dotted boxes are databases or HTTP endpoints that send no spans. Dashed arrows are synchronous calls;
+          one that goes back up is a service calling an earlier one.
+        </p>
+        <p>
+          Each arrow says how many per second or minute went along it, the error rate in{' '}
+          <span style={{ color: EDGE_COLORS.error }}>red</span> when some failed, and the consumer group&apos;s lag status when it
+          is not OK. Hover an arrow for p50/p95 durations, queue time (deliver start − publish end) and lag; hover a box to
+          light up who it talks to. Click anything for details and links to its requests, lag and anomalies. Scroll to zoom,
+          drag to pan.{' '}
+          {groupBy === 'messageType'
+            ? 'Split by message type: one box per event or command type, so the map reads as the flow of events and commands.'
+            : '“Split by message type” redraws the map with one box per event or command type.'}
+        </p>
+          </div>
+        </details>
+      </div>
+    </div>
   );
 }

@@ -1,10 +1,11 @@
 'use client';
-// The flow map canvas: positioned nodes and edges come from the server (layoutFlowMap, a pure
-// function); this component only renders them with React Flow and tracks the selection.
+// The flow map canvas: nodes, edge routes and label slots come from the server (layoutFlowMap, a
+// pure function); this component renders them with React Flow, opens at a readable zoom, and
+// tracks hover (neighbourhood highlight) and selection (side panel).
 import '@xyflow/react/dist/style.css';
-import { useCallback, useMemo, useState } from 'react';
-import { Background, Controls, MarkerType, MiniMap, ReactFlow, type Edge, type Node } from '@xyflow/react';
-import type { FlowNodeData, PositionedEdge, PositionedNode } from '@/lib/ui/layout';
+import { useCallback, useMemo, useRef, useState } from 'react';
+import { Background, Controls, MarkerType, MiniMap, ReactFlow, type Edge, type Node, type ReactFlowInstance } from '@xyflow/react';
+import { initialViewport, neighbourhood, type FlowLayout, type FlowNodeData } from '@/lib/ui/layout';
 import { ConsumerGroupNode, DestinationNode, MessageTypeNode, PeerNode, ServiceNode } from './FlowNodes';
 import { FlowEdge, type FlowEdgeType } from './FlowEdge';
 import { FlowSidePanel } from './FlowSidePanel';
@@ -17,18 +18,25 @@ const edgeTypes = { flow: FlowEdge };
 
 const MINIMAP_COLORS: Record<string, string> = { service: '#93c5fd', destination: '#fcd34d', messageType: '#c4b5fd', consumerGroup: '#86efac', peer: '#cbd5e1' };
 
+/** Smallest zoom the map opens at: node names stay ≥ 13px and edge labels ≥ 11px on screen. */
+const READABLE_ZOOM = 0.85;
+
 export function FlowMap({
-  nodes,
-  edges,
+  layout,
   range,
   rangeMs,
 }: {
-  nodes: PositionedNode[];
-  edges: PositionedEdge[];
+  layout: FlowLayout;
   range: RangeKey;
   rangeMs: number;
 }) {
+  const { nodes, edges, bounds, rankdir } = layout;
   const [selection, setSelection] = useState<FlowSelection>(null);
+  const [hovered, setHovered] = useState<FlowSelection>(null);
+  // the minimap only earns its corner when the map does not fit the canvas
+  const [overflows, setOverflows] = useState(false);
+  const canvasRef = useRef<HTMLDivElement>(null);
+  const lit = useMemo(() => neighbourhood(nodes, edges, hovered ?? selection), [nodes, edges, hovered, selection]);
 
   const rfNodes: Node<FlowNodeData>[] = useMemo(
     () =>
@@ -39,9 +47,10 @@ export function FlowMap({
         data: n.data,
         width: n.width,
         height: n.height,
+        className: lit && !lit.nodes.has(n.id) ? 'dim' : undefined,
         selected: selection?.type === 'node' && selection.id === n.id,
       })),
-    [nodes, selection],
+    [nodes, selection, lit],
   );
   const rfEdges: FlowEdgeType[] = useMemo(
     () =>
@@ -50,39 +59,63 @@ export function FlowMap({
         source: e.source,
         target: e.target,
         type: 'flow' as const,
-        data: { ...e.data, rangeMs },
+        data: { ...e.data, dim: !!lit && !lit.edges.has(e.id), expanded: hovered?.type === 'edge' && hovered.id === e.id },
         selected: selection?.type === 'edge' && selection.id === e.id,
-        markerEnd: { type: MarkerType.ArrowClosed, color: e.data.color, width: 14, height: 14, markerUnits: 'userSpaceOnUse' },
+        zIndex: lit?.edges.has(e.id) ? 1 : 0,
+        markerEnd: { type: MarkerType.ArrowClosed, color: e.data.color, width: 16, height: 16, markerUnits: 'userSpaceOnUse' },
       })),
-    [edges, rangeMs, selection],
+    [edges, selection, hovered, lit],
   );
 
+  const onInit = useCallback(
+    (rf: ReactFlowInstance<Node<FlowNodeData>, FlowEdgeType>) => {
+      const el = canvasRef.current;
+      if (!el) return;
+      const vp = initialViewport(
+        bounds,
+        { width: el.clientWidth, height: el.clientHeight },
+        { rankdir, minZoom: READABLE_ZOOM },
+      );
+      void rf.setViewport(vp);
+      setOverflows(bounds.width * vp.zoom > el.clientWidth || bounds.height * vp.zoom > el.clientHeight);
+    },
+    [bounds, rankdir],
+  );
   const onNodeClick = useCallback((_: unknown, n: Node) => setSelection({ type: 'node', id: n.id }), []);
   const onEdgeClick = useCallback((_: unknown, e: Edge) => setSelection({ type: 'edge', id: e.id }), []);
   const onPaneClick = useCallback(() => setSelection(null), []);
+  const onNodeEnter = useCallback((_: unknown, n: Node) => setHovered({ type: 'node', id: n.id }), []);
+  const onEdgeEnter = useCallback((_: unknown, e: Edge) => setHovered({ type: 'edge', id: e.id }), []);
+  const onLeave = useCallback(() => setHovered(null), []);
+  const interaction = useMemo(() => ({ select: setSelection, hover: setHovered }), []);
 
   return (
-    <SelectContext.Provider value={setSelection}>
+    <SelectContext.Provider value={interaction}>
       <div className="flow-wrap">
-        <div className="flow-canvas" data-testid="flow-map">
+        <div className="flow-canvas" data-testid="flow-map" data-rankdir={rankdir} ref={canvasRef}>
           <ReactFlow
             nodes={rfNodes}
             edges={rfEdges}
             nodeTypes={nodeTypes}
             edgeTypes={edgeTypes}
+            onInit={onInit}
             onNodeClick={onNodeClick}
             onEdgeClick={onEdgeClick}
             onPaneClick={onPaneClick}
+            onNodeMouseEnter={onNodeEnter}
+            onNodeMouseLeave={onLeave}
+            onEdgeMouseEnter={onEdgeEnter}
+            onEdgeMouseLeave={onLeave}
             nodesDraggable={false}
             nodesConnectable={false}
             elementsSelectable
-            fitView
-            fitViewOptions={{ padding: 0.06, maxZoom: 1.1 }}
-            minZoom={0.1}
+            fitViewOptions={{ padding: 0.04 }}
+            minZoom={0.2}
+            maxZoom={2}
           >
-            <Background gap={22} color="#e5e7eb" />
-            <Controls showInteractive={false} />
-            <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[n.type ?? ''] ?? '#ddd'} />
+            <Background gap={24} color="#eceef2" />
+            <Controls showInteractive={false} position="bottom-left" />
+            {overflows ? <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[n.type ?? ''] ?? '#ddd'} style={{ width: 150, height: 100 }} /> : null}
           </ReactFlow>
         </div>
         <FlowSidePanel selection={selection} nodes={nodes} edges={edges} range={range} rangeMs={rangeMs} onSelect={setSelection} />

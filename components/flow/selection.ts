@@ -1,8 +1,14 @@
 'use client';
-// Selection shared by the map, its edge labels (rendered outside the SVG) and the side panel.
+// Selection and hover shared by the map, its edge labels (rendered outside the SVG) and the side panel.
 import { createContext, useContext } from 'react';
 
 export type FlowSelection = { type: 'node'; id: string } | { type: 'edge'; id: string } | null;
 
-export const SelectContext = createContext<(s: FlowSelection) => void>(() => {});
-export const useSelect = () => useContext(SelectContext);
+export interface FlowInteraction {
+  select: (s: FlowSelection) => void;
+  hover: (s: FlowSelection) => void;
+}
+
+export const SelectContext = createContext<FlowInteraction>({ select: () => {}, hover: () => {} });
+export const useSelect = () => useContext(SelectContext).select;
+export const useHover = () => useContext(SelectContext).hover;

@@ -97,9 +97,14 @@ describe('dashboard', () => {
     assert.equal(await edge.count(), 1);
     assert.equal(await edge.getAttribute('data-source'), 'destination:kafka:orders');
     assert.match((await edge.getAttribute('data-target')) ?? '', /billing-workers/);
-    // two deliveries of one message to the group, in a 15-minute window
-    assert.match(await edge.innerText(), /^0\.1\/min\n/);
-    assert.match(await edge.innerText(), /queue 33 ms/);
+    // two deliveries of one message to the group, in a 15-minute window: the label says only the
+    // rate (no errors, lag OK); hovering it adds the full metrics
+    assert.equal(await edge.innerText(), '0.1/min');
+    await edge.hover();
+    const hoverDetails = map.page.getByTestId('flow-edge-details');
+    await hoverDetails.waitFor();
+    assert.match(await hoverDetails.innerText(), /^2 delivered · 0\.1\/min\ngroup billing-workers \(billing\)\n/);
+    assert.match(await hoverDetails.innerText(), /queue p50 33 ms · p95 33 ms/);
 
     await edge.click();
     const panel = map.sidePanel();
