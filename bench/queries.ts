@@ -43,7 +43,7 @@ export interface ScaleResult {
 }
 
 const DAY_NS = 86_400_000_000_000n;
-const CASE_BUDGET_MS = 25_000;
+const CASE_BUDGET_MS = 15_000;
 const MIN_RUNS = 3;
 
 export function percentile(sorted: number[], p: number): number {

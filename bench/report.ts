@@ -218,7 +218,7 @@ export function renderReport(r: BenchReport, previous?: string): string {
       'with offsets, 1 in 500 messages delivered twice, 1 in 300 consumer spans resent by the exporter, 1 in 700 deliveries',
       'delayed 2 minutes (ordering inversions), 1 in 50 traces with an error. All materialized views fire as on ingest.',
       'Each query is called through the API route table and `runHandler` (lib/api), as Next.js serves it: one untimed',
-      `warm-up, then ${(r.options as any).queryRuns} timed calls (a query still running after 25 s stops after 3: see "runs"); the`,
+      `warm-up, then ${(r.options as any).queryRuns} timed calls (a query still running after 15 s stops after 3: see "runs"); the`,
       'timeline and message-id search use a different request each call.',
       '"SQL" lists the median time per `log_comment` name from the store\'s query hook; chDB runs parameterized queries one',
       'at a time, so queries a handler starts together are timed including their wait.',

@@ -46,7 +46,7 @@ if (args.help) {
   --rowbinary-spans N     spans inserted as RowBinary, for information (default 200000)
   --concurrency N         concurrent HTTP clients of the main run (default 64; a second run uses 8)
   --query-scales A,B      stored spans for the query runs (default 1000000,10000000)
-  --query-runs N          timed runs per query (default 20; a query slower than 25 s in all stops after 3)
+  --query-runs N          timed runs per query (default 20; a query slower than 15 s in all stops after 3)
   --overload-seconds S    seconds of 2x overload (default 60)
   --out FILE              report file (default docs/benchmarks.md; --quick: none)
   --profile DIR           run the Eventscope child with --cpu-prof into DIR
