@@ -220,8 +220,11 @@ async function main() {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const previous = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
     fs.writeFileSync(file, renderReport(report, previous));
-    fs.writeFileSync(file.replace(/\.md$/, '') + '.json', JSON.stringify(report, null, 1) + '\n');
-    log(`wrote ${path.relative(ROOT, file)} (and .json) in ${report.totalS.toFixed(0)} s`);
+    // the raw figures, for --render and for comparing runs
+    const json = path.join(ROOT, 'bench', 'results', `${path.basename(file, '.md')}.json`);
+    fs.mkdirSync(path.dirname(json), { recursive: true });
+    fs.writeFileSync(json, JSON.stringify(report, null, 1) + '\n');
+    log(`wrote ${path.relative(ROOT, file)} and ${path.relative(ROOT, json)} in ${report.totalS.toFixed(0)} s`);
   } else log(`done in ${report.totalS.toFixed(0)} s (no report file; use --out FILE)`);
 }
 
