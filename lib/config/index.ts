@@ -14,7 +14,7 @@ const schema = z.object({
   EVENTSCOPE_MAX_BODY_BYTES: positiveInt.default(32 * 1024 * 1024),
   EVENTSCOPE_BATCH_MAX_SPANS: positiveInt.default(20_000),
   EVENTSCOPE_BATCH_INTERVAL_MS: positiveInt.default(200),
-  EVENTSCOPE_QUEUE_MAX_SPANS: positiveInt.default(200_000),
+  EVENTSCOPE_QUEUE_MAX_SPANS: positiveInt.default(60_000), // ≈ 5 KiB per decoded span in memory
   EVENTSCOPE_QUEUE_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
   EVENTSCOPE_RETRY_AFTER_SECONDS: positiveInt.default(2),
   EVENTSCOPE_TTL_DAYS: positiveInt.max(3650).default(30),
