@@ -22,8 +22,8 @@ export default async function FlowMapPage({ searchParams }: { searchParams: Prom
         title="Flow map"
         help={
           <>
-            Who publishes to which topic or queue, who consumes it and who calls whom, drawn from your services&apos;
-            traces. {RANGE_LABEL[range]}.
+            How your services talk, from their traces: who publishes where, who consumes it, who calls whom.{' '}
+            {RANGE_LABEL[range]}.
           </>
         }
       >

@@ -3,7 +3,7 @@
 // pure function); this component renders them with React Flow, opens at a readable zoom, and
 // tracks hover (neighbourhood highlight) and selection (side panel).
 import '@xyflow/react/dist/style.css';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Background, Controls, MarkerType, MiniMap, ReactFlow, type Edge, type Node, type ReactFlowInstance } from '@xyflow/react';
 import { initialViewport, neighbourhood, type FlowLayout, type FlowNodeData } from '@/lib/ui/layout';
 import { ConsumerGroupNode, DestinationNode, MessageTypeNode, PeerNode, ServiceNode } from './FlowNodes';
@@ -17,6 +17,8 @@ const nodeTypes = { service: ServiceNode, destination: DestinationNode, messageT
 const edgeTypes = { flow: FlowEdge };
 
 const MINIMAP_COLORS: Record<string, string> = { service: '#93c5fd', destination: '#fcd34d', messageType: '#c4b5fd', consumerGroup: '#86efac', peer: '#cbd5e1' };
+
+const MIN_CANVAS_HEIGHT = 460;
 
 /** Smallest zoom the map opens at: node names stay ≥ 13px and edge labels ≥ 11px on screen. */
 const READABLE_ZOOM = 0.85;
@@ -36,6 +38,20 @@ export function FlowMap({
   // the minimap only earns its corner when the map does not fit the canvas
   const [overflows, setOverflows] = useState(false);
   const canvasRef = useRef<HTMLDivElement>(null);
+  // The canvas fills the window below the page header, whatever the header's height; the map is
+  // drawn once that height is known, so its initial viewport is computed for the real canvas.
+  const [canvasHeight, setCanvasHeight] = useState<number | null>(null);
+  useEffect(() => {
+    const fit = () => {
+      const el = canvasRef.current;
+      if (!el) return;
+      const top = el.getBoundingClientRect().top + window.scrollY;
+      setCanvasHeight(Math.max(MIN_CANVAS_HEIGHT, Math.round(window.innerHeight - top - 16)));
+    };
+    fit();
+    window.addEventListener('resize', fit);
+    return () => window.removeEventListener('resize', fit);
+  }, []);
   const lit = useMemo(() => neighbourhood(nodes, edges, hovered ?? selection), [nodes, edges, hovered, selection]);
 
   const rfNodes: Node<FlowNodeData>[] = useMemo(
@@ -92,31 +108,33 @@ export function FlowMap({
   return (
     <SelectContext.Provider value={interaction}>
       <div className="flow-wrap">
-        <div className="flow-canvas" data-testid="flow-map" data-rankdir={rankdir} ref={canvasRef}>
-          <ReactFlow
-            nodes={rfNodes}
-            edges={rfEdges}
-            nodeTypes={nodeTypes}
-            edgeTypes={edgeTypes}
-            onInit={onInit}
-            onNodeClick={onNodeClick}
-            onEdgeClick={onEdgeClick}
-            onPaneClick={onPaneClick}
-            onNodeMouseEnter={onNodeEnter}
-            onNodeMouseLeave={onLeave}
-            onEdgeMouseEnter={onEdgeEnter}
-            onEdgeMouseLeave={onLeave}
-            nodesDraggable={false}
-            nodesConnectable={false}
-            elementsSelectable
-            fitViewOptions={{ padding: 0.04 }}
-            minZoom={0.2}
-            maxZoom={2}
-          >
-            <Background gap={24} color="#eceef2" />
-            <Controls showInteractive={false} position="bottom-left" />
-            {overflows ? <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[n.type ?? ''] ?? '#ddd'} style={{ width: 150, height: 100 }} /> : null}
-          </ReactFlow>
+        <div className="flow-canvas" data-testid="flow-map" data-rankdir={rankdir} ref={canvasRef} style={canvasHeight ? { height: canvasHeight } : undefined}>
+          {canvasHeight ? (
+            <ReactFlow
+              nodes={rfNodes}
+              edges={rfEdges}
+              nodeTypes={nodeTypes}
+              edgeTypes={edgeTypes}
+              onInit={onInit}
+              onNodeClick={onNodeClick}
+              onEdgeClick={onEdgeClick}
+              onPaneClick={onPaneClick}
+              onNodeMouseEnter={onNodeEnter}
+              onNodeMouseLeave={onLeave}
+              onEdgeMouseEnter={onEdgeEnter}
+              onEdgeMouseLeave={onLeave}
+              nodesDraggable={false}
+              nodesConnectable={false}
+              elementsSelectable
+              fitViewOptions={{ padding: 0.04 }}
+              minZoom={0.2}
+              maxZoom={2}
+            >
+              <Background gap={24} color="#eceef2" />
+              <Controls showInteractive={false} position="bottom-left" />
+              {overflows ? <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[n.type ?? ''] ?? '#ddd'} style={{ width: 150, height: 100 }} /> : null}
+            </ReactFlow>
+          ) : null}
         </div>
         <FlowSidePanel selection={selection} nodes={nodes} edges={edges} range={range} rangeMs={rangeMs} onSelect={setSelection} />
       </div>

@@ -134,8 +134,13 @@ const RANKSEP_TB = 26;
 const RANKSEP_LR = 40;
 /** the width:height the canvas usually has (most of a landscape viewport) */
 const SCREEN_ASPECT = 2;
+/** how deep (along the flow) a map may grow for that: about a 700 × 1400 px canvas at zoom 0.85 */
+const MAX_DEPTH_TB = 800;
+const MAX_DEPTH_LR = 1600;
 /** gap between a service and the consumer-group tabs attached to it */
 const GROUP_GAP = 4;
+/** least distance between two edges leaving or entering the same face of a node */
+const PORT_GAP = 16;
 /** straight run where an edge leaves or enters a node, so arrowheads meet the box square */
 const STUB = 10;
 
@@ -379,12 +384,13 @@ export function layoutFlowMap(
   }
   dagreLayout(g);
   // A map much wider than a screen's shape (in TB; taller in LR) gets more room between ranks, up
-  // to 3×, so edges fanning out across it slope instead of running flat into each other.
+  // to 3× and no deeper than a laptop canvas shows at the readable zoom, so edges fanning out
+  // across it slope instead of running flat into each other.
   const laidBlocks = sortedNodes.filter((n) => !attachedTo.has(n.id)).map((n) => g.node(n.id) as { x: number; y: number });
   const ranks = new Set(laidBlocks.map((p) => Math.round(tb ? p.y : p.x))).size;
   const { width: gw = 0, height: gh = 0 } = g.graph() as { width?: number; height?: number };
   const along = tb ? gh : gw;
-  const wantAlong = tb ? gw / SCREEN_ASPECT : gh * SCREEN_ASPECT;
+  const wantAlong = Math.min(tb ? gw / SCREEN_ASPECT : gh * SCREEN_ASPECT, tb ? MAX_DEPTH_TB : MAX_DEPTH_LR);
   if (ranks > 1 && wantAlong > along) {
     (g.graph() as { ranksep: number }).ranksep = Math.min(3 * baseRanksep, baseRanksep + (wantAlong - along) / (ranks - 1));
     dagreLayout(g);
@@ -467,6 +473,32 @@ export function layoutFlowMap(
     const label = { x: de.x ?? 0, y: de.y ?? 0 };
     return { points: route(src, dst, inner, tb, isBackward), label, isBackward };
   });
+  // Where several edges meet one face of a node, each gets its own port, spread across the face
+  // in the order of where the edges come from, so lines and arrowheads do not pile up.
+  const across = (p: Point) => (tb ? p.x : p.y);
+  const faces = new Map<string, { points: Point[]; end: boolean; toward: number; rect: Rect }[]>();
+  routes.forEach((r, i) => {
+    const n = r.points.length;
+    if (n < 4) return;
+    const add = (key: string, v: { points: Point[]; end: boolean; toward: number; rect: Rect }) => faces.set(key, [...(faces.get(key) ?? []), v]);
+    add(`${kept[i]!.source}|${r.isBackward ? 'up' : 'down'}`, { points: r.points, end: false, toward: across(r.points[2]!), rect: rects.get(kept[i]!.source)! });
+    add(`${kept[i]!.target}|${r.isBackward ? 'down' : 'up'}`, { points: r.points, end: true, toward: across(r.points[n - 3]!), rect: rects.get(kept[i]!.target)! });
+  });
+  for (const list of faces.values()) {
+    if (list.length < 2) continue;
+    list.sort((a, b) => a.toward - b.toward);
+    const r = list[0]!.rect;
+    const lo = tb ? r.x + 14 : r.y + 10;
+    const hi = tb ? r.x + r.width - 14 : r.y + r.height - 10;
+    const ports = spreadPorts(list.map((p) => p.toward), lo, hi, PORT_GAP);
+    list.forEach((p, k) => {
+      const n = p.points.length;
+      for (const idx of p.end ? [n - 1, n - 2] : [0, 1]) {
+        if (tb) p.points[idx] = { x: ports[k]!, y: p.points[idx]!.y };
+        else p.points[idx] = { x: p.points[idx]!.x, y: ports[k]! };
+      }
+    });
+  }
   const labelRects = kept.map((_, i) => {
     const w = labelWidth(shortOf[i]!);
     return { x: routes[i]!.label.x - w / 2, y: routes[i]!.label.y - LABEL_HEIGHT / 2, width: w, height: LABEL_HEIGHT };
@@ -582,6 +614,22 @@ function route(src: Rect, dst: Rect, inner: Point[], tb: boolean, backward: bool
   const end = face(dst, toward(inner[inner.length - 1], src), backward);
   const pts = [start.at, start.stub, ...inner, end.stub, end.at];
   return pts.map((p) => ({ x: Math.round(p.x * 10) / 10, y: Math.round(p.y * 10) / 10 }));
+}
+
+/**
+ * Ports on one face: each as close as it can be to where its edge comes from (sorted `wanted`),
+ * at least `gap` apart, within [lo, hi]; evenly spread when the face is too short for the gaps.
+ */
+export function spreadPorts(wanted: readonly number[], lo: number, hi: number, gap: number): number[] {
+  const n = wanted.length;
+  if ((n - 1) * gap > hi - lo) return wanted.map((_, k) => r1(lo + ((k + 0.5) * (hi - lo)) / n));
+  const p = wanted.map((w) => clamp(w, lo, hi));
+  for (let k = 1; k < n; k++) p[k] = Math.max(p[k]!, p[k - 1]! + gap);
+  if (p[n - 1]! > hi) {
+    p[n - 1] = hi;
+    for (let k = n - 2; k >= 0; k--) p[k] = Math.min(p[k]!, p[k + 1]! - gap);
+  }
+  return p.map(r1);
 }
 
 /**

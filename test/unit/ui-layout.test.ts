@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   layoutFlowMap, edgeWidth, edgeColor, nodeKindOf, edgeLabelShort, edgeLabelDetails, initialViewport, neighbourhood,
-  smoothPath, nodeBox, labelWidth, straighten, segmentHitsRect, EDGE_COLORS, NODE_SIZE, type FlowLayout, type PositionedNode, type RankDir,
+  smoothPath, nodeBox, labelWidth, straighten, segmentHitsRect, spreadPorts, EDGE_COLORS, NODE_SIZE, type FlowLayout, type PositionedNode, type RankDir,
 } from '../../lib/ui/layout.js';
 
 const nodes = [
@@ -86,6 +86,24 @@ for (const rankdir of ['TB', 'LR'] as RankDir[]) {
     }
   });
 }
+
+test('edges meeting one face of a node get their own ports, in the order they come from', () => {
+  const l = layoutFlowMap(nodes, edges);
+  const out = l.edges.filter((e) => e.source === 'dst:kafka:orders').map((e) => ({ port: e.data.points[0]!.x, to: centre(node(l, e.target)).x }));
+  assert.equal(out.length, 2);
+  assert.notEqual(out[0]!.port, out[1]!.port);
+  out.sort((a, b) => a.port - b.port);
+  assert.ok(out[0]!.to < out[1]!.to, 'the left port leads to the left consumer');
+  const orders = node(l, 'dst:kafka:orders');
+  for (const o of out) assert.ok(o.port > orders.position.x && o.port < orders.position.x + orders.width);
+});
+
+test('spreadPorts keeps ports where their edges come from, just far enough apart', () => {
+  assert.deepEqual(spreadPorts([10, 50, 90], 0, 100, 16), [10, 50, 90], 'already apart: untouched');
+  assert.deepEqual(spreadPorts([40, 40, 41], 0, 100, 16), [40, 56, 72], 'pushed apart in order');
+  assert.deepEqual(spreadPorts([95, 99, 120], 0, 100, 16), [68, 84, 100], 'pushed back from the far end');
+  assert.deepEqual(spreadPorts([1, 2, 3, 4], 0, 30, 16), [3.8, 11.3, 18.8, 26.3], 'too short a face: spread evenly');
+});
 
 test('layout is deterministic whatever the input order', () => {
   const a = layoutFlowMap(nodes, edges);
