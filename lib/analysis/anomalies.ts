@@ -250,7 +250,8 @@ type OrderingRow = {
 };
 
 export async function findOrderingInversions(store: Store, q: AnomalyQuery): Promise<OrderingResult> {
-  const w = windowOf(q);
+  // for a request: only its consumer groups (an inversion is within one group), whole partitions
+  const w: HopWindow = { ...windowOf(q), groupsOfTraceIds: q.traceIds };
   // per (message, group): its first delivery; then, per partition (and key, without offsets), each
   // delivery compared with the highest offset / latest publish delivered before it.
   const rows = await store.query<OrderingRow>(

@@ -23,6 +23,12 @@ export interface HopWindow {
   consumerGroup?: string;
   /** only deliveries in these traces, or whose refs point into them */
   traceIds?: string[];
+  /**
+   * only deliveries to the consumer groups that have a delivery in these traces, or pointing into
+   * them, within the deliver window (the context of a request's deliveries: ordering compares
+   * neighbours within a group, so other groups cannot matter)
+   */
+  groupsOfTraceIds?: string[];
 }
 
 /** How far before the range producer spans are looked up: max(1h, range), at most 24h. */
@@ -40,6 +46,7 @@ export function hopParams(w: HopWindow): QueryParams {
     hDestination: w.destination ?? '',
     hGroup: w.consumerGroup ?? '',
     hTraceIds: w.traceIds ?? [],
+    hGroupTraceIds: w.groupsOfTraceIds ?? [],
   };
 }
 
@@ -55,7 +62,18 @@ export function deliveriesSql(db: string, w: HopWindow): string {
       ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}
       ${w.consumerGroup !== undefined ? 'AND consumer_group = {hGroup:String}' : ''}
       ${w.traceIds ? 'AND (trace_id IN {hTraceIds:Array(String)} OR hasAny(refs.trace_id, {hTraceIds:Array(String)}))' : ''}
+      ${w.groupsOfTraceIds ? `AND consumer_group IN (${groupsOfTracesSql(db)})` : ''}
     LIMIT 1 BY span_key`;
+}
+
+/** Consumer groups with a delivery in the deliver window that is in, or points into, {hGroupTraceIds}. */
+function groupsOfTracesSql(db: string): string {
+  return `
+      SELECT DISTINCT consumer_group FROM ${db}.messaging_spans
+      WHERE operation IN ('receive', 'process')
+        AND timestamp >= fromUnixTimestamp64Milli({hDeliverFromMs:Int64})
+        AND timestamp < fromUnixTimestamp64Milli({hDeliverToMs:Int64})
+        AND (trace_id IN {hGroupTraceIds:Array(String)} OR hasAny(refs.trace_id, {hGroupTraceIds:Array(String)}))`;
 }
 
 /** Deduplicated publish spans of the look-up window (a subquery). */

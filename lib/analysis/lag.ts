@@ -79,28 +79,35 @@ export interface LagResult {
 }
 
 type Row = {
-  kind: 'pub' | 'del' | 'delg' | 'pend';
+  /** 'cell': published messages by (partition, publish interval, resolve interval); 'del' / 'delg': first deliveries */
+  kind: 'cell' | 'del' | 'delg';
   destination: string;
   consumer_group: string;
   partition: string;
+  /** cell: publish interval (-1 = the look-back); del/delg: delivery interval (-1 = before the range) */
   i: string;
+  /** cell: the interval at whose end the message was no longer waiting (points = still waiting) */
+  r: string | null;
   n: string;
-  a: number | null; // pend: oldest waiting publish ms; del/delg: first delivery ms
-  b: number | null; // pub: last publish ms; del/delg: last delivery ms
+  a: number | null; // cell: oldest publish ms; del/delg: first delivery ms
+  b: number | null; // cell: last publish ms; del/delg: last delivery ms
   q: number[];
   qmax: number | null;
-  off: string | null;
+  off: string | null; // cell: max published offset; del: max delivered offset
 };
 
 /**
  * The SQL behind `consumerLag` (exported for timing and inspection). One pass: every published
  * message × group of its destination, fully joined with the first deliveries per (message, group),
- * is expanded into tagged interval rows and aggregated once:
- *   pend (group, partition, i): messages waiting at the end of interval i, oldest publish (a)
- *   pub  (group, partition, i): messages published in i (i = -1: in the look-back), last publish (b), max offset
+ * aggregated once with three grouping sets (no per-interval expansion of waiting messages, which
+ * would be rows × intervals for a consumer that never catches up):
+ *   cell (group, partition, publish interval i, resolve interval r): messages published in i
+ *        (i = -1: in the look-back) and waiting until the end of r − 1 (r = points: still waiting),
+ *        oldest (a) and last (b) publish, max published offset
  *   del  (group, partition, i): first deliveries in i, queue-time percentiles, max delivered offset,
  *        first (a) and last (b) delivery
  *   delg (group, i): first deliveries and queue time over all partitions
+ * Backlog and the oldest waiting message per interval follow from the cells in JS.
  */
 export function lagSql(db: string, w: HopWindow): string {
   return `
@@ -131,8 +138,8 @@ WITH
   ),
   joined AS (
     SELECT
-      pg.span_key != 0 AS has_pub,
-      f.message_key != 0 AS has_del,
+      toUInt8(pg.span_key != 0) AS has_pub,
+      toUInt8(f.message_key != 0) AS has_del,
       if(has_pub, pg.destination, f.destination) AS destination,
       if(has_pub, pg.consumer_group, f.consumer_group) AS consumer_group,
       if(has_pub AND pg.partition != '', pg.partition, f.partition) AS partition,
@@ -142,15 +149,11 @@ WITH
       f.last_ms AS last_ms,
       f.offset AS del_offset,
       greatest(f.queue_ns, 0) / 1e6 AS queue_ms,
-      toInt64(floor((pub_ms - {fromMs:Int64}) / {stepMs:Int64})) AS pub_i,
-      toInt64(floor((first_ms - {fromMs:Int64}) / {stepMs:Int64})) AS del_i,
+      greatest(toInt64(floor((pub_ms - {fromMs:Int64}) / {stepMs:Int64})), -1) AS pub_i,
+      greatest(toInt64(floor((first_ms - {fromMs:Int64}) / {stepMs:Int64})), -1) AS del_i,
       -- waiting at the end of intervals [max(pub_i, 0), resolve_i): published, not yet delivered
-      if(has_del, toInt64(floor((greatest(pub_ms, first_ms) - {fromMs:Int64}) / {stepMs:Int64})), {points:Int64}) AS resolve_i,
-      arrayConcat(
-        if(has_pub, arrayMap(k -> tuple('pend', k, partition), range(greatest(pub_i, 0), least(resolve_i, {points:Int64}))), []),
-        if(has_pub, [tuple('pub', greatest(pub_i, -1), partition)], []),
-        if(has_del, [tuple('del', greatest(del_i, -1), partition), tuple('delg', greatest(del_i, -1), '')], [])
-      ) AS tags
+      greatest(least(if(has_del, toInt64(floor((greatest(pub_ms, first_ms) - {fromMs:Int64}) / {stepMs:Int64})), {points:Int64}),
+                     {points:Int64}), 0) AS resolve_i
     FROM (
       SELECT p.destination AS destination, g.consumer_group AS consumer_group, p.partition AS partition,
              p.span_key AS span_key, p.pub_ms AS pub_ms, p.offset AS offset
@@ -159,15 +162,22 @@ WITH
     FULL OUTER JOIN first AS f ON f.message_key = pg.span_key AND f.consumer_group = pg.consumer_group
   )
 SELECT
-  tag.1 AS kind, destination, consumer_group, tag.3 AS partition, toString(tag.2) AS i, toString(count()) AS n,
-  toFloat64(if(kind = 'pend', min(pub_ms), min(first_ms))) AS a,
-  toFloat64(if(kind = 'pub', max(pub_ms), max(last_ms))) AS b,
-  quantilesExactInclusiveIf(0.5, 0.95)(queue_ms, kind IN ('del', 'delg')) AS q,
-  maxIf(queue_ms, kind IN ('del', 'delg')) AS qmax,
-  if(kind = 'pub', max(pub_offset), max(del_offset)) AS off
+  multiIf(resolve_i IS NOT NULL, 'cell', partition IS NOT NULL, 'del', 'delg') AS kind,
+  destination, consumer_group, ifNull(partition, '') AS partition,
+  toString(if(kind = 'cell', pub_i, del_i)) AS i, toString(resolve_i) AS r, toString(count()) AS n,
+  toFloat64(if(kind = 'cell', min(pub_ms), min(first_ms))) AS a,
+  toFloat64(if(kind = 'cell', max(pub_ms), max(last_ms))) AS b,
+  if(kind = 'cell', [], quantilesExactInclusive(0.5, 0.95)(queue_ms)) AS q,
+  if(kind = 'cell', NULL, max(queue_ms)) AS qmax,
+  if(kind = 'cell', max(pub_offset), max(del_offset)) AS off
 FROM joined
-ARRAY JOIN tags AS tag
-GROUP BY kind, destination, consumer_group, partition, i`;
+GROUP BY GROUPING SETS (
+  (has_pub, destination, consumer_group, partition, pub_i, resolve_i),
+  (has_del, destination, consumer_group, partition, del_i),
+  (has_del, destination, consumer_group, del_i)
+)
+HAVING if(kind = 'cell', has_pub, has_del) = 1
+SETTINGS group_by_use_nulls = 1`;
 }
 
 interface Acc {
@@ -240,14 +250,8 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
     const i = Number(r.i);
     const count = Number(r.n);
     switch (r.kind) {
-      case 'pend': {
-        for (const acc of [groupOf(r.destination, r.consumer_group).acc, partOf(r.destination, r.consumer_group, r.partition)]) {
-          acc.backlog[i]! += count;
-          acc.oldestPubMs[i] = minN(acc.oldestPubMs[i]!, r.a);
-        }
-        break;
-      }
-      case 'pub': {
+      case 'cell': {
+        // published in i (−1: the look-back), waiting at the end of intervals [max(i, 0), r)
         for (const k of [`${r.destination}\u0000${r.partition}`, `${r.destination}\u0000*`]) {
           lastPublish.set(k, Math.max(lastPublish.get(k) ?? -Infinity, r.b ?? -Infinity));
         }
@@ -257,9 +261,14 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
           if (!arr) producedOffset.set(k, (arr = new Array(n + 1).fill(null)));
           arr[i + 1] = maxN(arr[i + 1]!, Number(r.off));
         }
-        if (i < 0) break;
-        groupOf(r.destination, r.consumer_group).acc.published[i]! += count;
-        partOf(r.destination, r.consumer_group, r.partition).published[i]! += count;
+        const accs = [groupOf(r.destination, r.consumer_group).acc, partOf(r.destination, r.consumer_group, r.partition)];
+        for (const acc of accs) {
+          if (i >= 0) acc.published[i]! += count;
+          for (let k = Math.max(i, 0); k < Math.min(Number(r.r), n); k++) {
+            acc.backlog[k]! += count;
+            acc.oldestPubMs[k] = minN(acc.oldestPubMs[k]!, r.a);
+          }
+        }
         break;
       }
       case 'del':
