@@ -60,6 +60,8 @@ export interface BrokerOptions {
   maxHoldMs?: number;
   /** delay before a failed record is delivered again, ms × attempt */
   retryBackoffMs?: number;
+  /** offset of the first record of every partition (a real log keeps its offsets across restarts) */
+  initialOffset?: number;
 }
 
 export class Broker {
@@ -71,6 +73,7 @@ export class Broker {
   readonly now: () => number;
   readonly maxHoldMs: number;
   readonly retryBackoffMs: number;
+  readonly initialOffset: number;
 
   constructor(opts: BrokerOptions) {
     this.defaultPartitions = opts.partitions;
@@ -79,12 +82,13 @@ export class Broker {
     this.now = opts.now ?? Date.now;
     this.maxHoldMs = opts.maxHoldMs ?? 1000;
     this.retryBackoffMs = opts.retryBackoffMs ?? 50;
+    this.initialOffset = opts.initialOffset ?? 0;
   }
 
   topic(name: string, partitions = this.defaultPartitions): Topic {
     let t = this.topics.get(name);
     if (!t) {
-      t = { name, partitions: Array.from({ length: partitions }, () => ({ base: 0, records: [] })) };
+      t = { name, partitions: Array.from({ length: partitions }, () => ({ base: this.initialOffset, records: [] })) };
       this.topics.set(name, t);
     }
     return t;

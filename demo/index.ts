@@ -50,7 +50,9 @@ export async function startDemo(options: Partial<DemoOptions> & { endpoint: stri
     const { RabbitBus } = await import('./rabbitmq/bus.js');
     bus = await RabbitBus.connect(opts.broker, services, { maxRetries: opts.maxRetries });
   } else {
-    const broker = new Broker({ partitions: opts.partitions, faults });
+    // Offsets continue from wall-clock time, so restarting the shop on the same data folder does not
+    // look like every consumer group rewinding (Kafka keeps offsets across restarts).
+    const broker = new Broker({ partitions: opts.partitions, faults, initialOffset: Math.floor(Date.now() / 100) });
     bus = new KafkaBus(broker, faults);
   }
 

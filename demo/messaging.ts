@@ -88,6 +88,7 @@ export function producerAttributes(
       ...(m.partition !== undefined && { 'messaging.kafka.partition': m.partition }),
       ...(m.conversationId && { 'messaging.conversation_id': m.conversationId }),
       'message.type': m.type,
+      'cloudevents.event_type': m.type,
     };
   }
   return {
@@ -127,6 +128,8 @@ export function consumerAttributes(legacy: boolean, d: Delivery, env: Envelope, 
       'messaging.kafka.message_key': r.key,
       'messaging.message_id': messageId,
       'message.type': env.type,
+      // apps on the CloudEvents SDK carry the type whatever their agent's generation
+      'cloudevents.event_type': env.type,
       ...(env.conversationId && { 'messaging.conversation_id': env.conversationId }),
     };
   }

@@ -82,7 +82,8 @@ export async function startEventscope(opts: EventscopeOptions = {}): Promise<Eve
     let uiUrl: string | undefined;
     if (opts.ui !== false) {
       const { default: next } = await import('next');
-      const app = next({ dev: !!opts.dev, dir: ROOT, hostname: config.host, port: config.uiPort, quiet: true });
+      // webpack, not Turbopack, in dev too: it maps the code base's `.js` imports to `.ts` files.
+      const app = next({ dev: !!opts.dev, webpack: true, dir: ROOT, hostname: config.host, port: config.uiPort, quiet: true });
       await app.prepare();
       const handle = app.getRequestHandler();
       const server = http.createServer((req, res) => void handle(req, res));
