@@ -1,4 +1,4 @@
-// Real recorded traffic (shared/fixtures/amqplib-rabbitmq): every body decodes to exactly the span
+// Real recorded traffic (test/fixtures/amqplib-rabbitmq, a copy of the team's shared/fixtures): every body decodes to exactly the span
 // listed in spans.jsonl, and amqplib's legacy attributes normalize to the DESIGN §4 columns.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { decodeProtoTraces } from '../../collector/otlp/proto.js';
 import { SPAN_KINDS, STATUS_CODES } from '../../collector/otlp/decode.js';
 
-const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/fixtures/amqplib-rabbitmq');
+const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/amqplib-rabbitmq');
 
 interface Recorded {
   file: string;
