@@ -56,14 +56,27 @@ export function deliveriesSql(db: string, w: HopWindow): string {
     SELECT span_key, trace_id, span_id, timestamp, operation, destination, partition, offset, message_id,
            consumer_group, msg_key, service_name, status_code, redelivered, link_count, refs, ref_keys
     FROM ${db}.messaging_spans
-    WHERE operation IN ('receive', 'process')
+    WHERE ${deliverWhere(db, w)}
+    LIMIT 1 BY span_key`;
+}
+
+/** The filter of the window's deliver spans (for a WHERE on messaging_spans). */
+export function deliverWhere(db: string, w: HopWindow): string {
+  return `operation IN ('receive', 'process')
       AND timestamp >= fromUnixTimestamp64Milli({hDeliverFromMs:Int64})
       AND timestamp < fromUnixTimestamp64Milli({hDeliverToMs:Int64})
       ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}
       ${w.consumerGroup !== undefined ? 'AND consumer_group = {hGroup:String}' : ''}
       ${w.traceIds ? 'AND (trace_id IN {hTraceIds:Array(String)} OR hasAny(refs.trace_id, {hTraceIds:Array(String)}))' : ''}
-      ${w.groupsOfTraceIds ? `AND consumer_group IN (${groupsOfTracesSql(db)})` : ''}
-    LIMIT 1 BY span_key`;
+      ${w.groupsOfTraceIds ? `AND consumer_group IN (${groupsOfTracesSql(db)})` : ''}`;
+}
+
+/** The filter of the look-up window's publish spans. */
+export function publishWhere(w: HopWindow): string {
+  return `operation IN ('create', 'send')
+      AND timestamp >= fromUnixTimestamp64Milli({hPublishFromMs:Int64})
+      AND timestamp < fromUnixTimestamp64Milli({hPublishToMs:Int64})
+      ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}`;
 }
 
 /** Consumer groups with a delivery in the deliver window that is in, or points into, {hGroupTraceIds}. */
@@ -93,10 +106,7 @@ export function publishesSql(db: string, w: HopWindow): string {
 function publishKeysSql(db: string, w: HopWindow): string {
   return `
     SELECT span_key FROM ${db}.messaging_spans
-    WHERE operation IN ('create', 'send')
-      AND timestamp >= fromUnixTimestamp64Milli({hPublishFromMs:Int64})
-      AND timestamp < fromUnixTimestamp64Milli({hPublishToMs:Int64})
-      ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}`;
+    WHERE ${publishWhere(w)}`;
 }
 
 /**
@@ -108,6 +118,10 @@ function publishKeysSql(db: string, w: HopWindow): string {
  * deliver span's span_key.
  */
 export function hopsSql(db: string, w: HopWindow): string {
+  // The deliver spans' hop arrays (migration 005) carry each candidate's partition/offset/key/
+  // message id and its identity hash for when no ref is a publish span, so this reads flat arrays
+  // and joins on 64-bit keys. A resent span (deliver or publish) yields identical rows: the
+  // publish side joins ANY, the final LIMIT 1 BY drops the repeated deliveries.
   return `
     SELECT
       message, message_key, matched, destination, partition, offset, msg_key, consumer_group,
@@ -124,26 +138,16 @@ export function hopsSql(db: string, w: HopWindow): string {
         d.redelivered AS d_redelivered,
         d.operation AS d_operation,
         d.consumer_group AS consumer_group,
-        tupleElement(ref_and_key, 1) AS ref,
         p.span_key != 0 AS matched,
         if(matched, p.destination, d.destination) AS destination,
-        multiIf(tupleElement(ref, 'partition') != '', tupleElement(ref, 'partition'),
-                d.partition != '' AND length(d.refs) <= 1, d.partition,
-                matched, p.partition, '') AS partition,
-        coalesce(tupleElement(ref, 'offset'), if(length(d.refs) <= 1, d.offset, NULL), if(matched, p.offset, NULL)) AS offset,
-        multiIf(tupleElement(ref, 'msg_key') != '', tupleElement(ref, 'msg_key'),
-                d.msg_key != '' AND length(d.refs) <= 1, d.msg_key,
-                matched, p.msg_key, '') AS msg_key,
-        if(tupleElement(ref, 'message_id') != '', tupleElement(ref, 'message_id'),
-           if(length(d.refs) <= 1, d.message_id, '')) AS fallback_message_id,
+        if(d.hop_partition != '', d.hop_partition, if(matched, p.partition, '')) AS partition,
+        coalesce(d.hop_offset, if(matched, p.offset, NULL)) AS offset,
+        if(d.hop_msg_key != '', d.hop_msg_key, if(matched, p.msg_key, '')) AS msg_key,
         multiIf(matched, concat('span:', p.trace_id, ':', p.span_id),
-                fallback_message_id != '', concat('id:', destination, ':', fallback_message_id),
+                d.hop_message_id != '', concat('id:', destination, ':', d.hop_message_id),
                 offset IS NOT NULL, concat('offset:', destination, ':', partition, ':', toString(offset)),
                 concat('delivery:', d.trace_id, ':', d.span_id)) AS message,
-        multiIf(matched, p.span_key,
-                fallback_message_id != '', cityHash64('id', destination, fallback_message_id),
-                offset IS NOT NULL, cityHash64('offset', destination, partition, assumeNotNull(offset)),
-                cityHash64('delivery', d.span_key)) AS message_key,
+        if(matched, p.span_key, d.hop_unmatched_key) AS message_key,
         if(matched, p.trace_id, '') AS p_trace_id,
         if(matched, p.span_id, '') AS p_span_id,
         if(matched, p.timestamp, NULL) AS p_start,
@@ -151,15 +155,28 @@ export function hopsSql(db: string, w: HopWindow): string {
         if(matched, p.service_name, '') AS p_service,
         if(matched, toUnixTimestamp64Nano(d.timestamp) - toUnixTimestamp64Nano(p.end_time), NULL) AS queue_ns
       FROM (
-        -- the refs that are stored publish spans; when none is, every ref (for the fallback
-        -- identities a batch consumer may carry per link), or one empty ref
-        SELECT *, arrayMap(k -> k IN (${publishKeysSql(db, w)}), ref_keys) AS ref_is_publish
-        FROM (${deliveriesSql(db, w)})
+        -- the candidates that are stored publish spans; when none is, every candidate (for the
+        -- fallback identities a batch consumer may carry per link), or the one empty candidate
+        SELECT span_key, trace_id, span_id, timestamp, operation, destination, consumer_group, service_name,
+               status_code, redelivered, hop_key, hop_partition, hop_offset, hop_msg_key, hop_message_id, hop_unmatched_key
+        FROM (
+          SELECT span_key, trace_id, span_id, timestamp, operation, destination, consumer_group, service_name,
+                 status_code, redelivered, hop_keys, hop_partitions, hop_offsets, hop_msg_keys, hop_message_ids,
+                 hop_unmatched_keys, arrayMap(k -> k IN (${publishKeysSql(db, w)}), hop_keys) AS hop_is_publish,
+                 has(hop_is_publish, 1) AS any_publish
+          FROM ${db}.messaging_spans
+          WHERE ${deliverWhere(db, w)}
+        )
+        ARRAY JOIN hop_keys AS hop_key, hop_partitions AS hop_partition, hop_offsets AS hop_offset,
+                   hop_msg_keys AS hop_msg_key, hop_message_ids AS hop_message_id,
+                   hop_unmatched_keys AS hop_unmatched_key, hop_is_publish AS is_publish
+        WHERE is_publish OR NOT any_publish
       ) AS d
-      ARRAY JOIN if(has(ref_is_publish, 1),
-                    arrayFilter((x, ok) -> ok = 1, arrayZip(d.refs, d.ref_keys), ref_is_publish),
-                    arrayResize(arrayZip(d.refs, d.ref_keys), greatest(length(d.refs), 1))) AS ref_and_key
-      LEFT JOIN (${publishesSql(db, w)}) AS p ON p.span_key = tupleElement(ref_and_key, 2)
+      LEFT ANY JOIN (
+        SELECT span_key, trace_id, span_id, timestamp, end_time, destination, partition, offset, msg_key, service_name
+        FROM ${db}.messaging_spans
+        WHERE ${publishWhere(w)}
+      ) AS p ON p.span_key = d.hop_key
     )
     LIMIT 1 BY d_key, message_key`;
 }

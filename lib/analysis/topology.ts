@@ -2,7 +2,7 @@
 // from the shared hop pairing (hops.ts, narrow messaging_spans), sync calls and external peers from call_spans
 // (migrations 003/004, joined on 64-bit span keys). graph.ts turns the rows into nodes and edges.
 import type { Store } from '../store/index.js';
-import { deliveriesSql, hopParams, publishesSql, publishLookbackMs, type HopWindow } from './hops.js';
+import { deliverWhere, hopParams, publishLookbackMs, publishWhere, type HopWindow } from './hops.js';
 import { consumerLag } from './lag.js';
 import {
   buildTopology,
@@ -81,19 +81,10 @@ export async function queueTimes(store: Store, q: TopologyQuery): Promise<QueueT
     publishFromMs: q.fromMs - publishLookbackMs(q.fromMs, q.toMs),
     publishToMs: q.toMs,
   };
-  // Grouped by message type, each hop needs its deliver span's type: a narrow lookup on the same window.
-  const typeJoin = byType
-    ? `LEFT JOIN (
-         SELECT trace_id, span_id, any(if(message_type = '', destination, message_type)) AS message_type
-           FROM ${store.database}.messaging_spans
-          WHERE operation IN ('receive', 'process')
-            AND timestamp >= fromUnixTimestamp64Milli({hDeliverFromMs:Int64})
-            AND timestamp < fromUnixTimestamp64Milli({hDeliverToMs:Int64})
-          GROUP BY trace_id, span_id
-       ) AS t ON t.trace_id = h.d_trace_id AND t.span_id = h.d_span_id`
-    : '';
-  // Only hops whose publish span is found give a queue time, so an inner join over the shared
-  // deduplicated deliver/publish subqueries suffices (no producer-less fallbacks needed here).
+  // Only hops whose publish span is found give a queue time, so an inner join of the deliver
+  // spans' ref keys with the publish spans' keys suffices (no producer-less fallbacks needed here);
+  // a resent span repeats a (delivery, producer) pair, which the per-producer min() absorbs.
+  const db = store.database;
   const rows = await store.query<{
     service: string;
     destination: string;
@@ -105,21 +96,20 @@ export async function queueTimes(store: Store, q: TopologyQuery): Promise<QueueT
     `SELECT service, destination, message_type, consumer_group, count() AS samples,
             quantilesExactInclusive(0.5, 0.95)(queue_ms) AS q
        FROM (
-         SELECT h.d_service AS service, ${byType ? `''` : 'h.destination'} AS destination,
-                ${byType ? 't.message_type' : `''`} AS message_type, h.consumer_group AS consumer_group,
-                greatest(min(h.queue_ns), 0) / 1e6 AS queue_ms
+         SELECT d.service_name AS service, ${byType ? `''` : 'd.destination'} AS destination,
+                ${byType ? `if(d.message_type = '', d.destination, d.message_type)` : `''`} AS message_type,
+                d.consumer_group AS consumer_group,
+                greatest(min(toUnixTimestamp64Nano(d.timestamp) - toUnixTimestamp64Nano(p.end_time)), 0) / 1e6 AS queue_ms
            FROM (
-             SELECT d.trace_id AS d_trace_id, d.span_id AS d_span_id, d.service_name AS d_service,
-                    d.destination AS destination, d.consumer_group AS consumer_group,
-                    p.trace_id AS p_trace_id, p.span_id AS p_span_id,
-                    toUnixTimestamp64Nano(d.timestamp) - toUnixTimestamp64Nano(p.end_time) AS queue_ns
-               FROM (${deliveriesSql(store.database, w)}) AS d
-              ARRAY JOIN d.refs AS ref
-              INNER JOIN (${publishesSql(store.database, w)}) AS p
-                 ON p.trace_id = tupleElement(ref, 'trace_id') AND p.span_id = tupleElement(ref, 'span_id')
-           ) AS h
-           ${typeJoin}
-          GROUP BY service, destination, message_type, consumer_group, h.p_trace_id, h.p_span_id
+             SELECT service_name, destination, message_type, consumer_group, timestamp, ref_keys
+               FROM ${db}.messaging_spans
+              WHERE ${deliverWhere(db, w)}
+           ) AS d
+          ARRAY JOIN d.ref_keys AS ref_key
+          INNER JOIN (
+             SELECT span_key, end_time FROM ${db}.messaging_spans WHERE ${publishWhere(w)}
+          ) AS p ON p.span_key = ref_key
+          GROUP BY service, destination, message_type, consumer_group, p.span_key
        )
       GROUP BY service, destination, message_type, consumer_group`,
     { name: 'topology:queue', params: hopParams(w) },
