@@ -143,22 +143,81 @@ type DuplicateRow = {
   deliveries: Array<[string, string, string, string, string, number, string]>;
 };
 
+/** A hop of one deliver span as the anomaly answers show it. */
+type HopDetail = {
+  d_key: string;
+  message_key: string;
+  message: string;
+  partition: string;
+  offset: string | null;
+  msg_key: string;
+  p_trace_id: string;
+  p_span_id: string;
+  p_service: string;
+  p_start_ns: string | null;
+  d_start_ns: string;
+  d_trace_id: string;
+  d_span_id: string;
+  d_service: string;
+  d_status: string;
+  d_redelivered: number;
+  d_operation: string;
+};
+
+/** The hops of the given deliver spans (w.deliverKeys), by `${d_key}\0${message_key}`. */
+async function hopDetails(store: Store, w: HopWindow, name: string): Promise<Map<string, HopDetail>> {
+  if (!w.deliverKeys || w.deliverKeys.length === 0) return new Map();
+  const rows = await store.query<HopDetail>(
+    `SELECT toString(d_key) AS d_key, toString(message_key) AS message_key, message, partition, offset, msg_key,
+            p_trace_id, p_span_id, p_service,
+            if(matched, toString(toUnixTimestamp64Nano(assumeNotNull(p_start))), NULL) AS p_start_ns,
+            toString(toUnixTimestamp64Nano(d_start)) AS d_start_ns, d_trace_id, d_span_id, d_service, d_status,
+            d_redelivered, d_operation
+     FROM (${hopsSql(store.database, w)})`,
+    { name, params: hopParams(w) },
+  );
+  return new Map(rows.map((r) => [`${r.d_key}\u0000${r.message_key}`, r]));
+}
+
 export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<DuplicateResult> {
   // every delivery of a message produced in (or delivered in) the traces is in or points into them
   const w: HopWindow = { ...windowOf(q), traceIds: q.traceIds };
-  const rows = await store.query<DuplicateRow>(
-    `SELECT consumer_group, destination, any(message) AS message,
-            any(partition) AS partition, any(offset) AS offset, any(msg_key) AS msg_key,
-            any(p_trace_id) AS p_trace_id, any(p_span_id) AS p_span_id, any(p_service) AS p_service,
-            arraySort(x -> (x.1, x.3), groupArray((toString(toUnixTimestamp64Nano(d_start)), d_trace_id, d_span_id,
-                                                   d_service, d_status, d_redelivered, d_operation))) AS deliveries
+  // 1. which messages were delivered more than once to a group (keys only), 2. the details of
+  // just those deliveries (the pairing restricted to their deliver spans)
+  const dup = await store.query<{ consumer_group: string; destination: string; message_key: string; d_keys: string[] }>(
+    `SELECT consumer_group, destination, toString(message_key) AS message_key, groupArray(toString(d_key)) AS d_keys
      FROM (${hopsSql(store.database, w)}) AS h
-     WHERE NOT startsWith(h.message, 'delivery:')
+     WHERE identified
      GROUP BY consumer_group, destination, message_key
      HAVING count() > 1
        AND max(d_start) >= fromUnixTimestamp64Milli({fromMs:Int64})`,
     { name: 'anomalies:duplicates', params: { ...hopParams(w), fromMs: q.fromMs } },
   );
+  const details = await hopDetails(
+    store,
+    { ...w, deliverKeys: [...new Set(dup.flatMap((r) => r.d_keys))] },
+    'anomalies:duplicates-details',
+  );
+  const rows: DuplicateRow[] = [];
+  for (const r of dup) {
+    const hops = r.d_keys.map((k) => details.get(`${k}\u0000${r.message_key}`)).filter((h): h is HopDetail => !!h);
+    if (hops.length === 0) continue;
+    const h = hops[0]!;
+    rows.push({
+      consumer_group: r.consumer_group,
+      destination: r.destination,
+      message: h.message,
+      partition: h.partition,
+      offset: h.offset,
+      msg_key: h.msg_key,
+      p_trace_id: h.p_trace_id,
+      p_span_id: h.p_span_id,
+      p_service: h.p_service,
+      deliveries: hops
+        .map((x) => [x.d_start_ns, x.d_trace_id, x.d_span_id, x.d_service, x.d_status, x.d_redelivered, x.d_operation] as DuplicateRow['deliveries'][number])
+        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)),
+    });
+  }
 
   const n = bucketsOf(q);
   const series = Array.from({ length: n }, (_, i) => ({
@@ -253,32 +312,37 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
   // for a request: only its consumer groups (an inversion is within one group), whole partitions
   const w: HopWindow = { ...windowOf(q), groupsOfTraceIds: q.traceIds };
   // per (message, group): its first delivery; then, per partition (and key, without offsets), each
-  // delivery compared with the highest offset / latest publish delivered before it.
-  const rows = await store.query<OrderingRow>(
+  // delivery compared with the highest offset / latest publish delivered before it — on keys and
+  // numbers only; the details of the few messages out of order are read afterwards.
+  const inv = await store.query<{
+    cls: 'o' | 'k';
+    consumer_group: string;
+    destination: string;
+    message_key: string;
+    d_key: string;
+    a_message_key: string;
+    a_d_key: string;
+  }>(
     `WITH first AS (
-       SELECT consumer_group, destination, any(message) AS message,
+       SELECT consumer_group, destination, message_key,
               argMin(partition, d_start) AS partition, argMin(offset, d_start) AS offset, argMin(msg_key, d_start) AS msg_key,
-              any(p_trace_id) AS p_trace_id, any(p_span_id) AS p_span_id,
-              if(max(matched) = 1, toString(toUnixTimestamp64Nano(assumeNotNull(anyIf(p_start, matched = 1)))), NULL) AS p_start_ns,
+              if(max(matched) = 1, toUnixTimestamp64Nano(assumeNotNull(anyIf(p_start, matched = 1))), NULL) AS p_start_ns,
               min(d_start) AS first_start,
-              toString(toUnixTimestamp64Nano(first_start)) AS d_start_ns,
-              argMin(d_trace_id, d_start) AS d_trace_id, argMin(d_span_id, d_start) AS d_span_id,
-              argMin(d_service, d_start) AS d_service
+              argMin(d_span_id, d_start) AS d_span_id, argMin(d_key, d_start) AS first_d_key
        FROM (${hopsSql(store.database, w)}) AS h
-       WHERE NOT startsWith(h.message, 'delivery:')
+       WHERE identified
        GROUP BY consumer_group, destination, message_key
      )
-     SELECT if(cls = 'o', 'offset', 'publish_order') AS basis,
-            consumer_group, destination, partition, msg_key, message, offset, p_trace_id, p_span_id, p_start_ns,
-            d_trace_id, d_span_id, d_service, d_start_ns, a
+     SELECT cls, consumer_group, destination, toString(message_key) AS message_key, toString(first_d_key) AS d_key,
+            toString(a.1) AS a_message_key, toString(a.2) AS a_d_key
      FROM (
        SELECT *,
               -- compared by offset where known, else by publish start within the key
               multiIf(offset IS NOT NULL, 'o', msg_key != '' AND p_start_ns IS NOT NULL, 'k', '') AS cls,
-              assumeNotNull(if(cls = 'o', offset, toInt64OrNull(p_start_ns))) AS ord,
+              assumeNotNull(if(cls = 'o', offset, p_start_ns)) AS ord,
               max(ord) OVER prior AS prior_max,
               count() OVER prior AS prior_count,
-              argMax((message, offset, msg_key, p_trace_id, p_start_ns, p_span_id, d_trace_id, d_span_id, d_service, d_start_ns), ord) OVER prior AS a
+              argMax((message_key, first_d_key), ord) OVER prior AS a
        FROM first
        WHERE cls != ''
        WINDOW prior AS (PARTITION BY consumer_group, destination, partition, cls, if(cls = 'k', msg_key, '')
@@ -287,6 +351,45 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
      WHERE prior_count > 0 AND ord < prior_max AND first_start >= fromUnixTimestamp64Milli({fromMs:Int64})`,
     { name: 'anomalies:ordering', params: { ...hopParams(w), fromMs: q.fromMs } },
   );
+  const details = await hopDetails(
+    store,
+    { ...w, deliverKeys: [...new Set(inv.flatMap((r) => [r.d_key, r.a_d_key]))] },
+    'anomalies:ordering-details',
+  );
+  const rows: OrderingRow[] = [];
+  for (const r of inv) {
+    const later = details.get(`${r.d_key}\u0000${r.message_key}`);
+    const first = details.get(`${r.a_d_key}\u0000${r.a_message_key}`);
+    if (!later || !first) continue;
+    rows.push({
+      basis: r.cls === 'o' ? 'offset' : 'publish_order',
+      consumer_group: r.consumer_group,
+      destination: r.destination,
+      partition: later.partition,
+      msg_key: later.msg_key,
+      message: later.message,
+      offset: later.offset,
+      p_trace_id: later.p_trace_id,
+      p_span_id: later.p_span_id,
+      p_start_ns: later.p_start_ns,
+      d_trace_id: later.d_trace_id,
+      d_span_id: later.d_span_id,
+      d_service: later.d_service,
+      d_start_ns: later.d_start_ns,
+      a: [
+        first.message,
+        first.offset,
+        first.msg_key,
+        first.p_trace_id,
+        first.p_start_ns,
+        first.p_span_id,
+        first.d_trace_id,
+        first.d_span_id,
+        first.d_service,
+        first.d_start_ns,
+      ],
+    });
+  }
 
   const n = bucketsOf(q);
   const series = Array.from({ length: n }, (_, i) => ({ t: new Date(q.fromMs + i * q.stepMs).toISOString(), count: 0 }));

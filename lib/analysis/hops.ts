@@ -29,6 +29,8 @@ export interface HopWindow {
    * neighbours within a group, so other groups cannot matter)
    */
   groupsOfTraceIds?: string[];
+  /** only these deliver spans (span_key values, decimal strings) */
+  deliverKeys?: string[];
 }
 
 /** How far before the range producer spans are looked up: max(1h, range), at most 24h. */
@@ -47,6 +49,7 @@ export function hopParams(w: HopWindow): QueryParams {
     hGroup: w.consumerGroup ?? '',
     hTraceIds: w.traceIds ?? [],
     hGroupTraceIds: w.groupsOfTraceIds ?? [],
+    hDeliverKeys: (w.deliverKeys ?? []).map((k) => BigInt(k)),
   };
 }
 
@@ -68,15 +71,17 @@ export function deliverWhere(db: string, w: HopWindow): string {
       ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}
       ${w.consumerGroup !== undefined ? 'AND consumer_group = {hGroup:String}' : ''}
       ${w.traceIds ? 'AND (trace_id IN {hTraceIds:Array(String)} OR hasAny(refs.trace_id, {hTraceIds:Array(String)}))' : ''}
-      ${w.groupsOfTraceIds ? `AND consumer_group IN (${groupsOfTracesSql(db)})` : ''}`;
+      ${w.groupsOfTraceIds ? `AND consumer_group IN (${groupsOfTracesSql(db)})` : ''}
+      ${w.deliverKeys ? 'AND span_key IN {hDeliverKeys:Array(UInt64)}' : ''}`;
 }
 
 /** The filter of the look-up window's publish spans. */
-export function publishWhere(w: HopWindow): string {
+export function publishWhere(w: HopWindow, db?: string): string {
   return `operation IN ('create', 'send')
       AND timestamp >= fromUnixTimestamp64Milli({hPublishFromMs:Int64})
       AND timestamp < fromUnixTimestamp64Milli({hPublishToMs:Int64})
-      ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}`;
+      ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}
+      ${w.deliverKeys && db ? `AND span_key IN (SELECT arrayJoin(hop_keys) FROM ${db}.messaging_spans WHERE ${deliverWhere(db, w)})` : ''}`;
 }
 
 /** Consumer groups with a delivery in the deliver window that is in, or points into, {hGroupTraceIds}. */
@@ -106,7 +111,7 @@ export function publishesSql(db: string, w: HopWindow): string {
 function publishKeysSql(db: string, w: HopWindow): string {
   return `
     SELECT span_key FROM ${db}.messaging_spans
-    WHERE ${publishWhere(w)}`;
+    WHERE ${publishWhere(w, db)}`;
 }
 
 /**
@@ -115,7 +120,7 @@ function publishKeysSql(db: string, w: HopWindow): string {
  *   'span:<trace>:<span>' (creation context) | 'id:<destination>:<message id>' |
  *   'offset:<destination>:<partition>:<offset>' | 'delivery:<trace>:<span>' (unidentifiable);
  * `message_key` is its 64-bit hash (for a creation context: the producer's span_key), `d_key` the
- * deliver span's span_key.
+ * deliver span's span_key, `identified` 0 for 'delivery:' identities.
  */
 export function hopsSql(db: string, w: HopWindow): string {
   // The deliver spans' hop arrays (migration 005) carry each candidate's partition/offset/key/
@@ -124,7 +129,7 @@ export function hopsSql(db: string, w: HopWindow): string {
   // publish side joins ANY, the final LIMIT 1 BY drops the repeated deliveries.
   return `
     SELECT
-      message, message_key, matched, destination, partition, offset, msg_key, consumer_group,
+      message, message_key, identified, matched, destination, partition, offset, msg_key, consumer_group,
       d_key, d_trace_id, d_span_id, d_start, d_service, d_status, d_redelivered, d_operation,
       p_trace_id, p_span_id, p_start, p_end, p_service, queue_ns
     FROM (
@@ -148,6 +153,8 @@ export function hopsSql(db: string, w: HopWindow): string {
                 offset IS NOT NULL, concat('offset:', destination, ':', partition, ':', toString(offset)),
                 concat('delivery:', d.trace_id, ':', d.span_id)) AS message,
         if(matched, p.span_key, d.hop_unmatched_key) AS message_key,
+        -- the message is known beyond this one delivery (message is not 'delivery:…')
+        matched OR d.hop_message_id != '' OR offset IS NOT NULL AS identified,
         if(matched, p.trace_id, '') AS p_trace_id,
         if(matched, p.span_id, '') AS p_span_id,
         if(matched, p.timestamp, NULL) AS p_start,
@@ -175,7 +182,7 @@ export function hopsSql(db: string, w: HopWindow): string {
       LEFT ANY JOIN (
         SELECT span_key, trace_id, span_id, timestamp, end_time, destination, partition, offset, msg_key, service_name
         FROM ${db}.messaging_spans
-        WHERE ${publishWhere(w)}
+        WHERE ${publishWhere(w, db)}
       ) AS p ON p.span_key = d.hop_key
     )
     LIMIT 1 BY d_key, message_key`;
@@ -185,6 +192,7 @@ export function hopsSql(db: string, w: HopWindow): string {
 export interface HopRow {
   message: string;
   message_key: string;
+  identified: number;
   d_key: string;
   matched: number;
   destination: string;
