@@ -164,6 +164,21 @@ type HopDetail = {
   d_operation: string;
 };
 
+/**
+ * The window for reading the hops of the given deliver spans: the same producers, the deliveries
+ * narrowed to those spans and to the time they span (msList: their start times in ms).
+ */
+function detailWindow(w: HopWindow, deliverKeys: string[], msList: number[]): HopWindow {
+  const { traceIds: _t, groupsOfTraceIds: _g, ...rest } = w;
+  if (deliverKeys.length === 0) return { ...rest, deliverKeys: [] };
+  return {
+    ...rest,
+    deliverFromMs: Math.max(w.deliverFromMs, Math.min(...msList)),
+    deliverToMs: Math.min(w.deliverToMs, Math.max(...msList) + 1),
+    deliverKeys: [...new Set(deliverKeys)],
+  };
+}
+
 /** The hops of the given deliver spans (w.deliverKeys), by `${d_key}\0${message_key}`. */
 async function hopDetails(store: Store, w: HopWindow, name: string): Promise<Map<string, HopDetail>> {
   if (!w.deliverKeys || w.deliverKeys.length === 0) return new Map();
@@ -184,8 +199,9 @@ export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<Dup
   const w: HopWindow = { ...windowOf(q), traceIds: q.traceIds };
   // 1. which messages were delivered more than once to a group (keys only), 2. the details of
   // just those deliveries (the pairing restricted to their deliver spans)
-  const dup = await store.query<{ consumer_group: string; destination: string; message_key: string; d_keys: string[] }>(
-    `SELECT consumer_group, destination, toString(message_key) AS message_key, groupArray(toString(d_key)) AS d_keys
+  const dup = await store.query<{ consumer_group: string; destination: string; message_key: string; d_keys: string[]; min_ms: string; max_ms: string }>(
+    `SELECT consumer_group, destination, toString(message_key) AS message_key, groupArray(toString(d_key)) AS d_keys,
+            toInt64(toUnixTimestamp64Milli(min(d_start))) AS min_ms, toInt64(toUnixTimestamp64Milli(max(d_start))) AS max_ms
      FROM (${hopsSql(store.database, w)}) AS h
      WHERE identified
      GROUP BY consumer_group, destination, message_key
@@ -195,7 +211,7 @@ export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<Dup
   );
   const details = await hopDetails(
     store,
-    { ...w, deliverKeys: [...new Set(dup.flatMap((r) => r.d_keys))] },
+    detailWindow(w, dup.flatMap((r) => r.d_keys), dup.flatMap((r) => [Number(r.min_ms), Number(r.max_ms)])),
     'anomalies:duplicates-details',
   );
   const rows: DuplicateRow[] = [];
@@ -322,6 +338,8 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
     d_key: string;
     a_message_key: string;
     a_d_key: string;
+    ms: string;
+    a_ms: string;
   }>(
     `WITH first AS (
        SELECT consumer_group, destination, message_key,
@@ -334,7 +352,8 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
        GROUP BY consumer_group, destination, message_key
      )
      SELECT cls, consumer_group, destination, toString(message_key) AS message_key, toString(first_d_key) AS d_key,
-            toString(a.1) AS a_message_key, toString(a.2) AS a_d_key
+            toString(a.1) AS a_message_key, toString(a.2) AS a_d_key,
+            toInt64(toUnixTimestamp64Milli(first_start)) AS ms, a.3 AS a_ms
      FROM (
        SELECT *,
               -- compared by offset where known, else by publish start within the key
@@ -342,7 +361,7 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
               assumeNotNull(if(cls = 'o', offset, p_start_ns)) AS ord,
               max(ord) OVER prior AS prior_max,
               count() OVER prior AS prior_count,
-              argMax((message_key, first_d_key), ord) OVER prior AS a
+              argMax((message_key, first_d_key, toInt64(toUnixTimestamp64Milli(first_start))), ord) OVER prior AS a
        FROM first
        WHERE cls != ''
        WINDOW prior AS (PARTITION BY consumer_group, destination, partition, cls, if(cls = 'k', msg_key, '')
@@ -353,7 +372,7 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
   );
   const details = await hopDetails(
     store,
-    { ...w, deliverKeys: [...new Set(inv.flatMap((r) => [r.d_key, r.a_d_key]))] },
+    detailWindow(w, inv.flatMap((r) => [r.d_key, r.a_d_key]), inv.flatMap((r) => [Number(r.ms), Number(r.a_ms)])),
     'anomalies:ordering-details',
   );
   const rows: OrderingRow[] = [];
