@@ -3,6 +3,7 @@
 import { ConfigError } from '../lib/config/index.js';
 import { DataDirInUseError } from '../lib/store/lock.js';
 import { UnsupportedVersionError } from '../lib/store/version.js';
+import { StoreUnreachableError } from '../lib/store/index.js';
 import { startEventscope } from './eventscope.js';
 
 try {
@@ -12,7 +13,7 @@ try {
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
 } catch (err) {
-  if (err instanceof DataDirInUseError || err instanceof ConfigError || err instanceof UnsupportedVersionError) {
+  if (err instanceof DataDirInUseError || err instanceof ConfigError || err instanceof UnsupportedVersionError || err instanceof StoreUnreachableError) {
     console.error(err.message);
     process.exit(2);
   }

@@ -2,6 +2,7 @@
 import { ConfigError } from '../lib/config/index.js';
 import { DataDirInUseError } from '../lib/store/lock.js';
 import { UnsupportedVersionError } from '../lib/store/version.js';
+import { StoreUnreachableError } from '../lib/store/index.js';
 import { ensureBuild, startEventscope } from './eventscope.js';
 
 const args = process.argv.slice(2);
@@ -37,7 +38,7 @@ ${demoArgs ? 'The demo shop is sending traffic; open the dashboard.\n' : ''}Pres
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
 } catch (err) {
-  if (err instanceof DataDirInUseError || err instanceof ConfigError || err instanceof UnsupportedVersionError || (err as Error)?.name === 'DemoArgsError') {
+  if (err instanceof DataDirInUseError || err instanceof ConfigError || err instanceof UnsupportedVersionError || err instanceof StoreUnreachableError || (err as Error)?.name === 'DemoArgsError') {
     console.error((err as Error).message);
     process.exit(2);
   }

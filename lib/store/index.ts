@@ -1,7 +1,7 @@
 // The one ClickHouse client: embedded chDB (default, a local folder) or a server/cluster (URL).
 // Same @clickhouse/client API and the same SQL in both modes.
 import { createRequire } from 'node:module';
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../config/index.js';
 import { lockDataDir } from './lock.js';
 import { loadMigrations } from './migrate.js';
@@ -66,6 +66,7 @@ export async function openStore(
       throw err;
     }
   } else {
+    await probeServer(s);
     client = createClient({
       url: s.url,
       username: s.user,
@@ -140,6 +141,35 @@ export async function openStore(
     throw err;
   }
   return store;
+}
+
+/** A ClickHouse server that cannot be reached or used at all (wrong URL, credentials …). */
+export class StoreUnreachableError extends Error {
+  override name = 'StoreUnreachableError';
+}
+
+/**
+ * Asks a server its version with no settings attached: an old server would refuse the settings
+ * every later query carries ("Unknown setting …") before we could tell its version is too old.
+ */
+async function probeServer(s: { url: string; user: string; password: string }): Promise<void> {
+  const probe = createClient({
+    url: s.url,
+    username: s.user,
+    password: s.password,
+    request_timeout: 10_000,
+    log: { level: ClickHouseLogLevel.OFF }, // the error below says it once, plainly
+  });
+  let version: string;
+  try {
+    const rs = await probe.query({ query: 'SELECT version()', format: 'TabSeparated' });
+    version = (await rs.text()).trim();
+  } catch (err) {
+    throw new StoreUnreachableError(`Cannot use the ClickHouse server at ${s.url}: ${(err as Error).message.split('\n')[0]}`);
+  } finally {
+    await probe.close();
+  }
+  assertSupportedVersion(version);
 }
 
 /** Nanoseconds since the epoch (decimal string) → "<seconds>.<9 digits>", unambiguous for DateTime64(9). */
