@@ -185,13 +185,21 @@ export interface TopologyResult extends Topology {
   groupBy: TopologyGroupBy;
 }
 
-/** Current lag per (destination, consumer group) from lag.ts, for the deliver edges. */
+/** How far back "current" lag looks: the /lag page's default window, whatever the map's range. */
+export const CURRENT_LAG_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Current lag per (destination, consumer group) from lag.ts, for the deliver edges: evaluated over
+ * the last 15 minutes of the range (as /api/lag does by default), so its cost does not grow with
+ * the map's range — over 24 h the full lag query dominated the flow map.
+ */
 export async function currentLag(store: Store, q: TopologyQuery, nowMs: number): Promise<LagRow[]> {
+  const fromMs = Math.max(q.fromMs, q.toMs - CURRENT_LAG_WINDOW_MS);
   const result = await consumerLag(store, {
-    fromMs: q.fromMs,
+    fromMs,
     toMs: q.toMs,
     // the status rules need a few intervals; the flow map only shows the current values
-    stepMs: Math.max(1_000, Math.ceil((q.toMs - q.fromMs) / 12)),
+    stepMs: Math.max(1_000, Math.ceil((q.toMs - fromMs) / 12)),
     nowMs,
   });
   return result.groups.map((g) => ({
