@@ -2,10 +2,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestEventscope, type TestEventscope } from '../support/harness.js';
-import { clock, messaging, request, type Span } from '../support/otlp.js';
+import { clock, messaging, type Span } from '../support/otlp.js';
 
 let es: TestEventscope;
-let sent = 0;
 before(async () => {
   es = await startTestEventscope();
 });
@@ -13,12 +12,7 @@ after(async () => {
   await es?.close();
 });
 
-async function send(spans: Span[]) {
-  const res = await es.postOtlpJson(request(spans));
-  assert.equal(res.status, 200, await res.text());
-  sent += spans.length;
-  await es.waitForSpans(sent);
-}
+const send = (spans: Span[]) => es.sendSpans(spans);
 
 interface Edge {
   source: string;

@@ -9,6 +9,7 @@ import { registerListeners, registerStore } from '../../lib/runtime.js';
 import { startCollector, type Collector } from '../../collector/index.js';
 import { matchRoute } from '../../lib/api/routes.js';
 import { runHandler } from '../../lib/api/http.js';
+import { request, type Span } from './otlp.js';
 
 export interface TestEventscope {
   config: Config;
@@ -19,6 +20,8 @@ export interface TestEventscope {
   otlpGrpcUrl: string;
   /** POSTs an OTLP/JSON export request to /v1/traces; returns the HTTP response. */
   postOtlpJson(body: unknown): Promise<Response>;
+  /** Sends spans as one export request and fails unless it is acknowledged (then they are stored). */
+  sendSpans(spans: Span[]): Promise<void>;
   /** Polls until at least `n` spans are stored (or throws after the deadline). */
   waitForSpans(n: number, timeoutMs?: number): Promise<number>;
   countSpans(): Promise<number>;
@@ -45,6 +48,12 @@ export async function startTestEventscope(env: Record<string, string> = {}): Pro
     const [row] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${store.database}.spans`, { name: 'test:count' });
     return Number(row?.n ?? 0);
   };
+  const postOtlpJson = (body: unknown) =>
+    fetch(`${otlpHttpUrl}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
   return {
     config,
     store,
@@ -52,12 +61,13 @@ export async function startTestEventscope(env: Record<string, string> = {}): Pro
     dataDir,
     otlpHttpUrl,
     otlpGrpcUrl: `http://127.0.0.1:${collector.grpcPort}`,
-    postOtlpJson: (body) =>
-      fetch(`${otlpHttpUrl}/v1/traces`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: typeof body === 'string' ? body : JSON.stringify(body),
-      }),
+    postOtlpJson,
+    async sendSpans(spans) {
+      const res = await postOtlpJson(request(spans));
+      // ack after commit: a 200 means every span is queryable now, no polling needed
+      if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`);
+      await res.arrayBuffer();
+    },
     countSpans,
     async waitForSpans(n, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
