@@ -167,7 +167,7 @@ export function buildTopology(input: GraphInput): Topology {
       edge.queueSamples = q.samples;
     }
     const l = lag.get(`${r.destination}\u0000${group}`);
-    if (l && !byMessageType) edge.lag = l.lag;
+    if (l) edge.lag = l.lag;
     mergeEdge(edges, edge);
   }
 
@@ -225,9 +225,17 @@ function mergeEdge(edges: Map<string, TopologyEdge>, e: TopologyEdge): void {
   prev.errors += e.errors;
   prev.p50Ms = Math.max(prev.p50Ms, e.p50Ms);
   prev.p95Ms = Math.max(prev.p95Ms, e.p95Ms);
+  // Lag is per destination: an edge joining several (a message type sent to two topics) shows the
+  // worst of them, so a stuck consumer is never hidden by a healthy one.
+  if (e.lag && (!prev.lag || lagSeverity(e.lag) > lagSeverity(prev.lag))) prev.lag = e.lag;
   if (e.queueP50Ms !== undefined) {
     prev.queueP50Ms = Math.max(prev.queueP50Ms ?? 0, e.queueP50Ms);
     prev.queueP95Ms = Math.max(prev.queueP95Ms ?? 0, e.queueP95Ms ?? 0);
     prev.queueSamples = (prev.queueSamples ?? 0) + (e.queueSamples ?? 0);
   }
+}
+
+const LAG_SEVERITY: Record<string, number> = { OK: 0, WARN: 1, STALL: 2, STOP: 3, REWIND: 4 };
+function lagSeverity(l: EdgeLag): number {
+  return (LAG_SEVERITY[l.status] ?? 0) * 1e12 + l.backlog;
 }

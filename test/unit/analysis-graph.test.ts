@@ -68,3 +68,24 @@ test('calls: child server in another service, same service (skipped), known peer
     ['billing-legacy', 'service'],
   ]);
 });
+
+test('grouped by message type, deliver edges keep their destination\'s lag; a merged edge shows the worst', () => {
+  const lagOf = (backlog: number, status: string) => ({ backlog, oldestUndeliveredAgeMs: backlog * 10, offsetLag: null, status });
+  const g = buildTopology({
+    groupBy: 'messageType',
+    messaging: [
+      row({ edgeKind: 'deliver', service: 'billing', destination: 'orders-eu', messageType: 'OrderPlaced', consumerGroup: 'billing', count: 2 }),
+      row({ edgeKind: 'deliver', service: 'billing', destination: 'orders-us', messageType: 'OrderPlaced', consumerGroup: 'billing', count: 3 }),
+      row({ edgeKind: 'deliver', service: 'mail', destination: 'orders-eu', messageType: 'OrderPlaced', consumerGroup: 'mail', count: 1 }),
+    ],
+    lag: [
+      { destination: 'orders-eu', consumerGroup: 'billing', lag: lagOf(4, 'OK') },
+      { destination: 'orders-us', consumerGroup: 'billing', lag: lagOf(1, 'STOP') },
+      { destination: 'orders-eu', consumerGroup: 'mail', lag: lagOf(7, 'WARN') },
+    ],
+  });
+  const byGroup = new Map(g.edges.map((e) => [e.group, e]));
+  assert.equal(byGroup.get('billing')!.count, 5);
+  assert.deepEqual(byGroup.get('billing')!.lag, lagOf(1, 'STOP'), 'the stopped topic wins over the healthy one');
+  assert.deepEqual(byGroup.get('mail')!.lag, lagOf(7, 'WARN'));
+});
