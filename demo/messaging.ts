@@ -243,6 +243,7 @@ export class KafkaBus implements Bus {
       });
     }
     // A batch has many producers, so no parent: a new trace that links to each of them.
+    const types = new Set(ds.map((d) => (d.record.value as Envelope).type));
     const span = svc.tracer.startSpan(`process ${sub.topic}`, {
       kind: SpanKind.CONSUMER,
       root: true,
@@ -254,6 +255,8 @@ export class KafkaBus implements Bus {
         'messaging.destination.name': sub.topic,
         'messaging.consumer.group.name': sub.group,
         'messaging.batch.message_count': ds.length,
+        // a batch of one kind of event says which (the flow map groups by it)
+        ...(types.size === 1 && { 'cloudevents.event_type': [...types][0]! }),
       },
     });
     await context.with(trace.setSpan(context.active(), span), async () => {
