@@ -73,6 +73,9 @@ export class AnomaliesPage {
   async open(query = 'range=15m') {
     await this.page.goto(`${this.baseUrl}/anomalies?${query}`);
     await this.page.locator('h1', { hasText: 'Anomalies' }).waitFor();
+    // The tables stream in behind Suspense: until React swaps them in they sit in a hidden node,
+    // where innerText has no line breaks. Wait until the list is on screen.
+    await this.page.locator('[data-testid="duplicate-row"]').first().waitFor({ state: 'visible' });
   }
   duplicateRows(cls?: string): Locator {
     return this.page.locator(`[data-testid="duplicate-row"]${cls ? `[data-class="${cls}"]` : ''}`);
