@@ -3,38 +3,22 @@
 // step (bucket width of the count series; default ≈ 60 buckets), destination, group,
 // limit (occurrences per type, 1–1000, default 100; counts always cover everything).
 import { ANOMALY_TYPES, findDuplicates, findOrderingInversions, type AnomalyQuery, type AnomalyType } from '../analysis/anomalies.js';
-import { ApiError, ok, type Handler } from './http.js';
-import { optionalName, parseStep } from './lag.js';
+import { ok, type Handler } from './http.js';
+import { parseStep } from './lag.js';
+import { enumParam, intParam, textParam } from './params.js';
 import { parseTimeRange } from './time.js';
 
-function parseTypes(url: URL): AnomalyType[] {
-  const raw = url.searchParams.get('type');
-  if (raw === null) return [...ANOMALY_TYPES];
-  if (!(ANOMALY_TYPES as readonly string[]).includes(raw)) {
-    throw new ApiError(`type: expected one of ${ANOMALY_TYPES.join(', ')} (or omit it for both), got "${raw}"`);
-  }
-  return [raw as AnomalyType];
-}
-
-function parseLimit(url: URL): number {
-  const raw = url.searchParams.get('limit');
-  if (raw === null) return 100;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 1000) {
-    throw new ApiError(`limit: expected an integer from 1 to 1000, got "${raw}"`);
-  }
-  return Number(raw);
-}
-
 export const handler: Handler = async ({ store, url, now }) => {
-  const types = parseTypes(url);
+  const type = enumParam(url, 'type', ANOMALY_TYPES);
+  const types: AnomalyType[] = type ? [type] : [...ANOMALY_TYPES];
   const { fromMs, toMs } = parseTimeRange(url, now);
   const q: AnomalyQuery = {
     fromMs,
     toMs,
     stepMs: parseStep(url, fromMs, toMs),
-    limit: parseLimit(url),
-    destination: optionalName(url, 'destination'),
-    consumerGroup: optionalName(url, 'group'),
+    limit: intParam(url, 'limit', 100, 1, 1000),
+    destination: textParam(url, 'destination'),
+    consumerGroup: textParam(url, 'group'),
   };
   const [duplicates, ordering] = await Promise.all([
     types.includes('duplicate') ? findDuplicates(store, q) : undefined,

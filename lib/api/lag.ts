@@ -5,6 +5,7 @@
 import { consumerLag } from '../analysis/lag.js';
 import { ApiError, ok, type Handler } from './http.js';
 import { parseTimeRange } from './time.js';
+import { textParam } from './params.js';
 
 export const MIN_STEP_MS = 1_000;
 export const MAX_POINTS = 1_440;
@@ -29,14 +30,6 @@ export function parseStep(url: URL, fromMs: number, toMs: number): number {
   return stepMs;
 }
 
-/** An optional non-empty string parameter (at most 512 chars). */
-export function optionalName(url: URL, name: string): string | undefined {
-  const v = url.searchParams.get(name);
-  if (v === null) return undefined;
-  if (v === '' || v.length > 512) throw new ApiError(`${name}: expected a non-empty name of at most 512 characters`);
-  return v;
-}
-
 export const handler: Handler = async ({ store, url, now }) => {
   const { fromMs, toMs } = parseTimeRange(url, now);
   const stepMs = parseStep(url, fromMs, toMs);
@@ -45,8 +38,8 @@ export const handler: Handler = async ({ store, url, now }) => {
     toMs,
     stepMs,
     nowMs: now.getTime(),
-    destination: optionalName(url, 'destination'),
-    consumerGroup: optionalName(url, 'group'),
+    destination: textParam(url, 'destination'),
+    consumerGroup: textParam(url, 'group'),
   });
   return ok(result);
 };

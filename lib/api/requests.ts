@@ -2,45 +2,33 @@
 // messageId, traceId, attribute=key=value, errorOnly, limit, from/to.
 import { listRequests, type RequestFilters } from '../analysis/requests.js';
 import { ApiError, ok, type Handler } from './http.js';
-import { intParam, TRACE_ID } from './request.js';
+import { boolParam, intParam, textParam, TRACE_ID } from './params.js';
 import { parseTimeRange } from './time.js';
 
 const KNOWN = new Set(['from', 'to', 'service', 'destination', 'messageId', 'traceId', 'attribute', 'errorOnly', 'limit']);
-
-function text(url: URL, name: string): string | undefined {
-  const v = url.searchParams.get(name);
-  if (v === null) return undefined;
-  if (v === '') throw new ApiError(`${name}: must not be empty`);
-  if (v.length > 1024) throw new ApiError(`${name}: at most 1024 characters`);
-  return v;
-}
 
 export function parseRequestFilters(url: URL, now: Date): RequestFilters {
   for (const name of url.searchParams.keys()) {
     if (!KNOWN.has(name)) throw new ApiError(`unknown parameter "${name}"; expected ${[...KNOWN].join(', ')}`);
   }
   const range = parseTimeRange(url, now, 'now-1h');
-  const traceId = text(url, 'traceId')?.toLowerCase();
+  const traceId = textParam(url, 'traceId')?.toLowerCase();
   if (traceId !== undefined && !TRACE_ID.test(traceId)) throw new ApiError(`traceId: expected 32 hex characters, got "${traceId}"`);
   let attribute: RequestFilters['attribute'];
-  const rawAttr = text(url, 'attribute');
+  const rawAttr = textParam(url, 'attribute');
   if (rawAttr !== undefined) {
     const eq = rawAttr.indexOf('=');
     if (eq <= 0) throw new ApiError(`attribute: expected key=value, got "${rawAttr}"`);
     attribute = { key: rawAttr.slice(0, eq), value: rawAttr.slice(eq + 1) };
   }
-  const rawError = url.searchParams.get('errorOnly');
-  if (rawError !== null && !['true', 'false', '1', '0', ''].includes(rawError)) {
-    throw new ApiError(`errorOnly: expected true or false, got "${rawError}"`);
-  }
   return {
     ...range,
-    service: text(url, 'service'),
-    destination: text(url, 'destination'),
-    messageId: text(url, 'messageId'),
+    service: textParam(url, 'service'),
+    destination: textParam(url, 'destination'),
+    messageId: textParam(url, 'messageId'),
     traceId,
     attribute,
-    errorOnly: rawError === 'true' || rawError === '1' || rawError === '',
+    errorOnly: boolParam(url, 'errorOnly', false),
     limit: intParam(url, 'limit', 50, 1, 500),
   };
 }

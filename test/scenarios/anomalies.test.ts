@@ -226,7 +226,7 @@ describe('GET /api/anomalies', () => {
       [`/api/anomalies?type=duplicate&step=0s`, /^step must be at least 1s/],
       [`/api/anomalies?from=now-31d&step=1s`, /too small for the range/],
       [`/api/anomalies?from=now&to=now-1h`, /^from must be before to$/],
-      [`/api/anomalies?limit=0`, /^limit: expected an integer from 1 to 1000/],
+      [`/api/anomalies?limit=0`, /^limit: expected an integer between 1 and 1000/],
       [`/api/anomalies?limit=abc`, /^limit: expected an integer/],
     ];
     for (const [path, message] of cases) {
