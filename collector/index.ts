@@ -4,6 +4,7 @@ import type { Store } from '../lib/store/index.js';
 import { startGrpcReceiver } from './grpc.js';
 import { startHttpReceiver } from './http.js';
 import { IngestQueue } from './pipeline.js';
+import { PairingPass } from '../lib/hops/pairing.js';
 import { createIngestService, type IngestService } from './service.js';
 
 export interface Collector {
@@ -11,12 +12,14 @@ export interface Collector {
   grpcPort: number;
   ingest: IngestService;
   queue: IngestQueue;
+  /** pairs committed deliver spans with their producers (absent when the store cannot be queried) */
+  pairing?: PairingPass;
   /** Stops listening, then commits everything already accepted. */
   close(): Promise<void>;
 }
 
 export interface CollectorDeps {
-  store: Pick<Store, 'insertSpans'>;
+  store: Pick<Store, 'insertSpans'> & Partial<Store>;
   config: Config;
   log?: (msg: string) => void;
 }
@@ -47,11 +50,13 @@ export async function startCollector({ store, config, log = console.error }: Col
     throw err;
   }
   const grpcServer = grpc.server;
+  const pairing = startPairing(store, queue, config, log);
   return {
     httpPort: http.port,
     grpcPort: grpc.port,
     ingest,
     queue,
+    pairing,
     async close() {
       await Promise.all([
         new Promise<void>((resolve) => {
@@ -61,6 +66,33 @@ export async function startCollector({ store, config, log = console.error }: Col
         new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())),
       ]);
       await queue.close();
+      // a last pass pairs what the queue committed while closing
+      await pairing?.sync().catch(() => {});
+      await pairing?.stop();
     },
   };
+}
+
+/**
+ * The pairing pass over the store's committed rows. Embedded, this process is the only writer, so
+ * every row ingested before the oldest insert still in flight is committed. In server mode other
+ * collectors write too: the pass stays `settleMs` behind the clock (each collector runs one; their
+ * writes are idempotent, so several at once change nothing but the work done).
+ */
+function startPairing(store: CollectorDeps['store'], queue: IngestQueue, config: Config, log: (msg: string) => void): PairingPass | undefined {
+  if (!store.query || !store.command || !store.client) return undefined;
+  const inflight = () => {
+    const q = queue as unknown as { committedBefore?: () => number };
+    return q.committedBefore ? q.committedBefore() : queue.stats.queuedSpans === 0 ? Date.now() : Date.now() - 10_000;
+  };
+  const settle = config.store.mode === 'server' ? config.pairing.settleMs : 0;
+  const pairing = new PairingPass(store as Store, {
+    committedBefore: () => Math.min(inflight(), Date.now() - settle),
+    lookbackMs: 24 * 3_600_000,
+    lateWindowMs: config.pairing.lateWindowMs,
+    maxSpansPerPass: 200_000,
+    log,
+  });
+  pairing.start(config.pairing.intervalMs);
+  return pairing;
 }

@@ -19,6 +19,9 @@ const schema = z.object({
   EVENTSCOPE_RETRY_AFTER_SECONDS: positiveInt.default(2),
   EVENTSCOPE_TTL_DAYS: positiveInt.max(3650).default(30),
   EVENTSCOPE_MESSAGE_TYPE_ATTRIBUTE: z.string().default(''),
+  EVENTSCOPE_PAIRING_INTERVAL_MS: positiveInt.max(60_000).default(1_000),
+  EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES: positiveInt.max(24 * 60).default(15),
+  EVENTSCOPE_PAIRING_SETTLE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
   CLICKHOUSE_URL: z.url({ protocol: /^https?$/ }).optional(),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
@@ -46,6 +49,8 @@ export interface Config {
   retryAfterSeconds: number;
   ttlDays: number;
   messageTypeAttribute: string;
+  /** the pairing pass (lib/hops/pairing.ts): how often it runs, how late a producer may arrive */
+  pairing: { intervalMs: number; lateWindowMs: number; settleMs: number };
   store:
     | { mode: 'embedded'; dataDir: string; database: string }
     | { mode: 'server'; url: string; user: string; password: string; database: string; cluster?: string };
@@ -82,6 +87,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retryAfterSeconds: e.EVENTSCOPE_RETRY_AFTER_SECONDS,
     ttlDays: e.EVENTSCOPE_TTL_DAYS,
     messageTypeAttribute: e.EVENTSCOPE_MESSAGE_TYPE_ATTRIBUTE,
+    pairing: {
+      intervalMs: e.EVENTSCOPE_PAIRING_INTERVAL_MS,
+      lateWindowMs: e.EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES * 60_000,
+      settleMs: e.EVENTSCOPE_PAIRING_SETTLE_MS,
+    },
     store: e.CLICKHOUSE_URL
       ? {
           mode: 'server',

@@ -1,0 +1,96 @@
+// Per-minute state (migration 007 `hop_minutes`): the pairing pass recomputes every minute it
+// touched, whole, from the hops (kind 'deliver', by deliver minute) and from the publish spans (kind
+// 'publish', by publish minute), with a new version; a key of the minute that no longer occurs gets
+// a tombstone. A recompute is idempotent: the same rows come out however often it runs.
+import type { Store } from '../store/index.js';
+
+const PUBLISH = `('create', 'send')`;
+
+const COLUMNS = `minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system,
+  spans, messages, first_deliveries, redeliveries, duplicates, errors, retries, queue_samples, queue_ms, queue_max_ms,
+  duration_ms, max_offset, min_offset, first_ms, last_ms, version`;
+const KEY = `minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system`;
+
+export interface MinuteRecompute {
+  /** minute starts, epoch seconds */
+  deliverMinutes: number[];
+  publishMinutes: number[];
+  version: string;
+}
+
+export async function recomputeMinutes(store: Store, r: MinuteRecompute): Promise<void> {
+  const db = store.database;
+  for (const [kind, minutes] of [['deliver', r.deliverMinutes], ['publish', r.publishMinutes]] as const) {
+    if (minutes.length === 0) continue;
+    const params = {
+      minutes,
+      fromS: Math.min(...minutes),
+      toS: Math.max(...minutes) + 60,
+      version: r.version,
+    };
+    const select = kind === 'deliver' ? deliverMinutesSql(db) : publishMinutesSql(db);
+    await store.command(`INSERT INTO ${db}.hop_minutes (${COLUMNS}) ${select}`, { name: `pairing:minutes-${kind}`, params });
+    await store.command(
+      `INSERT INTO ${db}.hop_minutes (${KEY}, version, deleted)
+       SELECT ${KEY}, {version:UInt64}, 1 FROM ${db}.hop_minutes FINAL
+        WHERE kind = '${kind}' AND minute >= fromUnixTimestamp({fromS:Int64}) AND minute < fromUnixTimestamp({toS:Int64})
+          AND toUnixTimestamp(minute) IN {minutes:Array(Int64)} AND version < {version:UInt64}`,
+      { name: `pairing:minutes-${kind}-vanished`, params },
+    );
+  }
+}
+
+function deliverMinutesSql(db: string): string {
+  const first = `class = 'first' AND matched = 1`;
+  const queueMs = `greatest(ifNull(queue_ns, 0), 0) / 1e6`;
+  return `
+    SELECT toStartOfMinute(d_start) AS minute, 'deliver' AS kind, destination, consumer_group, partition, message_type,
+           p_service, d_service, system,
+           uniqExact(d_key) AS spans,
+           countIf(class != 'prelude') AS messages,
+           countIf(class = 'first') AS first_deliveries,
+           countIf(class = 'redelivery_after_failure') AS redeliveries,
+           countIf(class = 'duplicate_after_success') AS duplicates,
+           countIf(class != 'prelude' AND d_status = 'ERROR') AS errors,
+           countIf(class != 'prelude' AND d_redelivered = 1) AS retries,
+           countIf(${first}) AS queue_samples,
+           quantilesTDigestStateIf(0.5, 0.95)(${queueMs}, ${first}) AS queue_ms,
+           maxIf(${queueMs}, ${first}) AS queue_max_ms,
+           quantilesTDigestState(0.5, 0.95)((toUnixTimestamp64Nano(d_end) - toUnixTimestamp64Nano(d_start)) / 1e6) AS duration_ms,
+           max(offset) AS max_offset,
+           min(offset) AS min_offset,
+           toInt64(toUnixTimestamp64Milli(min(d_start))) AS first_ms,
+           toInt64(toUnixTimestamp64Milli(max(d_start))) AS last_ms,
+           {version:UInt64} AS version
+      FROM ${db}.hops FINAL
+     WHERE d_start >= fromUnixTimestamp({fromS:Int64}) AND d_start < fromUnixTimestamp({toS:Int64})
+       AND toUnixTimestamp(toStartOfMinute(d_start)) IN {minutes:Array(Int64)}
+     GROUP BY minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system`;
+}
+
+function publishMinutesSql(db: string): string {
+  return `
+    SELECT toStartOfMinute(timestamp) AS minute, 'publish' AS kind, destination, '' AS consumer_group, partition,
+           message_type, service_name AS p_service, '' AS d_service, system,
+           count() AS spans,
+           -- a send span that links to other spans is a batch send of messages created before: no new message
+           countIf(NOT (operation = 'send' AND link_count > 0)) AS messages,
+           0 AS first_deliveries, 0 AS redeliveries, 0 AS duplicates,
+           countIf(status_code = 'ERROR') AS errors,
+           0 AS retries, 0 AS queue_samples,
+           quantilesTDigestStateIf(0.5, 0.95)(0., 0) AS queue_ms, 0. AS queue_max_ms,
+           quantilesTDigestState(0.5, 0.95)((toUnixTimestamp64Nano(end_time) - toUnixTimestamp64Nano(timestamp)) / 1e6) AS duration_ms,
+           max(offset) AS max_offset,
+           min(offset) AS min_offset,
+           toInt64(toUnixTimestamp64Milli(min(timestamp))) AS first_ms,
+           toInt64(toUnixTimestamp64Milli(max(timestamp))) AS last_ms,
+           {version:UInt64} AS version
+      FROM (
+        SELECT * FROM ${db}.messaging_spans
+         WHERE operation IN ${PUBLISH}
+           AND timestamp >= fromUnixTimestamp({fromS:Int64}) AND timestamp < fromUnixTimestamp({toS:Int64})
+           AND toUnixTimestamp(toStartOfMinute(timestamp)) IN {minutes:Array(Int64)}
+         LIMIT 1 BY span_key
+      )
+     GROUP BY minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system`;
+}

@@ -1,0 +1,310 @@
+// The pairing pass (DESIGN §5, issue 8): pairs every committed deliver span with its publish span
+// once, writes the hops, and recomputes the per-minute state of every minute it touched.
+//
+// It runs behind a watermark over committed rows (messaging_spans.ingested_at): a pass takes the
+// messaging spans committed in [watermark, hi) — hi is a time before which every insert has
+// committed — plus the deliver spans that point at a publish span of that interval (a producer that
+// arrived after its consumer), pairs those deliveries, reclassifies every delivery of the messages
+// they touch, and only then moves the watermark. Every write is keyed (hops by deliver span and
+// message, minutes by their dimensions) with a rising version, so a pass that is re-run after a
+// crash, or run by two collectors at once, changes nothing.
+import type { Store } from '../store/index.js';
+import { classifyHops, hopId, type ClassifiableHop } from './classify.js';
+import { pairingSql, type PairedHopRow } from './sql.js';
+import { recomputeMinutes } from './minutes.js';
+
+const DELIVER = `('receive', 'process')`;
+const PUBLISH = `('create', 'send')`;
+
+export interface PairingOptions {
+  /** epoch ms before which every insert has committed (embedded: from the ingest queue) */
+  committedBefore: () => number;
+  /** producers are looked up this far before a delivery (ms) */
+  lookbackMs: number;
+  /** a delivery is completed by a producer that arrives up to this long after it (ms) */
+  lateWindowMs: number;
+  /** at most this many messaging spans per pass (a backlog is worked off in several passes) */
+  maxSpansPerPass: number;
+  now?: () => number;
+  log?: (msg: string) => void;
+}
+
+export interface PairingStats {
+  watermarkMs: number;
+  passes: number;
+  hopsWritten: number;
+  lastPassMs: number;
+  lastError: string | null;
+  /** CPU time spent in passes (process CPU while a pass ran, µs): the pairing's share of ingest */
+  cpuMicros: number;
+}
+
+type Row = PairedHopRow & ClassifiableHop & { version: string; deleted: number };
+
+let versionSeq = 0;
+/** Rising across passes and processes (ms × 1000 + a counter). */
+function nextVersion(nowMs: number): string {
+  versionSeq = (versionSeq + 1) % 1000;
+  return (BigInt(Math.floor(nowMs)) * 1000n + BigInt(versionSeq)).toString();
+}
+
+const msOf = (dt: string) => Date.parse(dt.replace(' ', 'T').slice(0, 23) + 'Z');
+
+export class PairingPass {
+  readonly stats: PairingStats = { watermarkMs: 0, passes: 0, hopsWritten: 0, lastPassMs: 0, lastError: null, cpuMicros: 0 };
+  private running: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private loaded = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: PairingOptions,
+  ) {}
+
+  private get db() {
+    return this.store.database;
+  }
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
+
+  /** Runs a pass every `intervalMs` until stop(). */
+  start(intervalMs: number): void {
+    const loop = () => {
+      if (this.stopped) return;
+      this.timer = setTimeout(async () => {
+        await this.runOnce().catch(() => {});
+        loop();
+      }, intervalMs);
+    };
+    loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => {});
+  }
+
+  /** One pass (or joins the running one); passes repeat until the watermark reaches `committedBefore`. */
+  runOnce(): Promise<void> {
+    if (!this.running) {
+      this.running = this.passUntilCaughtUp().finally(() => {
+        this.running = undefined;
+      });
+    }
+    return this.running;
+  }
+
+  /** Pairs everything committed so far (tests and the API's freshness use this). */
+  async sync(): Promise<void> {
+    await this.running?.catch(() => {});
+    await this.runOnce();
+  }
+
+  private async passUntilCaughtUp(): Promise<void> {
+    const cpu0 = process.cpuUsage();
+    try {
+      if (!this.loaded) {
+        const [row] = await this.store.query<{ w: string }>(
+          `SELECT toString(argMax(watermark_ms, updated_ms)) AS w FROM ${this.db}.pairing_state WHERE name = 'hops'`,
+          { name: 'pairing:watermark' },
+        );
+        this.stats.watermarkMs = Number(row?.w ?? 0);
+        this.loaded = true;
+      }
+      for (let i = 0; i < 1000; i++) {
+        const hi = this.opts.committedBefore() - 1;
+        if (hi <= this.stats.watermarkMs) break;
+        const reached = await this.pass(this.stats.watermarkMs, hi);
+        this.stats.watermarkMs = reached;
+        await this.store.command(
+          `INSERT INTO ${this.db}.pairing_state (name, watermark_ms, updated_ms) VALUES ('hops', {w:Int64}, {u:Int64})`,
+          { name: 'pairing:save', params: { w: reached, u: this.now() } },
+        );
+        if (reached >= hi) break;
+      }
+      this.stats.lastError = null;
+    } catch (err) {
+      this.stats.lastError = (err as Error).message ?? String(err);
+      this.opts.log?.(`[pairing] pass failed (will retry): ${this.stats.lastError}`);
+      throw err;
+    } finally {
+      const d = process.cpuUsage(cpu0);
+      this.stats.cpuMicros += d.user + d.system;
+    }
+  }
+
+  /** Pairs the spans committed in [lo, hi) (fewer when there are too many); returns how far it got. */
+  private async pass(lo: number, hiWanted: number): Promise<number> {
+    const db = this.db;
+    const t0 = performance.now();
+    // bound the pass: at most maxSpansPerPass messaging spans
+    const [cut] = await this.store.query<{ at: string }>(
+      `SELECT toString(toUnixTimestamp64Milli(ingested_at)) AS at FROM ${db}.messaging_spans
+        WHERE ingested_at >= fromUnixTimestamp64Milli({lo:Int64}) AND ingested_at < fromUnixTimestamp64Milli({hi:Int64})
+        ORDER BY ingested_at LIMIT 1 OFFSET {max:UInt64}`,
+      { name: 'pairing:cut', params: { lo, hi: hiWanted, max: this.opts.maxSpansPerPass } },
+    );
+    // a cut inside one millisecond of inserts would stall: never cut at lo itself
+    const hi = cut && Number(cut.at) > lo ? Number(cut.at) : hiWanted;
+    const range = { lo, hi };
+
+    // 1. deliveries to (re)pair: those committed now, and earlier ones pointing at a publish committed now
+    const fresh = await this.store.query<{ k: string; ms: string }>(
+      `SELECT toString(span_key) AS k, toString(toUnixTimestamp64Milli(timestamp)) AS ms FROM ${db}.messaging_spans
+        WHERE operation IN ${DELIVER}
+          AND ingested_at >= fromUnixTimestamp64Milli({lo:Int64}) AND ingested_at < fromUnixTimestamp64Milli({hi:Int64})`,
+      { name: 'pairing:new-deliveries', params: range },
+    );
+    const pubs = await this.store.query<{ n: string; min_ms: string; max_ms: string }>(
+      `SELECT count() AS n, toString(toUnixTimestamp64Milli(min(timestamp))) AS min_ms, toString(toUnixTimestamp64Milli(max(timestamp))) AS max_ms
+         FROM ${db}.messaging_spans
+        WHERE operation IN ${PUBLISH}
+          AND ingested_at >= fromUnixTimestamp64Milli({lo:Int64}) AND ingested_at < fromUnixTimestamp64Milli({hi:Int64})`,
+      { name: 'pairing:new-publishes', params: range },
+    );
+    const pub = pubs[0];
+    const deliveries = new Map<string, number>();
+    for (const r of fresh) deliveries.set(r.k, Number(r.ms));
+    const publishMinutes = new Set<number>();
+    if (pub && Number(pub.n) > 0) {
+      // deliveries stored before their producer: they start after it (less any clock skew)
+      const waiting = await this.store.query<{ k: string; ms: string }>(
+        `SELECT toString(span_key) AS k, toString(toUnixTimestamp64Milli(timestamp)) AS ms FROM ${db}.messaging_spans
+          WHERE operation IN ${DELIVER}
+            AND timestamp >= fromUnixTimestamp64Milli({from:Int64})
+            AND ingested_at < fromUnixTimestamp64Milli({lo:Int64})
+            AND ingested_at >= fromUnixTimestamp64Milli({lo:Int64}) - toIntervalMillisecond({late:Int64})
+            AND arrayExists(k -> k IN (
+                  SELECT span_key FROM ${db}.messaging_spans
+                   WHERE operation IN ${PUBLISH}
+                     AND ingested_at >= fromUnixTimestamp64Milli({lo:Int64}) AND ingested_at < fromUnixTimestamp64Milli({hi:Int64})),
+                hop_keys)`,
+        {
+          name: 'pairing:waiting-deliveries',
+          params: { ...range, from: Number(pub.min_ms) - 5 * 60_000, late: this.opts.lateWindowMs },
+        },
+      );
+      for (const r of waiting) deliveries.set(r.k, Number(r.ms));
+      const mins = await this.store.query<{ m: string }>(
+        `SELECT DISTINCT toString(toUnixTimestamp(toStartOfMinute(timestamp))) AS m FROM ${db}.messaging_spans
+          WHERE operation IN ${PUBLISH}
+            AND ingested_at >= fromUnixTimestamp64Milli({lo:Int64}) AND ingested_at < fromUnixTimestamp64Milli({hi:Int64})`,
+        { name: 'pairing:publish-minutes', params: range },
+      );
+      for (const m of mins) publishMinutes.add(Number(m.m));
+    }
+
+    const deliverMinutes = new Set<number>();
+    let written = 0;
+    if (deliveries.size > 0) written = await this.pairDeliveries(deliveries, deliverMinutes);
+    await recomputeMinutes(this.store, { deliverMinutes: [...deliverMinutes], publishMinutes: [...publishMinutes], version: nextVersion(this.now()) });
+    this.stats.passes++;
+    this.stats.hopsWritten += written;
+    this.stats.lastPassMs = performance.now() - t0;
+    return hi;
+  }
+
+  /** Pairs the given deliver spans, reclassifies their messages' deliveries, writes what changed. */
+  private async pairDeliveries(deliveries: Map<string, number>, touchedMinutes: Set<number>): Promise<number> {
+    const db = this.db;
+    const keys = [...deliveries.keys()];
+    let minMs = Infinity;
+    let maxMs = -Infinity;
+    for (const ms of deliveries.values()) {
+      minMs = Math.min(minMs, ms);
+      maxMs = Math.max(maxMs, ms);
+    }
+    const paired = await this.store.query<PairedHopRow>(pairingSql(db), {
+      name: 'pairing:pair',
+      params: {
+        keys: keys.map((k) => BigInt(k)),
+        dFromMs: minMs,
+        dToMs: maxMs + 1,
+      },
+    });
+    // every delivery already stored of the same messages to the same groups (for their order), and
+    // the rows stored before for these deliver spans (their identity may have changed)
+    const messageKeys = [...new Set(paired.map((h) => h.message_key))];
+    const existing = await this.store.query<Row>(
+      `SELECT * FROM ${db}.hops FINAL
+        WHERE d_start >= fromUnixTimestamp64Milli({since:Int64})
+          AND (d_key IN {keys:Array(UInt64)} OR message_key IN {mkeys:Array(UInt64)})`,
+      {
+        name: 'pairing:existing',
+        params: { since: minMs - this.opts.lookbackMs, keys: keys.map((k) => BigInt(k)), mkeys: messageKeys.map((k) => BigInt(k)) },
+      },
+    );
+    const version = nextVersion(this.now());
+    const fresh = new Map<string, Row>();
+    for (const h of paired) fresh.set(hopId(h), { ...h, ordinal: 0, class: '', version, deleted: 0 } as Row);
+    const repaired = new Set(keys);
+    const before = new Map<string, Row>();
+    const all = new Map<string, Row>(fresh);
+    const tombstones: Row[] = [];
+    for (const e of existing) {
+      const id = hopId(e);
+      before.set(id, e);
+      if (fresh.has(id)) continue;
+      if (repaired.has(e.d_key)) tombstones.push({ ...e, version, deleted: 1 }); // its identity changed
+      else all.set(id, { ...e });
+    }
+    classifyHops([...all.values()]);
+    const writes: Row[] = [...tombstones];
+    for (const [id, h] of all) {
+      const old = before.get(id);
+      if (old && !fresh.has(id) && old.ordinal === h.ordinal && old.class === h.class) continue;
+      writes.push({ ...h, version });
+    }
+    if (writes.length === 0) return 0;
+    for (const w of writes) touchedMinutes.add(Math.floor(msOf(w.d_start) / 60_000) * 60);
+    await this.store.client.insert({
+      table: `${db}.hops`,
+      values: writes.map(stripForInsert),
+      format: 'JSONEachRow',
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    });
+    return writes.length;
+  }
+}
+
+/** The columns of `hops`, in the shape JSONEachRow takes back. */
+function stripForInsert(r: Row): Record<string, unknown> {
+  return {
+    consumer_group: r.consumer_group,
+    destination: r.destination,
+    message_key: r.message_key,
+    d_key: r.d_key,
+    message: r.message,
+    identified: Number(r.identified),
+    matched: Number(r.matched),
+    system: r.system,
+    partition: r.partition,
+    offset: r.offset,
+    msg_key: r.msg_key,
+    message_id: r.message_id,
+    message_type: r.message_type,
+    d_trace_id: r.d_trace_id,
+    d_span_id: r.d_span_id,
+    d_start: r.d_start,
+    d_end: r.d_end,
+    d_service: r.d_service,
+    d_operation: r.d_operation,
+    d_status: r.d_status,
+    d_redelivered: Number(r.d_redelivered),
+    d_link_count: Number(r.d_link_count),
+    p_trace_id: r.p_trace_id,
+    p_span_id: r.p_span_id,
+    p_start: r.p_start,
+    p_end: r.p_end,
+    p_service: r.p_service,
+    queue_ns: r.queue_ns,
+    ordinal: r.ordinal,
+    class: r.class,
+    version: r.version,
+    deleted: r.deleted,
+  };
+}
