@@ -4,6 +4,7 @@
 import type { Store } from '../store/index.js';
 import { deliverWhere, hopParams, publishLookbackMs, publishWhere, type HopWindow } from './hops.js';
 import { consumerLag } from './lag.js';
+import { edgeState } from './hop-state.js';
 import {
   buildTopology,
   type CallRow,
@@ -219,9 +220,8 @@ export async function topology(
   q: TopologyQuery,
   opts: { nowMs?: number; lag?: boolean } = {},
 ): Promise<TopologyResult> {
-  const [messaging, queue, calls, lag] = await Promise.all([
-    messagingEdges(store, q),
-    queueTimes(store, q),
+  const [{ edges: messaging, queue }, calls, lag] = await Promise.all([
+    edgeState(store, q),
     callEdges(store, q),
     opts.lag === false ? Promise.resolve([]) : currentLag(store, q, opts.nowMs ?? Date.now()),
   ]);

@@ -1,0 +1,88 @@
+// Flow-map messaging edges from the per-minute hop state (migration 007 `hop_minutes`, written by
+// the pairing pass): publish edges (service → destination) and deliver edges (destination →
+// service per consumer group) with counts of messages — a batch span delivering N messages counts
+// N —, errors, retries, span latency and the queue time of first deliveries. The cost depends on
+// minutes × edges, not on the traffic in the range.
+import type { Store } from '../store/index.js';
+import type { MessagingEdgeRow, QueueTimeRow, TopologyGroupBy } from './graph.js';
+
+export interface EdgeStateQuery {
+  fromMs: number;
+  toMs: number;
+  groupBy?: TopologyGroupBy;
+}
+
+export interface EdgeState {
+  edges: Array<MessagingEdgeRow & { retries: number }>;
+  queue: QueueTimeRow[];
+}
+
+type Num = number | string;
+const num = (v: Num | null | undefined) => (v === null || v === undefined ? 0 : Number(v));
+const round = (v: Num | null | undefined) => {
+  const n = num(v);
+  return Number.isFinite(n) ? Math.round(n * 1000) / 1000 : 0;
+};
+
+export async function edgeState(store: Store, q: EdgeStateQuery): Promise<EdgeState> {
+  const byType = q.groupBy === 'messageType';
+  // Grouped by message type the destination is folded away (a type may travel over several).
+  const typeExpr = byType ? `if(message_type = '', destination, message_type)` : `''`;
+  const destExpr = byType ? `''` : 'destination';
+  const rows = await store.query<{
+    kind: 'publish' | 'deliver';
+    service: string;
+    system: string;
+    edge_destination: string;
+    edge_message_type: string;
+    consumer_group: string;
+    count: Num;
+    errors: Num;
+    retries: Num;
+    q: Num[];
+    samples: Num;
+    qq: Num[];
+  }>(
+    `SELECT kind, if(kind = 'publish', p_service, d_service) AS service, system,
+            ${destExpr} AS edge_destination, ${typeExpr} AS edge_message_type, consumer_group,
+            sum(messages) AS count, sum(errors) AS errors, sum(retries) AS retries,
+            quantilesTDigestMerge(0.5, 0.95)(duration_ms) AS q,
+            sum(queue_samples) AS samples,
+            quantilesTDigestMerge(0.5, 0.95)(queue_ms) AS qq
+       FROM ${store.database}.hop_minutes FINAL
+      WHERE minute >= toStartOfMinute(fromUnixTimestamp64Milli({fromMs:Int64}))
+        AND minute < fromUnixTimestamp64Milli({toMs:Int64})
+      GROUP BY kind, service, system, edge_destination, edge_message_type, consumer_group`,
+    { name: 'topology:hop-state', params: { fromMs: q.fromMs, toMs: q.toMs } },
+  );
+  const edges: EdgeState['edges'] = [];
+  const queue: QueueTimeRow[] = [];
+  for (const r of rows) {
+    if (num(r.count) === 0 && r.kind === 'publish') continue; // only batch sends of created messages
+    edges.push({
+      edgeKind: r.kind,
+      service: r.service,
+      system: r.system,
+      destination: r.edge_destination,
+      messageType: r.edge_message_type,
+      consumerGroup: r.consumer_group,
+      count: num(r.count),
+      errors: num(r.errors),
+      retries: num(r.retries),
+      p50Ms: round(r.q[0]),
+      p95Ms: round(r.q[1]),
+    });
+    if (r.kind === 'deliver' && num(r.samples) > 0) {
+      queue.push({
+        service: r.service,
+        destination: r.edge_destination,
+        messageType: r.edge_message_type,
+        consumerGroup: r.consumer_group,
+        samples: num(r.samples),
+        p50Ms: round(r.qq[0]),
+        p95Ms: round(r.qq[1]),
+      });
+    }
+  }
+  return { edges, queue };
+}
