@@ -1,0 +1,202 @@
+// The pairing pass through the real collector and store (issue 8): late producers complete their
+// hops, resends and re-runs change nothing, delivery classes, the watermark in /api/health, and a
+// kill -9 during pairing followed by a restart leaves every hop exactly once.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startTestEventscope, type TestEventscope } from '../support/harness.js';
+import { clock, messaging, request, type Span } from '../support/otlp.js';
+import { loadConfig } from '../../lib/config/index.js';
+import { openStore, type Store } from '../../lib/store/index.js';
+import { PairingPass } from '../../lib/hops/pairing.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+interface HopRow {
+  d_span_id: string;
+  message: string;
+  matched: number;
+  consumer_group: string;
+  queue_ns: string | null;
+  ordinal: number;
+  class: string;
+}
+
+async function hopsOf(store: Store, destination: string): Promise<HopRow[]> {
+  return store.query<HopRow>(
+    `SELECT d_span_id, message, matched, consumer_group, queue_ns, ordinal, class FROM ${store.database}.hops FINAL
+      WHERE destination = {d:String} ORDER BY d_start, d_span_id`,
+    { name: 'test:hops', params: { d: destination } },
+  );
+}
+
+async function minuteTotals(store: Store, destination: string) {
+  const [r] = await store.query<{ m: string; f: string; du: string; re: string; pu: string; sa: string }>(
+    `SELECT toString(sumIf(messages, kind = 'deliver')) AS m, toString(sum(first_deliveries)) AS f,
+            toString(sum(duplicates)) AS du, toString(sum(redeliveries)) AS re,
+            toString(sumIf(messages, kind = 'publish')) AS pu, toString(sum(queue_samples)) AS sa
+       FROM ${store.database}.hop_minutes FINAL WHERE destination = {d:String}`,
+    { name: 'test:minutes', params: { d: destination } },
+  );
+  if (!r) return r;
+  return { messages: r.m, first: r.f, dup: r.du, redel: r.re, published: r.pu, samples: r.sa };
+}
+
+const pub = (t: ReturnType<typeof clock>, destination: string, start: number) =>
+  t.span({ service: 'producer', name: `${destination} send`, kind: 'PRODUCER', start, durationMs: 1, attributes: messaging({ destination, operation: 'send' }) });
+const del = (t: ReturnType<typeof clock>, p: Span, group: string, start: number, status: 'UNSET' | 'ERROR' = 'UNSET') =>
+  t.span({
+    service: `${group}-svc`,
+    name: `${p.name.split(' ')[0]} process`,
+    kind: 'CONSUMER',
+    parent: p,
+    start,
+    status,
+    attributes: messaging({ destination: p.name.split(' ')[0]!, operation: 'process', group }),
+  });
+
+describe('pairing pass', () => {
+  let es: TestEventscope;
+  before(async () => {
+    es = await startTestEventscope();
+  });
+  after(async () => {
+    await es?.close();
+  });
+
+  test('a deliver span stored 5 minutes before its producer ends up as one matched hop', async () => {
+    const t = clock(Date.now() - 10 * 60_000);
+    const p = pub(t, 'late-orders', 0);
+    const d = del(t, p, 'billing', 40);
+    await es.sendSpans([d]);
+    await es.collector.pairing!.sync();
+    const before = await hopsOf(es.store, 'late-orders');
+    assert.deepEqual(before.map((h) => [h.matched, h.message.split(':')[0]]), [[0, 'delivery']], 'without its producer the delivery is its own message');
+    // the deliver span was committed 5 minutes ago
+    await es.store.command(
+      `ALTER TABLE ${es.store.database}.messaging_spans UPDATE ingested_at = ingested_at - toIntervalMinute(5) WHERE span_id = {s:String}
+       SETTINGS mutations_sync = 2`,
+      { name: 'test:backdate', params: { s: d.spanId } },
+    );
+    await es.sendSpans([p]);
+    await es.collector.pairing!.sync();
+    const hops = await hopsOf(es.store, 'late-orders');
+    assert.deepEqual(hops, [
+      { d_span_id: d.spanId, message: `span:${p.traceId}:${p.spanId}`, matched: 1, consumer_group: 'billing', queue_ns: '39000000', ordinal: 1, class: 'first' },
+    ]);
+    assert.deepEqual(await minuteTotals(es.store, 'late-orders'), { messages: '1', first: '1', dup: '0', redel: '0', published: '1', samples: '1' });
+  });
+
+  test('resent spans and a re-run of every pass from the start change nothing', async () => {
+    const t = clock(Date.now() - 5 * 60_000);
+    const spans: Span[] = [];
+    for (let i = 0; i < 20; i++) {
+      const p = pub(t, 'resent-orders', i * 100);
+      spans.push(p, del(t, p, 'a', i * 100 + 5), del(t, p, 'b', i * 100 + 7));
+    }
+    await es.sendSpans(spans);
+    await es.sendSpans(spans); // an exporter retry
+    await es.collector.pairing!.sync();
+    const first = await hopsOf(es.store, 'resent-orders');
+    assert.equal(first.length, 40);
+    assert.deepEqual(await minuteTotals(es.store, 'resent-orders'), { messages: '40', first: '40', dup: '0', redel: '0', published: '20', samples: '40' });
+    // a second pass over everything (as after a crash before the watermark was saved)
+    const rerun = new PairingPass(es.store, { committedBefore: () => Date.now(), lookbackMs: 86_400_000, lateWindowMs: 900_000, maxSpansPerPass: 7 });
+    await es.store.command(`INSERT INTO ${es.store.database}.pairing_state VALUES ('hops', 0, {u:Int64})`, { name: 'test:reset', params: { u: Date.now() + 1 } });
+    await rerun.sync();
+    assert.ok(rerun.stats.passes > 1, 'a small per-pass limit works the backlog off in several passes');
+    assert.deepEqual(await hopsOf(es.store, 'resent-orders'), first);
+    assert.deepEqual(await minuteTotals(es.store, 'resent-orders'), { messages: '40', first: '40', dup: '0', redel: '0', published: '20', samples: '40' });
+  });
+
+  test('a second delivery after success is a duplicate, after a failure a redelivery', async () => {
+    const t = clock(Date.now() - 3 * 60_000);
+    const ok = pub(t, 'dup-orders', 0);
+    const failed = pub(t, 'dup-orders', 10);
+    // the later deliveries arrive first: classes follow delivery time, not arrival
+    await es.sendSpans([ok, failed, del(t, ok, 'g', 500), del(t, failed, 'g', 520)]);
+    await es.collector.pairing!.sync();
+    await es.sendSpans([del(t, ok, 'g', 100), del(t, failed, 'g', 120, 'ERROR')]);
+    await es.collector.pairing!.sync();
+    const hops = await hopsOf(es.store, 'dup-orders');
+    assert.deepEqual(
+      hops.map((h) => [h.message === `span:${ok.traceId}:${ok.spanId}` ? 'ok' : 'failed', h.ordinal, h.class]),
+      [
+        ['ok', 1, 'first'],
+        ['failed', 1, 'first'],
+        ['ok', 2, 'duplicate_after_success'],
+        ['failed', 2, 'redelivery_after_failure'],
+      ],
+    );
+    assert.deepEqual(await minuteTotals(es.store, 'dup-orders'), { messages: '4', first: '2', dup: '1', redel: '1', published: '2', samples: '2' });
+  });
+
+  test('/api/health reports the pairing watermark', async () => {
+    const res = await es.api<{ pairing: { watermark: string | null; behindMs: number | null } }>('/api/health');
+    assert.equal(res.status, 200);
+    assert.ok(res.body.pairing.watermark !== null);
+    assert.ok(res.body.pairing.behindMs !== null && res.body.pairing.behindMs < 5_000, `behind ${res.body.pairing.behindMs} ms`);
+  });
+});
+
+describe('pairing after kill -9', () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-kill-'));
+  after(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  test('every hop is there exactly once after a restart', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/collector.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, EVENTSCOPE_DATA_DIR: dataDir, EVENTSCOPE_OTLP_HTTP_PORT: '0', EVENTSCOPE_OTLP_GRPC_PORT: '0', EVENTSCOPE_PAIRING_INTERVAL_MS: '50' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /OTLP\/HTTP (http:\/\/[^ ]+)\/v1\/traces/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`collector exited ${code}`)));
+    });
+    const t = clock(Date.now() - 2 * 60_000);
+    const messages = 3000;
+    for (let batch = 0; batch < 6; batch++) {
+      const spans: Span[] = [];
+      for (let i = 0; i < messages / 6; i++) {
+        const p = pub(t, 'kill-orders', batch * 1000 + i);
+        spans.push(p, del(t, p, 'k', batch * 1000 + i + 3));
+      }
+      const res = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request(spans)) });
+      assert.equal(res.status, 200);
+    }
+    // acknowledged = committed; the pass runs every 50 ms, so it is busy now
+    await new Promise((r) => setTimeout(r, 60));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+
+    const store = await openStore(loadConfig({ EVENTSCOPE_DATA_DIR: dataDir }));
+    try {
+      const pairing = new PairingPass(store, { committedBefore: () => Date.now(), lookbackMs: 86_400_000, lateWindowMs: 900_000, maxSpansPerPass: 200_000 });
+      await pairing.sync();
+      const [r] = await store.query<{ hops: string; deliveries: string; matched: string }>(
+        `SELECT toString(count()) AS hops, toString(uniqExact(d_key)) AS deliveries, toString(countIf(matched = 1)) AS matched
+           FROM ${store.database}.hops FINAL WHERE destination = 'kill-orders'`,
+        { name: 'test:kill' },
+      );
+      assert.deepEqual(r, { hops: String(messages), deliveries: String(messages), matched: String(messages) });
+      assert.deepEqual(await minuteTotals(store, 'kill-orders'), {
+        messages: String(messages),
+        first: String(messages),
+        dup: '0',
+        redel: '0',
+        published: String(messages),
+        samples: String(messages),
+      });
+    } finally {
+      await store.close();
+    }
+  });
+});
