@@ -3,8 +3,8 @@
 // trace; the stitched request (traces joined by links) is what GET /api/requests/{traceId} returns
 // for any of its traces.
 import type { Store } from '../store/index.js';
-import { anomaliesForTraces } from './anomalies.js';
-import { hopParams, hopsSql, publishLookbackMs, type HopWindow } from './hops.js';
+import { findOrderingInversions } from './anomalies.js';
+import { publishLookbackMs } from './hops.js';
 
 export interface RequestFilters {
   fromMs: number;
@@ -141,32 +141,66 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
   });
 }
 
-/** Traces of the list that take part in a duplicate or an ordering inversion (anomalies.ts). */
+/**
+ * Traces of the list that take part in a duplicate (from the hop model: every delivery of a message
+ * delivered more than once to a group, and its publish) or an ordering inversion (anomalies.ts).
+ */
 async function anomalousTraces(store: Store, traceIds: string[], fromMs: number, toMs: number): Promise<Set<string>> {
-  const a = await anomaliesForTraces(store, { traceIds, fromMs, toMs, limit: 10_000 });
+  const lookback = publishLookbackMs(fromMs, toMs);
+  const [dups, ordering] = await Promise.all([
+    store.query<{ trace_id: string }>(
+      `WITH touched AS (
+         SELECT consumer_group, destination, message_key FROM ${store.database}.hops FINAL
+          WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalMillisecond({lookback:Int64})
+            AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond({lookback:Int64})
+            AND (d_trace_id IN {ids:Array(String)} OR p_trace_id IN {ids:Array(String)})
+            AND identified = 1
+       )
+       SELECT DISTINCT trace_id FROM (
+         SELECT consumer_group, destination, message_key, groupArray(d_trace_id) AS ds, any(p_trace_id) AS p,
+                countIf(class IN ('redelivery_after_failure', 'duplicate_after_success')) AS extra
+           FROM ${store.database}.hops FINAL
+          WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalMillisecond(2 * {lookback:Int64})
+            AND (consumer_group, destination, message_key) IN touched
+          GROUP BY consumer_group, destination, message_key
+         HAVING extra > 0
+       )
+       ARRAY JOIN arrayConcat(ds, [p]) AS trace_id
+       WHERE trace_id IN {ids:Array(String)}`,
+      { name: 'requests:duplicates', params: { ids: traceIds, fromMs, toMs, lookback } },
+    ),
+    findOrderingInversions(store, {
+      fromMs,
+      toMs,
+      stepMs: Math.max(1, toMs - fromMs),
+      limit: 10_000,
+      traceIds,
+      lookbackMs: 5 * 60_000,
+    }),
+  ]);
   const wanted = new Set(traceIds);
-  const hit = new Set<string>();
-  for (const o of [...a.duplicates, ...a.ordering]) for (const t of o.traceIds) if (wanted.has(t)) hit.add(t);
+  const hit = new Set<string>(dups.map((r) => r.trace_id));
+  for (const o of ordering.occurrences) for (const t of o.traceIds) if (wanted.has(t)) hit.add(t);
   return hit;
 }
 
-/** Hops (publish span found) whose deliver or publish span is in each trace, via hops.ts. */
+/** Hops (publish span found) whose deliver or publish span is in each trace, from the hop model. */
 async function countHops(store: Store, traceIds: string[], fromMs: number, toMs: number): Promise<Map<string, number>> {
-  const w: HopWindow = {
-    deliverFromMs: fromMs,
-    // a delivery of a message published in these traces may come later than the traces end
-    deliverToMs: toMs + publishLookbackMs(fromMs, toMs),
-    publishFromMs: fromMs - publishLookbackMs(fromMs, toMs),
-    publishToMs: toMs,
-    traceIds,
-  };
+  const lookback = publishLookbackMs(fromMs, toMs);
   const rows = await store.query<{ trace_id: string; hops: string }>(
-    `SELECT trace_id, uniqExact(d_trace_id, d_span_id, message) AS hops
-       FROM (${hopsSql(store.database, w)})
+    `SELECT trace_id, uniqExact(d_key, message_key) AS hops
+       FROM (
+         SELECT d_key, message_key, d_trace_id, p_trace_id FROM ${store.database}.hops FINAL
+          WHERE matched = 1
+            -- a delivery of a message published in these traces may come later than the traces end
+            AND d_start >= fromUnixTimestamp64Milli({fromMs:Int64})
+            AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond({lookback:Int64})
+            AND (d_trace_id IN {ids:Array(String)} OR p_trace_id IN {ids:Array(String)})
+       )
       ARRAY JOIN [d_trace_id, p_trace_id] AS trace_id
-      WHERE matched AND trace_id IN {hTraceIds:Array(String)}
+      WHERE trace_id IN {ids:Array(String)}
       GROUP BY trace_id`,
-    { name: 'requests:hops', params: hopParams(w) },
+    { name: 'requests:hops', params: { ids: traceIds, fromMs, toMs, lookback } },
   );
   return new Map(rows.map((r) => [r.trace_id, Number(r.hops)]));
 }
