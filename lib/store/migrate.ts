@@ -26,7 +26,9 @@ export function renderMigration(sql: string, t: MigrationTarget): string[] {
   const onCluster = cluster ? `ON CLUSTER '${cluster}'` : '';
   const statements: string[] = [];
   for (const chunk of sql.split(/;\s*(?:\n|$)/)) {
-    const distributed = [...chunk.matchAll(/^--\s*distributed:\s*(\w+)\s*$/gm)].map((m) => m[1]!);
+    // `-- distributed: <table>` or `-- distributed: <table> by <sharding expression>` (default rand():
+    // a table deduplicated by key, ReplacingMergeTree read with FINAL, needs its key's shard)
+    const distributed = [...chunk.matchAll(/^--\s*distributed:\s*(\w+)(?:\s+by\s+(.+?))?\s*$/gm)].map((m) => ({ table: m[1]!, by: m[2] ?? 'rand()' }));
     const body = chunk
       .split('\n')
       .filter((line) => !line.trim().startsWith('--'))
@@ -34,10 +36,10 @@ export function renderMigration(sql: string, t: MigrationTarget): string[] {
       .trim();
     // A `-- distributed:` line follows the statement it belongs to, so it opens the next chunk.
     if (cluster) {
-      for (const table of distributed) {
+      for (const { table, by } of distributed) {
         statements.push(
           `CREATE TABLE IF NOT EXISTS ${t.database}.${table} ${onCluster} AS ${t.database}.${table}_local ` +
-            `ENGINE = Distributed('${cluster}', '${t.database}', '${table}_local', rand())`,
+            `ENGINE = Distributed('${cluster}', '${t.database}', '${table}_local', ${by})`,
         );
       }
     }

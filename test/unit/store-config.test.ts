@@ -55,6 +55,9 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS \${db}.mv\${local} \${onCluster} TO \${db
   const all = loadMigrations({ database: 'es', cluster: 'c1', ttlDays: 30 }).flatMap((m) => m.statements);
   assert.ok(all.some((s) => s.includes("ENGINE = Distributed('c1', 'es', 'spans_local', rand())")));
   assert.ok(all.every((s) => !/ENGINE = (Aggregating|Replacing|Summing)?MergeTree\b/.test(s)), 'no unreplicated engine in cluster mode');
+  // tables read with FINAL shard by their key, so every version of a row meets on one shard
+  assert.ok(all.some((s) => s.includes("ENGINE = Distributed('c1', 'es', 'hops_local', cityHash64(consumer_group, destination, message_key))")));
+  assert.ok(all.some((s) => /^CREATE TABLE IF NOT EXISTS es\.hops_local .*ENGINE = ReplicatedReplacingMergeTree\(version, deleted\)/s.test(s)));
 });
 
 test('servers older than the minimum are refused with the minimum named', () => {

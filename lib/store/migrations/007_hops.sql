@@ -93,7 +93,7 @@ PARTITION BY toDate(d_start)
 ORDER BY (consumer_group, destination, message_key, d_key)
 TTL toDateTime(d_start) + toIntervalDay(${ttlDays})
 SETTINGS ttl_only_drop_parts = 1;
--- distributed: hops
+-- distributed: hops by cityHash64(consumer_group, destination, message_key)
 
 -- Per-minute state of the hops (kind 'deliver', by deliver minute) and of the publish spans (kind
 -- 'publish', by publish minute; consumer_group and d_service empty). The pass recomputes a whole
@@ -139,7 +139,7 @@ PARTITION BY toDate(minute)
 ORDER BY (minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system)
 TTL minute + toIntervalDay(${ttlDays})
 SETTINGS ttl_only_drop_parts = 1;
--- distributed: hop_minutes
+-- distributed: hop_minutes by cityHash64(minute, kind, destination, consumer_group)
 
 -- The pairing pass's watermark: every messaging span committed before it is paired.
 CREATE TABLE IF NOT EXISTS ${db}.pairing_state${local} ${onCluster}
@@ -150,4 +150,4 @@ CREATE TABLE IF NOT EXISTS ${db}.pairing_state${local} ${onCluster}
 )
 ENGINE = ${engine:ReplacingMergeTree}(updated_ms)
 ORDER BY name;
--- distributed: pairing_state
+-- distributed: pairing_state by cityHash64(name)
