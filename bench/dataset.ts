@@ -25,9 +25,25 @@ export const SPANS_PER_TRACE = 10 + 1 / 500 + 1 / 300;
 const list = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(', ')}]`;
 const hex64 = (expr: string) => `leftPad(lower(hex(${expr})), 16, '0')`;
 
+/** One resource (and scope) per service, as an SDK would send it: the key the spans refer to. */
+const RESOURCE_KEY = (service: string) => `cityHash64('bench-resource', ${service})`;
+
+// The resources of every service for the days [firstDay, lastDay] (days since the epoch).
+const RESOURCES_SQL = (db: string) => `
+INSERT INTO ${db}.resources (resource_key, service_name, resource_attributes, scope_name, scope_version, scope_attributes,
+  attribute_types, day)
+SELECT ${RESOURCE_KEY('service_name')}, service_name,
+  map('service.name', service_name, 'service.version', '2.14.1', 'service.instance.id', concat(service_name, '-7f3c9a1e'),
+      'host.name', concat(service_name, '-7d9f8b6c5-x2k4q'), 'deployment.environment.name', 'production',
+      'process.runtime.name', 'nodejs', 'process.runtime.version', '20.20.2', 'telemetry.sdk.language', 'nodejs',
+      'telemetry.sdk.name', 'opentelemetry', 'telemetry.sdk.version', '2.12.1'),
+  '@opentelemetry/instrumentation-kafkajs', '0.14.0', map(), map(), toDate(day)
+FROM (SELECT arrayJoin(${list(SERVICES)}) AS service_name) AS s
+CROSS JOIN (SELECT toUInt16({firstDay:UInt32} + number) AS day FROM numbers({days:UInt32})) AS d`;
+
 const INSERT_SQL = (db: string) => `
 INSERT INTO ${db}.spans (timestamp, duration_ns, trace_id, span_id, parent_span_id, trace_state, flags, span_name,
-  span_kind, service_name, host, resource_attributes, scope_name, scope_version, span_attributes, attribute_types,
+  span_kind, service_name, host, resource_key, scope_name, scope_version, span_attributes, attribute_types,
   status_code, status_message, \`events.timestamp\`, \`events.name\`, \`events.attributes\`, \`links.trace_id\`,
   \`links.span_id\`, \`links.trace_state\`, \`links.attributes\`, msg_system, msg_operation, msg_destination,
   msg_partition, msg_offset, msg_message_id, msg_consumer_group, msg_key, msg_conversation_id, msg_message_type,
@@ -48,10 +64,7 @@ SELECT
   multiIf(sk IN (0, 2), 'SERVER', sk IN (1, 3, 6), 'CLIENT', sk IN (4, 9), 'PRODUCER', sk = 7, 'INTERNAL', 'CONSUMER') AS span_kind,
   multiIf(sk IN (0, 1), 'gateway', sk IN (2, 3, 4), producer, sk = 8, pair_cb, ca) AS service_name,
   concat(service_name, '-7d9f8b6c5-x2k4q') AS host,
-  map('service.name', service_name, 'service.version', '2.14.1', 'service.instance.id', concat(service_name, '-7f3c9a1e'),
-      'host.name', host, 'deployment.environment.name', 'production', 'process.runtime.name', 'nodejs',
-      'process.runtime.version', '20.20.2', 'telemetry.sdk.language', 'nodejs', 'telemetry.sdk.name', 'opentelemetry',
-      'telemetry.sdk.version', '2.12.1') AS resource_attributes,
+  ${RESOURCE_KEY('service_name')} AS resource_key,
   '@opentelemetry/instrumentation-kafkajs' AS scope_name,
   '0.14.0' AS scope_version,
   multiIf(
@@ -138,6 +151,14 @@ FROM (
 
 /** Inserts one phase in chunks of traces (bounded memory); returns the spans written. */
 export async function generatePhase(store: Store, phase: Phase, chunkTraces = 100_000): Promise<number> {
+  // resources first, like the collector: every span's resource row exists (a day either side is spare)
+  const dayNs = 86_400_000_000_000n;
+  const first = (phase.baseNs + phase.shiftNs) / dayNs - 1n;
+  const last = (phase.baseNs + phase.shiftNs + BigInt(phase.traces) * phase.spacingNs) / dayNs + 1n;
+  await store.command(RESOURCES_SQL(store.database), {
+    name: 'bench:resources',
+    params: { firstDay: first.toString(), days: (last - first + 1n).toString() },
+  });
   for (let first = phase.firstTrace; first < phase.firstTrace + phase.traces; first += chunkTraces) {
     await store.command(INSERT_SQL(store.database), {
       name: 'bench:generate',

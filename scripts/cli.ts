@@ -4,6 +4,7 @@ import { ConfigError } from '../lib/config/index.js';
 import { DataDirInUseError } from '../lib/store/lock.js';
 import { UnsupportedVersionError } from '../lib/store/version.js';
 import { StoreUnreachableError } from '../lib/store/index.js';
+import { SchemaGenerationError } from '../lib/store/schema.js';
 import type { Eventscope } from './eventscope.js';
 
 /** Ctrl-C / SIGTERM: commit what was accepted, close the store, exit. */
@@ -32,6 +33,7 @@ export function exitOnStartError(err: unknown): never {
     err instanceof ConfigError ||
     err instanceof UnsupportedVersionError ||
     err instanceof StoreUnreachableError ||
+    err instanceof SchemaGenerationError ||
     (err as Error)?.name === 'DemoArgsError';
   if (known) {
     console.error((err as Error).message);

@@ -11,10 +11,9 @@ import { LagCharts } from '@/components/lag/LagCharts';
 import { StatusBadge } from '@/components/lag/StatusBadge';
 import { apiGet, otlpHttpEndpoint } from '@/lib/ui/server';
 import { apiQuery, firstParam, hrefWith, links, parseRange, RANGE_LABEL, type RangeKey, type SearchParams } from '@/lib/ui/url';
-import { STATUS_HELP, type LagStatus } from '@/lib/ui/colors';
+import { STATUS_HELP } from '@/lib/ui/colors';
+import { byLagSeverityDesc, LAG_STATUSES } from '@/lib/domain';
 import { formatClock, formatCount, formatDurationMs, formatMessages } from '@/lib/ui/format';
-
-const SEVERITY: Record<string, number> = { STOP: 0, STALL: 1, REWIND: 2, WARN: 3, OK: 4 };
 
 export default async function LagPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
@@ -28,8 +27,9 @@ export default async function LagPage({ searchParams }: { searchParams: Promise<
         help={
           <>
             How far each consumer group is behind on each destination. <b>Backlog</b> = messages published but not yet
-            delivered to the group; <b>queue time</b> = deliver start − publish end. The status follows LinkedIn Burrow:{' '}
-            {(['OK', 'WARN', 'STALL', 'STOP', 'REWIND'] as LagStatus[]).map((s, i) => (
+            delivered to the group; <b>queue time</b> = deliver start − publish end. The status follows LinkedIn Burrow
+            (least to most severe):{' '}
+            {LAG_STATUSES.map((s, i) => (
               <Fragment key={s}>
                 {i ? '; ' : ''}
                 <b>{s}</b> {STATUS_HELP[s]}
@@ -58,8 +58,9 @@ export default async function LagPage({ searchParams }: { searchParams: Promise<
 async function LagView({ range, destination, group }: { range: RangeKey; destination?: string; group?: string }) {
   const r = await apiGet<LagResult>(`/api/lag?${apiQuery(range, { destination, group })}`);
   if (!r.ok) return <ErrorNotice error={r.error} />;
+  // the worst first (one severity order: lib/domain.ts), then the biggest backlog
   const groups = [...r.data.groups].sort(
-    (a, b) => (SEVERITY[a.status] ?? 5) - (SEVERITY[b.status] ?? 5) || b.current.backlog - a.current.backlog || a.destination.localeCompare(b.destination),
+    (a, b) => byLagSeverityDesc(a.status, b.status) || b.current.backlog - a.current.backlog || a.destination.localeCompare(b.destination),
   );
   if (groups.length === 0) {
     return (

@@ -1,7 +1,8 @@
 // What the protobuf and JSON decoders share: errors, options, exact 64-bit formatting, the row
 // factory, span validation and the hand-off to normalization. One place, so both wire formats
 // produce identical rows.
-import type { AttributeType, DecodedBatch, SpanKindName, SpanRow, StatusCodeName } from '../../lib/store/rows.js';
+import { createHash } from 'node:crypto';
+import type { AttributeType, DecodedBatch, ResourceRow, SpanKindName, SpanRow, StatusCodeName } from '../../lib/store/rows.js';
 import { applyNormalization } from '../normalize.js';
 
 /** The request body cannot be decoded at all (→ HTTP 400 / gRPC INVALID_ARGUMENT). */
@@ -94,32 +95,28 @@ export function decimalDiff(end: string, start: string): string {
   return d > 0n ? d.toString() : '0';
 }
 
-// ── resource context ──
+// ── resource and scope ──
 
 export interface ResourceContext {
   attributes: Record<string, string>;
-  /** 'resource.<key>' → type, copied into every span's attribute_types */
-  typeKeys: string[];
-  typeValues: AttributeType[];
+  /** 'resource.<key>' → type */
+  types: Record<string, AttributeType>;
   service: string;
   host: string;
+  /** the attributes and their types in a canonical text: the resource's part of a resource key */
+  canonical: string;
 }
 
 export function resourceContext(attributes: Record<string, string>, types: Record<string, AttributeType>): ResourceContext {
   const service = attributes['service.name'] || 'unknown_service';
   const host = attributes['host.name'] || attributes['service.instance.id'] || service;
-  const typeKeys = Object.keys(types);
-  return { attributes, typeKeys, typeValues: typeKeys.map((k) => types[k]!), service, host };
+  return { attributes, types, service, host, canonical: canonicalAttributes(attributes, types, 'resource.') };
 }
 
-/** A fresh attribute_types object holding the resource's entries. */
-function resourceTypes(resource: ResourceContext): Record<string, AttributeType> {
-  // A loop into a literal, not `{ ...types }`: V8 gives every spread copy its own hidden class,
-  // which made each later insert an order of magnitude slower.
-  const types: Record<string, AttributeType> = {};
-  const keys = resource.typeKeys;
-  for (let i = 0; i < keys.length; i++) types[keys[i]!] = resource.typeValues[i]!;
-  return types;
+/** Attributes with their types, keys sorted: the same text for the same attributes in any order. */
+function canonicalAttributes(values: Record<string, string>, types: Record<string, AttributeType>, prefix: string): string {
+  const keys = Object.keys(values).sort();
+  return JSON.stringify(keys.map((k) => [k, values[k], types[prefix + k] ?? '']));
 }
 
 const spanTypeKeys = new Map<string, string>();
@@ -138,31 +135,53 @@ export function spanTypeKey(key: string): string {
   return k;
 }
 
-// ── rows ──
-
-/** A row with every column at its default; decoders fill it in place (one hidden class for all rows). */
+/** One ScopeSpans: its scope, and the resource row its spans refer to (computed once, here). */
 export interface ScopeContext {
   name: string;
   version: string;
-  attributes: Record<string, string>;
-  /** 'scope.<key>' → type, copied into every span's attribute_types */
-  types: Record<string, AttributeType>;
+  resource: ResourceContext;
+  row: ResourceRow;
 }
 
-const NO_SCOPE_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+const NO_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
 
 export function scopeContext(
+  resource: ResourceContext,
   name: string,
   version: string,
-  attributes: Record<string, string> = NO_SCOPE_ATTRIBUTES,
+  attributes: Record<string, string> = NO_ATTRIBUTES,
   types: Record<string, AttributeType> = {},
 ): ScopeContext {
-  return { name, version, attributes, types };
+  const attributeTypes: Record<string, AttributeType> = {};
+  for (const k in resource.types) attributeTypes[k] = resource.types[k]!;
+  for (const k in types) attributeTypes[k] = types[k]!;
+  const canonical = JSON.stringify([resource.canonical, name, version, canonicalAttributes(attributes, types, 'scope.')]);
+  const row: ResourceRow = {
+    resource_key: resourceKey(canonical),
+    service_name: resource.service,
+    resource_attributes: resource.attributes,
+    scope_name: name,
+    scope_version: version,
+    scope_attributes: attributes,
+    attribute_types: attributeTypes,
+  };
+  return { name, version, resource, row };
 }
 
-export function newRow(resource: ResourceContext, scope: ScopeContext): SpanRow {
-  const attributeTypes = resourceTypes(resource);
-  for (const k in scope.types) attributeTypes[k] = scope.types[k]!;
+/**
+ * The 64-bit key of a (resource, scope): the first 8 bytes of the MD5 of its canonical text, so every
+ * collector process computes the same key for the same resource (a collision would need ~2^32
+ * distinct resources a day). Once per ScopeSpans, not per span.
+ */
+export function resourceKey(canonical: string): string {
+  const d = createHash('md5').update(canonical).digest();
+  return u64ToDecimal(d.readUInt32LE(0), d.readUInt32LE(4));
+}
+
+// ── rows ──
+
+/** A row with every column at its default; decoders fill it in place (one hidden class for all rows). */
+export function newRow(scope: ScopeContext): SpanRow {
   return {
     timestamp: '0',
     duration_ns: '0',
@@ -173,14 +192,13 @@ export function newRow(resource: ResourceContext, scope: ScopeContext): SpanRow 
     flags: 0,
     span_name: '',
     span_kind: 'UNSPECIFIED',
-    service_name: resource.service,
-    host: resource.host,
-    resource_attributes: resource.attributes,
+    service_name: scope.resource.service,
+    host: scope.resource.host,
+    resource: scope.row,
     scope_name: scope.name,
     scope_version: scope.version,
-    scope_attributes: scope.attributes,
     span_attributes: {},
-    attribute_types: attributeTypes,
+    attribute_types: {},
     status_code: 'UNSET',
     status_message: '',
     'events.timestamp': [],

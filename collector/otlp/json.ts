@@ -66,11 +66,11 @@ function decodeScopeSpans(ss: Obj, path: string, batch: BatchBuilder, resource: 
   const scopeAttributes: Record<string, string> = {};
   const scopeTypes: Record<string, AttributeType> = {};
   if (scope) readAttributes(scope, scopeAttributes, scopeTypes, 'scope.', `${path}.scope`);
-  const scopeCtx = scopeContext(scopeName, scopeVersion, scopeAttributes, scopeTypes);
+  const scopeCtx = scopeContext(resource, scopeName, scopeVersion, scopeAttributes, scopeTypes);
   const spans = list(ss, 'spans', 'spans', path);
   for (let i = 0; i < spans.length; i++) {
     const p = `${path}.spans[${i}]`;
-    const row = newRow(resource, scopeCtx);
+    const row = newRow(scopeCtx);
     const invalid = decodeSpan(object(spans[i], p), p, row);
     if (invalid) batch.reject(`span ${JSON.stringify(row.span_name.slice(0, 100))} (${p}): ${invalid}`);
     else batch.finish(row);

@@ -252,14 +252,14 @@ function decodeScopeSpans(r: Reader, batch: BatchBuilder, resource: ResourceCont
     } else skipField(r, tag, SCOPE_SPANS_FIELDS, 'ScopeSpans');
   }
   if (!sawSpans) return;
-  const scope = scopeContext(scopeName, scopeVersion, scopeAttributes, scopeTypes);
+  const scope = scopeContext(resource, scopeName, scopeVersion, scopeAttributes, scopeTypes);
   r.pos = start;
   while (r.pos < r.len) {
     const tag = r.tag();
     if (tag === 18) {
       const outer = r.len;
       r.len = enter(r);
-      const row = newRow(resource, scope);
+      const row = newRow(scope);
       decodeSpan(r, row);
       r.len = outer;
       batch.finish(row);

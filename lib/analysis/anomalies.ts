@@ -3,6 +3,7 @@
 // message delivered after one produced later). Built on the hop pairing of hops.ts, so both parent-
 // and link-connected consumers count, and a span an exporter resent (same trace and span id) is
 // never a duplicate.
+import { hopKey } from '../domain.js';
 import type { Store } from '../store/index.js';
 import { hopParams, hopsSql, publishLookbackMs, type HopWindow } from './hops.js';
 
@@ -191,7 +192,7 @@ async function hopDetails(store: Store, w: HopWindow, name: string): Promise<Map
      FROM (${hopsSql(store.database, w)})`,
     { name, params: hopParams(w) },
   );
-  return new Map(rows.map((r) => [`${r.d_key}\u0000${r.message_key}`, r]));
+  return new Map(rows.map((r) => [hopKey(r.d_key, r.message_key), r]));
 }
 
 export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<DuplicateResult> {
@@ -216,7 +217,7 @@ export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<Dup
   );
   const rows: DuplicateRow[] = [];
   for (const r of dup) {
-    const hops = r.d_keys.map((k) => details.get(`${k}\u0000${r.message_key}`)).filter((h): h is HopDetail => !!h);
+    const hops = r.d_keys.map((k) => details.get(hopKey(k, r.message_key))).filter((h): h is HopDetail => !!h);
     if (hops.length === 0) continue;
     const h = hops[0]!;
     rows.push({
@@ -377,8 +378,8 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
   );
   const rows: OrderingRow[] = [];
   for (const r of inv) {
-    const later = details.get(`${r.d_key}\u0000${r.message_key}`);
-    const first = details.get(`${r.a_d_key}\u0000${r.a_message_key}`);
+    const later = details.get(hopKey(r.d_key, r.message_key));
+    const first = details.get(hopKey(r.a_d_key, r.a_message_key));
     if (!later || !first) continue;
     rows.push({
       basis: r.cls === 'o' ? 'offset' : 'publish_order',

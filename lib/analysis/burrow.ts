@@ -1,17 +1,22 @@
 // Consumer status rules in the spirit of LinkedIn Burrow's evaluator: pure, no I/O. Given the lag
 // series of one consumer group (or one partition of it) over a sliding window, say how it is doing
 // and why. Rules, first match wins:
-//   REWIND  delivered offsets went backwards (the consumer was reset / re-reads old offsets)
 //   STOP    no deliveries for longer than the consumer had been active before
 //           (now − lastDelivery > lastDelivery − firstDelivery) while messages wait or still arrive
+//   REWIND  delivered offsets went backwards (the consumer was reset / re-reads old offsets)
 //   OK      the backlog reached zero at some point in the window (caught up)
 //   STALL   no deliveries in the window while the backlog stayed above zero
 //   WARN    the backlog never decreased across the window and grew overall
 //   OK      otherwise (making progress)
 // Burrow's WARN also fires on a constant non-zero lag; here a steady backlog with deliveries is OK,
 // because message counts (unlike committed offsets) are steady for a consumer that keeps pace.
+// Where two of the problem statuses hold at once, the rules report the more severe one in the one
+// order of lib/domain.ts (STOP before REWIND: a consumer that rewound and then went silent is gone);
+// the caught-up OK sits above STALL and WARN because a backlog that reached zero is no problem.
 
-export type LagStatus = 'OK' | 'WARN' | 'STALL' | 'STOP' | 'REWIND';
+import { worstByStatus, type LagStatus } from '../domain.js';
+
+export type { LagStatus } from '../domain.js';
 
 export interface LagWindowPoint {
   /** end of the point's interval, epoch ms */
@@ -40,17 +45,9 @@ export interface LagEvaluation {
   reason: string;
 }
 
-const SEVERITY: Record<LagStatus, number> = { OK: 0, WARN: 1, REWIND: 2, STALL: 3, STOP: 4 };
-
-/** The more severe of several statuses (STOP > STALL > REWIND > WARN > OK). */
+/** The most severe of several evaluations, in the order of LAG_STATUSES (lib/domain.ts). */
 export function worst(evaluations: LagEvaluation[]): LagEvaluation {
-  let w: LagEvaluation = { status: 'OK', reason: 'no data' };
-  let first = true;
-  for (const e of evaluations) {
-    if (first || SEVERITY[e.status] > SEVERITY[w.status]) w = e;
-    first = false;
-  }
-  return w;
+  return worstByStatus(evaluations, (e) => e.status) ?? { status: 'OK', reason: 'no data' };
 }
 
 export function formatDuration(ms: number): string {
@@ -70,19 +67,6 @@ export function evaluateLag(input: LagEvaluationInput): LagEvaluation {
   const last = points[points.length - 1]!;
   const backlog = last.backlog;
 
-  // REWIND: the highest offset delivered in an interval fell below the previous interval's.
-  let prev: LagWindowPoint | undefined;
-  for (const p of points) {
-    if (p.deliveredOffsetMax == null) continue;
-    if (prev && p.deliveredOffsetMax < prev.deliveredOffsetMax!) {
-      return {
-        status: 'REWIND',
-        reason: `delivered offsets went backwards: up to ${prev.deliveredOffsetMax} by ${iso(prev.tMs)}, then only up to ${p.deliveredOffsetMax} by ${iso(p.tMs)}`,
-      };
-    }
-    prev = p;
-  }
-
   // STOP: silent for longer than it had been active, with work waiting or still arriving.
   if (firstDeliveryMs !== null && lastDeliveryMs !== null) {
     const silentMs = nowMs - lastDeliveryMs;
@@ -97,6 +81,19 @@ export function evaluateLag(input: LagEvaluationInput): LagEvaluation {
           (backlog > 0 ? `${plural(backlog, 'message')} waiting` : 'the destination is still being published to'),
       };
     }
+  }
+
+  // REWIND: the highest offset delivered in an interval fell below the previous interval's.
+  let prev: LagWindowPoint | undefined;
+  for (const p of points) {
+    if (p.deliveredOffsetMax == null) continue;
+    if (prev && p.deliveredOffsetMax < prev.deliveredOffsetMax!) {
+      return {
+        status: 'REWIND',
+        reason: `delivered offsets went backwards: up to ${prev.deliveredOffsetMax} by ${iso(prev.tMs)}, then only up to ${p.deliveredOffsetMax} by ${iso(p.tMs)}`,
+      };
+    }
+    prev = p;
   }
 
   const caughtUp = [...points].reverse().find((p) => p.backlog === 0);

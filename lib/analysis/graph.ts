@@ -1,5 +1,6 @@
 // Builds the flow map (nodes + edges) from aggregated edge rows. Pure: no I/O, no clock; the SQL in
 // topology.ts produces the rows, this decides what is a node, how edges are keyed and labelled.
+import { lagSeverity, type LagStatus } from '../domain.js';
 
 export type TopologyGroupBy = 'destination' | 'messageType';
 
@@ -46,8 +47,8 @@ export interface EdgeLag {
   oldestUndeliveredAgeMs: number;
   /** where offsets are known on both sides */
   offsetLag: number | null;
-  /** Burrow-style status: OK, WARN, STALL, STOP, REWIND */
-  status: string;
+  /** Burrow-style status (lib/domain.ts LAG_STATUSES) */
+  status: LagStatus;
 }
 
 export interface Topology {
@@ -227,7 +228,7 @@ function mergeEdge(edges: Map<string, TopologyEdge>, e: TopologyEdge): void {
   prev.p95Ms = Math.max(prev.p95Ms, e.p95Ms);
   // Lag is per destination: an edge joining several (a message type sent to two topics) shows the
   // worst of them, so a stuck consumer is never hidden by a healthy one.
-  if (e.lag && (!prev.lag || lagSeverity(e.lag) > lagSeverity(prev.lag))) prev.lag = e.lag;
+  if (e.lag && (!prev.lag || worseLag(e.lag, prev.lag))) prev.lag = e.lag;
   if (e.queueP50Ms !== undefined) {
     prev.queueP50Ms = Math.max(prev.queueP50Ms ?? 0, e.queueP50Ms);
     prev.queueP95Ms = Math.max(prev.queueP95Ms ?? 0, e.queueP95Ms ?? 0);
@@ -235,7 +236,8 @@ function mergeEdge(edges: Map<string, TopologyEdge>, e: TopologyEdge): void {
   }
 }
 
-const LAG_SEVERITY: Record<string, number> = { OK: 0, WARN: 1, STALL: 2, STOP: 3, REWIND: 4 };
-function lagSeverity(l: EdgeLag): number {
-  return (LAG_SEVERITY[l.status] ?? 0) * 1e12 + l.backlog;
+/** The more severe status (domain order), or at equal status the larger backlog. */
+function worseLag(a: EdgeLag, b: EdgeLag): boolean {
+  const d = lagSeverity(a.status) - lagSeverity(b.status);
+  return d > 0 || (d === 0 && a.backlog > b.backlog);
 }

@@ -7,10 +7,12 @@
 // span still counts as a delivery, of a message identified by its message id, else by
 // (destination, partition, offset), else by the deliver span itself (which can never repeat).
 // Every side is deduplicated by (trace_id, span_id), so a span an exporter resent counts once.
+import { DELIVER_OPERATIONS, PUBLISH_OPERATIONS, sqlList } from '../domain.js';
 import type { QueryParams, Store } from '../store/index.js';
 
-export const PUBLISH_OPERATIONS = ['create', 'send'] as const;
-export const DELIVER_OPERATIONS = ['receive', 'process'] as const;
+/** `operation IN …` lists of the publish and deliver operations (lib/domain.ts). */
+export const PUBLISH_SQL = sqlList(PUBLISH_OPERATIONS);
+export const DELIVER_SQL = sqlList(DELIVER_OPERATIONS);
 
 export interface HopWindow {
   /** deliver spans starting in [deliverFromMs, deliverToMs) */
@@ -65,7 +67,7 @@ export function deliveriesSql(db: string, w: HopWindow): string {
 
 /** The filter of the window's deliver spans (for a WHERE on messaging_spans). */
 export function deliverWhere(db: string, w: HopWindow): string {
-  return `operation IN ('receive', 'process')
+  return `operation IN ${DELIVER_SQL}
       AND timestamp >= fromUnixTimestamp64Milli({hDeliverFromMs:Int64})
       AND timestamp < fromUnixTimestamp64Milli({hDeliverToMs:Int64})
       ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}
@@ -77,7 +79,7 @@ export function deliverWhere(db: string, w: HopWindow): string {
 
 /** The filter of the look-up window's publish spans. */
 export function publishWhere(w: HopWindow, db?: string): string {
-  return `operation IN ('create', 'send')
+  return `operation IN ${PUBLISH_SQL}
       AND timestamp >= fromUnixTimestamp64Milli({hPublishFromMs:Int64})
       AND timestamp < fromUnixTimestamp64Milli({hPublishToMs:Int64})
       ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}
@@ -88,7 +90,7 @@ export function publishWhere(w: HopWindow, db?: string): string {
 function groupsOfTracesSql(db: string): string {
   return `
       SELECT DISTINCT consumer_group FROM ${db}.messaging_spans
-      WHERE operation IN ('receive', 'process')
+      WHERE operation IN ${DELIVER_SQL}
         AND timestamp >= fromUnixTimestamp64Milli({hDeliverFromMs:Int64})
         AND timestamp < fromUnixTimestamp64Milli({hDeliverToMs:Int64})
         AND (trace_id IN {hGroupTraceIds:Array(String)} OR hasAny(refs.trace_id, {hGroupTraceIds:Array(String)}))`;
@@ -100,7 +102,7 @@ export function publishesSql(db: string, w: HopWindow): string {
     SELECT span_key, trace_id, span_id, timestamp, end_time, operation, destination, partition, offset,
            message_id, msg_key, service_name, status_code, link_count
     FROM ${db}.messaging_spans
-    WHERE operation IN ('create', 'send')
+    WHERE operation IN ${PUBLISH_SQL}
       AND timestamp >= fromUnixTimestamp64Milli({hPublishFromMs:Int64})
       AND timestamp < fromUnixTimestamp64Milli({hPublishToMs:Int64})
       ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}

@@ -14,7 +14,7 @@
 // - groups of a destination: those with at least one delivery in the range or the look-back.
 import type { Store } from '../store/index.js';
 import { evaluateLag, worst, type LagEvaluation, type LagStatus, type LagWindowPoint } from './burrow.js';
-import { hopParams, hopsSql, publishesSql, publishLookbackMs, type HopWindow } from './hops.js';
+import { DELIVER_SQL, hopParams, hopsSql, publishesSql, publishLookbackMs, type HopWindow } from './hops.js';
 
 export interface LagQuery {
   fromMs: number;
@@ -130,7 +130,7 @@ WITH
   groups AS (
     SELECT DISTINCT destination, consumer_group
     FROM ${db}.messaging_spans
-    WHERE operation IN ('receive', 'process')
+    WHERE operation IN ${DELIVER_SQL}
       AND timestamp >= fromUnixTimestamp64Milli({hDeliverFromMs:Int64})
       AND timestamp < fromUnixTimestamp64Milli({hDeliverToMs:Int64})
       ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}

@@ -3,6 +3,7 @@
 // links; every ref that is a publish span makes one hop; the consumer group is the deliver span's;
 // queue time = deliver start − publish end. A deliver span none of whose refs is a publish span in
 // the request still shows, with the message identified by its message id or offset when known.
+import { isDeliverOperation, isPublishOperation, messageIdentity, spanKey } from '../domain.js';
 
 export interface HopSpan {
   traceId: string;
@@ -30,23 +31,19 @@ export interface RequestHop {
   queueMs: number | null;
 }
 
-const PUBLISH = new Set(['create', 'send']);
-const DELIVER = new Set(['receive', 'process']);
-const key = (t: string, s: string) => `${t}:${s}`;
-
 export function pairRequestHops(spans: HopSpan[]): RequestHop[] {
   const publishes = new Map<string, HopSpan>();
-  for (const s of spans) if (PUBLISH.has(s.operation)) publishes.set(key(s.traceId, s.spanId), s);
+  for (const s of spans) if (isPublishOperation(s.operation)) publishes.set(spanKey(s.traceId, s.spanId), s);
   const hops: RequestHop[] = [];
   for (const d of spans) {
-    if (!DELIVER.has(d.operation)) continue;
+    if (!isDeliverOperation(d.operation)) continue;
     const refs = [...(d.parentSpanId ? [{ traceId: d.traceId, spanId: d.parentSpanId }] : []), ...d.links];
     const seen = new Set<string>();
     const deliver = { traceId: d.traceId, spanId: d.spanId, service: d.service };
     for (const r of refs) {
-      const p = publishes.get(key(r.traceId, r.spanId));
+      const p = publishes.get(spanKey(r.traceId, r.spanId));
       if (!p) continue;
-      const message = `span:${p.traceId}:${p.spanId}`;
+      const message = messageIdentity.span(p.traceId, p.spanId);
       if (seen.has(message)) continue;
       seen.add(message);
       hops.push({
@@ -60,10 +57,10 @@ export function pairRequestHops(spans: HopSpan[]): RequestHop[] {
     }
     if (seen.size === 0) {
       const message = d.messageId
-        ? `id:${d.destination}:${d.messageId}`
+        ? messageIdentity.id(d.destination, d.messageId)
         : d.offset !== null
-          ? `offset:${d.destination}:${d.partition}:${d.offset}`
-          : `delivery:${d.traceId}:${d.spanId}`;
+          ? messageIdentity.offset(d.destination, d.partition, d.offset)
+          : messageIdentity.delivery(d.traceId, d.spanId);
       hops.push({ message, consumerGroup: d.consumerGroup, destination: d.destination, publish: null, deliver, queueMs: null });
     }
   }

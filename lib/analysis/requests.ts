@@ -47,7 +47,13 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
   }
   if (f.traceId !== undefined) conditions.push('trace_id = {traceId:String}');
   if (f.attribute !== undefined) {
-    conditions.push('(span_attributes[{attrKey:String}] = {attrValue:String} OR resource_attributes[{attrKey:String}] = {attrValue:String})');
+    // resource attributes are stored once per (resource, day): match their keys, then the spans
+    conditions.push(
+      `(span_attributes[{attrKey:String}] = {attrValue:String} OR resource_key IN (
+         SELECT resource_key FROM ${db}.resources
+          WHERE resource_attributes[{attrKey:String}] = {attrValue:String}
+            AND day >= toDate(fromUnixTimestamp64Milli({fromMs:Int64})) AND day <= toDate(fromUnixTimestamp64Milli({toMs:Int64}))))`,
+    );
   }
   if (f.errorOnly) conditions.push(`status_code = 'ERROR'`);
   const where = conditions.length ? `AND (${conditions.join(' OR ')})` : '';

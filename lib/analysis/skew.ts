@@ -3,6 +3,10 @@
 // is taken to be off by the amount that centres the child in the parent, and every span of that
 // host moves by it. Async children (deliveries, children of producer spans) legitimately start and
 // end after their parent and never decide a host's offset. Pure: spans in, offsets out.
+import { isConsumerOperation, isPublishOperation, spanKey } from '../domain.js';
+
+/** Re-exported for the timeline, which reads it from here. */
+export { spanKey };
 
 export interface SkewSpan {
   traceId: string;
@@ -32,18 +36,13 @@ export interface SkewResult {
   spanOffsetNs: Map<string, bigint>;
 }
 
-export const spanKey = (traceId: string, spanId: string) => `${traceId}:${spanId}`;
-
-const PUBLISH = new Set(['create', 'send']);
-const DELIVER = new Set(['receive', 'process', 'settle']);
-
 /** A child that may outlive its parent: messaging hand-offs. */
 export function isAsyncEdge(parent: SkewSpan, child: SkewSpan): boolean {
   return (
     parent.kind === 'PRODUCER' ||
-    PUBLISH.has(parent.operation) ||
+    isPublishOperation(parent.operation) ||
     child.kind === 'CONSUMER' ||
-    DELIVER.has(child.operation)
+    isConsumerOperation(child.operation)
   );
 }
 

@@ -51,7 +51,7 @@ export interface TimelineSpan {
   status: { code: string; message: string };
   attributes: Record<string, JsonValue>;
   resource: Record<string, JsonValue>;
-  scope: { name: string; version: string };
+  scope: { name: string; version: string; attributes: Record<string, JsonValue> };
   events: Array<{ name: string; timeNs: string; attributes: Record<string, JsonValue> }>;
   linksOut: TimelineLink[];
   linksIn: TimelineLink[];
@@ -110,7 +110,7 @@ interface SpanDbRow {
   span_kind: string;
   service_name: string;
   host: string;
-  resource_attributes: Record<string, string>;
+  resource_key: string;
   scope_name: string;
   scope_version: string;
   span_attributes: Record<string, string>;
@@ -132,6 +132,14 @@ interface SpanDbRow {
   msg_consumer_group: string;
   msg_key: string;
   msg_message_type: string;
+}
+
+/** A span's resource and scope attributes (`resources`), with their types. */
+export interface ResourceDbRow {
+  resource_key: string;
+  resource_attributes: Record<string, string>;
+  scope_attributes: Record<string, string>;
+  attribute_types: Record<string, string>;
 }
 
 interface LinkInRow {
@@ -167,7 +175,7 @@ function attrs(values: Record<string, string>, types: Record<string, string>, pr
 
 const SPAN_COLUMNS = `
   trace_id, span_id, parent_span_id, toString(toUnixTimestamp64Nano(timestamp)) AS start_ns, duration_ns,
-  span_name, span_kind, service_name, host, resource_attributes, scope_name, scope_version,
+  span_name, span_kind, service_name, host, toString(resource_key) AS resource_key, scope_name, scope_version,
   span_attributes, attribute_types, status_code, status_message,
   arrayMap(t -> toString(toUnixTimestamp64Nano(t)), events.timestamp) AS event_ns,
   events.name AS event_names, events.attributes AS event_attrs,
@@ -232,6 +240,7 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
   }
 
   const list = [...spans.values()];
+  const resources = await resourcesOf(store, list);
   const skew = adjustClockSkew(
     list.map((r) => ({
       traceId: r.trace_id,
@@ -244,7 +253,7 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
       endNs: BigInt(r.start_ns) + BigInt(r.duration_ns),
     })),
   );
-  const timeline = assembleTimeline(q.traceId, list, linksIn, depthOf, skew, truncated);
+  const timeline = assembleTimeline(q.traceId, list, linksIn, depthOf, skew, truncated, resources);
   if (q.anomalies === false) return timeline;
   timeline.anomalies = await anomaliesForTraces(store, {
     traceIds: timeline.traceIds,
@@ -254,6 +263,33 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
   return timeline;
 }
 
+/**
+ * The resource rows of the spans, by key, from the days the spans fall on (a resource row is written
+ * for each day of its spans).
+ */
+async function resourcesOf(store: Store, rows: SpanDbRow[]): Promise<Map<string, ResourceDbRow>> {
+  if (rows.length === 0) return new Map();
+  const keys = [...new Set(rows.map((r) => r.resource_key))];
+  let min = BigInt(rows[0]!.start_ns);
+  let max = min;
+  for (const r of rows) {
+    const t = BigInt(r.start_ns);
+    if (t < min) min = t;
+    if (t > max) max = t;
+  }
+  const found = await store.query<ResourceDbRow>(
+    `SELECT toString(resource_key) AS resource_key, resource_attributes, scope_attributes, attribute_types
+       FROM ${store.database}.resources
+      WHERE resource_key IN (SELECT toUInt64(arrayJoin({keys:Array(String)})))
+        AND day >= toDate(fromUnixTimestamp64Nano({from:Int64})) AND day <= toDate(fromUnixTimestamp64Nano({to:Int64}))
+      LIMIT 1 BY resource_key`,
+    { name: 'timeline:resources', params: { keys, from: min.toString(), to: max.toString() } },
+  );
+  return new Map(found.map((r) => [r.resource_key, r]));
+}
+
+const NO_RESOURCE: ResourceDbRow = { resource_key: '', resource_attributes: {}, scope_attributes: {}, attribute_types: {} };
+
 /** Shapes the response: spans in start order with links both ways, hops with corrected queue time. */
 export function assembleTimeline(
   traceId: string,
@@ -262,6 +298,7 @@ export function assembleTimeline(
   depthOf: Map<string, number>,
   skew: ReturnType<typeof adjustClockSkew>,
   truncated: Timeline['truncated'],
+  resources: Map<string, ResourceDbRow> = new Map(),
 ): Timeline {
   const inRequest = new Set(rows.map((r) => spanKey(r.trace_id, r.span_id)));
   const incoming = new Map<string, TimelineLink[]>();
@@ -283,6 +320,7 @@ export function assembleTimeline(
     const offset = skew.spanOffsetNs.get(key) ?? 0n;
     const start = BigInt(r.start_ns) + offset;
     const end = start + BigInt(r.duration_ns);
+    const res = resources.get(r.resource_key) ?? NO_RESOURCE;
     const span: TimelineSpan = {
       traceId: r.trace_id,
       spanId: r.span_id,
@@ -296,8 +334,8 @@ export function assembleTimeline(
       durationMs: Number(r.duration_ns) / 1e6,
       status: { code: r.status_code, message: r.status_message },
       attributes: attrs(r.span_attributes, r.attribute_types, 'span.'),
-      resource: attrs(r.resource_attributes, r.attribute_types, 'resource.'),
-      scope: { name: r.scope_name, version: r.scope_version },
+      resource: attrs(res.resource_attributes, res.attribute_types, 'resource.'),
+      scope: { name: r.scope_name, version: r.scope_version, attributes: attrs(res.scope_attributes, res.attribute_types, 'scope.') },
       events: r.event_names.map((name, i) => ({
         name,
         timeNs: (BigInt(r.event_ns[i]!) + offset).toString(),

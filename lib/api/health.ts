@@ -15,7 +15,8 @@ export const handler: Handler = async ({ store, now }) => {
   const watermarkMs = pairing && Number(pairing.n) > 0 ? Number(pairing.w) : null;
   return ok({
     status: 'ok',
-    store: { mode: store.mode, database: store.database, clickhouseVersion: version },
+    // insertFormat: how spans reach the engine (RowBinary, or JSONEachRow when a server refused it)
+    store: { mode: store.mode, database: store.database, clickhouseVersion: version, insertFormat: store.insertFormat },
     spansStored: Number(count?.spans ?? 0),
     // the pairing pass (lib/hops/pairing.ts): every messaging span committed before the watermark
     // is paired and reflected in the flow map; behindMs is how far it trails the clock

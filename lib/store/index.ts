@@ -6,7 +6,11 @@ import type { Config } from '../config/index.js';
 import { lockDataDir } from './lock.js';
 import { loadMigrations } from './migrate.js';
 import { assertSupportedVersion } from './version.js';
+import { checkSchemaGeneration, recordSchemaGeneration } from './schema.js';
+import { createSpanWriter, type InsertFormat, type PreparedSpans, type SpanWriter } from './writer.js';
 import type { SpanRow } from './rows.js';
+
+export type { InsertFormat, PreparedSpans } from './writer.js';
 
 export type StoreMode = 'embedded' | 'server';
 export type QueryParams = Record<string, unknown>;
@@ -25,8 +29,14 @@ export interface Store {
   /** Runs a SELECT with ClickHouse parameters ({name:Type}) and returns JSON rows. */
   query<T = Record<string, unknown>>(sql: string, opts: QueryOptions): Promise<T[]>;
   command(sql: string, opts?: Partial<QueryOptions>): Promise<void>;
-  /** Inserts span rows; resolves only when ClickHouse has committed them. */
-  insertSpans(rows: SpanRow[]): Promise<void>;
+  /** how span rows reach the engine, chosen at start: RowBinary, or JSONEachRow when that is refused */
+  readonly insertFormat: InsertFormat;
+  /** Encodes span rows for one insert (synchronous, on the JS thread) and collects their resources. */
+  prepareSpans(rows: readonly SpanRow[]): PreparedSpans;
+  /** Inserts a prepared batch (its new resources first); resolves only when ClickHouse has committed it. */
+  commitSpans(prepared: PreparedSpans): Promise<void>;
+  /** prepareSpans + commitSpans. */
+  insertSpans(rows: readonly SpanRow[]): Promise<void>;
   version(): Promise<string>;
   close(): Promise<void>;
 }
@@ -77,6 +87,11 @@ export async function openStore(
   }
 
   const database = s.database;
+  let spanWriter: SpanWriter | undefined;
+  const writer = () => {
+    if (!spanWriter) throw new Error('the store is not open yet');
+    return spanWriter;
+  };
   const store: Store = {
     mode: s.mode,
     database,
@@ -101,24 +116,18 @@ export async function openStore(
         clickhouse_settings: { log_comment: `eventscope:${o.name ?? 'command'}` },
       });
     },
-    async insertSpans(rows: SpanRow[]) {
-      if (rows.length === 0) return;
-      // 'basic' reads "<seconds>.<nanoseconds>" exactly for every time, including tiny ones that
-      // best-effort parsing would mistake for dates.
-      const settings = { async_insert: 0, input_format_skip_unknown_fields: 0, date_time_input_format: 'basic' } as const;
-      if (chdb) {
-        // Embedded: the same JSONEachRow, handed to chDB as one Buffer. Through @clickhouse/client the
-        // chDB connection pastes the body into the SQL text, which cost 2-5× the CPU of the insert
-        // itself (bench/run.ts, docs/benchmarks.md).
-        await chdb.rawInsert({ table: `${database}.spans`, values: jsonEachRow(rows), format: 'JSONEachRow', settings });
-        return;
-      }
-      await client.insert({
-        table: `${database}.spans`,
-        values: rows.map(toInsertRow),
-        format: 'JSONEachRow',
-        clickhouse_settings: settings,
-      });
+    get insertFormat() {
+      return writer().format;
+    },
+    prepareSpans(rows) {
+      return writer().prepare(rows);
+    },
+    commitSpans(prepared) {
+      return writer().commit(prepared);
+    },
+    async insertSpans(rows) {
+      const w = writer();
+      return w.commit(w.prepare(rows));
     },
     async version() {
       const [row] = await store.query<{ v: string }>('SELECT version() AS v', { name: 'version' });
@@ -136,6 +145,16 @@ export async function openStore(
   try {
     assertSupportedVersion(await store.version());
     await migrate(store, config);
+    spanWriter = await createSpanWriter({
+      database,
+      client,
+      chdb,
+      columns: (table) =>
+        store.query(
+          `SELECT name, type, default_kind FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
+          { name: 'store:columns', params: { db: database, table } },
+        ),
+    });
   } catch (err) {
     await store.close().catch(() => {});
     throw err;
@@ -172,35 +191,15 @@ async function probeServer(s: { url: string; user: string; password: string }): 
   assertSupportedVersion(version);
 }
 
-/** Nanoseconds since the epoch (decimal string) → "<seconds>.<9 digits>", unambiguous for DateTime64(9). */
-export function nsToDateTime64(ns: string): string {
-  const padded = ns.length > 9 ? ns : ns.padStart(10, '0');
-  return `${padded.slice(0, -9)}.${padded.slice(-9)}`;
-}
-
-function toInsertRow(row: SpanRow): SpanRow {
-  const events = row['events.timestamp'];
-  return {
-    ...row,
-    timestamp: nsToDateTime64(row.timestamp),
-    'events.timestamp': events.length === 0 ? events : events.map(nsToDateTime64),
-  };
-}
-
-/** Rows as JSONEachRow bytes (one JSON object per line), times converted like toInsertRow. */
-function jsonEachRow(rows: SpanRow[]): Buffer {
-  let text = '';
-  for (const row of rows) text += JSON.stringify(toInsertRow(row)) + '\n';
-  return Buffer.from(text);
-}
-
 async function migrate(store: Store, config: Config): Promise<void> {
   const cluster = config.store.mode === 'server' ? config.store.cluster : undefined;
   const onCluster = cluster ? ` ON CLUSTER '${cluster}'` : '';
   await store.command(`CREATE DATABASE IF NOT EXISTS ${store.database}${onCluster}`, { name: 'migrate' });
+  await checkSchemaGeneration(store, config.store.mode === 'embedded' ? { mode: 'embedded', dataDir: config.store.dataDir } : { mode: 'server', url: config.store.url });
   for (const m of loadMigrations({ database: store.database, cluster, ttlDays: config.ttlDays })) {
     for (const statement of m.statements) {
       await store.command(statement, { name: `migrate:${m.name}` });
     }
   }
+  await recordSchemaGeneration(store);
 }

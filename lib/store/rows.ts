@@ -1,6 +1,7 @@
-// The row shape the collector writes into `spans` (see lib/store/migrations/001_spans.sql).
-// Decoders produce these directly; every field maps 1:1 to a column, in JSONEachRow form.
-// 64-bit values (nanosecond times, offsets) are decimal strings so they stay exact end to end.
+// The row shapes the collector writes into `spans` and `resources` (lib/store/migrations/001_spans.sql).
+// Decoders produce these directly; a field maps 1:1 to a column (the store's encoders are generated
+// from SPAN_COLUMNS / RESOURCE_COLUMNS and the tables' own column types, lib/store/rowbinary.ts).
+// 64-bit values (nanosecond times, offsets, keys) are decimal strings so they stay exact end to end.
 
 export type SpanKindName = 'UNSPECIFIED' | 'INTERNAL' | 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER';
 export type StatusCodeName = 'UNSET' | 'OK' | 'ERROR';
@@ -12,8 +13,8 @@ export type PeerKind = '' | 'service' | 'database' | 'http' | 'rpc';
 /**
  * Attribute values are stored as strings in Map(String, String) columns so they can be filtered
  * in SQL. Values that were not OTLP strings are recorded in `attribute_types` under a prefixed key
- * so the typed value can be rebuilt exactly:
- *   'span.<key>', 'resource.<key>', 'scope.<key>', 'event.<i>.<key>', 'link.<i>.<key>'
+ * so the typed value can be rebuilt exactly: a span's own 'span.<key>', 'event.<i>.<key>',
+ * 'link.<i>.<key>' on the span row, 'resource.<key>' and 'scope.<key>' on its resource row.
  * Types: 'int' (decimal string, exact int64), 'double', 'bool' ('true'|'false'),
  * 'bytes' (base64), 'array' / 'kvlist' (JSON of typed values, see lib/store/anyvalue.ts).
  */
@@ -34,11 +35,12 @@ export interface SpanRow {
   service_name: string;
   /** host the span came from (host.name, else service.instance.id, else service.name): clock-skew unit */
   host: string;
-  resource_attributes: Record<string, string>;
+  /** the span's resource and scope, shared by every span of its ScopeSpans; stored once (`resources`) */
+  resource: ResourceRow;
   scope_name: string;
   scope_version: string;
-  scope_attributes: Record<string, string>;
   span_attributes: Record<string, string>;
+  /** 'span.', 'event.<i>.' and 'link.<i>.' entries only */
   attribute_types: Record<string, AttributeType>;
   status_code: StatusCodeName;
   status_message: string;
@@ -64,6 +66,38 @@ export interface SpanRow {
   peer_name: string;
   peer_kind: PeerKind;
 }
+
+/**
+ * One (resource, scope) pair as received: the same for every span of a ScopeSpans, so it is stored
+ * once per day in `resources` and a span refers to it by `resource_key`.
+ */
+export interface ResourceRow {
+  /** 64-bit hash of the resource's and scope's attributes and types, name and version (UInt64, decimal) */
+  resource_key: string;
+  service_name: string;
+  resource_attributes: Record<string, string>;
+  scope_name: string;
+  scope_version: string;
+  scope_attributes: Record<string, string>;
+  /** 'resource.<key>' and 'scope.<key>' entries */
+  attribute_types: Record<string, AttributeType>;
+}
+
+/** The columns of `spans` a SpanRow fills, in insert order (`resource_key` is `resource.resource_key`). */
+export const SPAN_COLUMNS = [
+  'timestamp', 'duration_ns', 'trace_id', 'span_id', 'parent_span_id', 'trace_state', 'flags', 'span_name',
+  'span_kind', 'service_name', 'host', 'resource_key', 'scope_name', 'scope_version', 'span_attributes',
+  'attribute_types', 'status_code', 'status_message', 'events.timestamp', 'events.name', 'events.attributes',
+  'links.trace_id', 'links.span_id', 'links.trace_state', 'links.attributes', 'msg_system', 'msg_operation',
+  'msg_destination', 'msg_partition', 'msg_offset', 'msg_message_id', 'msg_consumer_group', 'msg_key',
+  'msg_conversation_id', 'msg_message_type', 'peer_name', 'peer_kind',
+] as const;
+
+/** The columns of `resources` a ResourceRow fills, plus its `day` (days since the epoch). */
+export const RESOURCE_COLUMNS = [
+  'resource_key', 'service_name', 'resource_attributes', 'scope_name', 'scope_version', 'scope_attributes',
+  'attribute_types', 'day',
+] as const;
 
 /** What a decoder returns for one export request. */
 export interface DecodedBatch {

@@ -1,4 +1,5 @@
 // Stable colours per service (the same service keeps its colour on every page) and status colours.
+import { isLagStatus, type LagStatus } from '../domain.js';
 
 const PALETTE = [
   '#2563eb', '#059669', '#d97706', '#7c3aed', '#db2777', '#0891b2',
@@ -21,7 +22,7 @@ export function serviceColor(service: string): string {
   return PALETTE[h % PALETTE.length]!;
 }
 
-export type LagStatus = 'OK' | 'WARN' | 'STALL' | 'STOP' | 'REWIND';
+export type { LagStatus };
 
 export const STATUS_COLOR: Record<LagStatus, { fg: string; bg: string }> = {
   OK: { fg: '#166534', bg: '#dcfce7' },
@@ -41,5 +42,5 @@ export const STATUS_HELP: Record<LagStatus, string> = {
 
 export function lagStatusOf(s: string | undefined): LagStatus | undefined {
   const u = (s ?? '').toUpperCase();
-  return u in STATUS_COLOR ? (u as LagStatus) : undefined;
+  return isLagStatus(u) ? u : undefined;
 }

@@ -13,11 +13,13 @@ export type RankDir = 'TB' | 'LR';
 
 /** The /api/topology shapes (lib/analysis/graph.ts), loosened where the map tolerates more. */
 export type TopologyNodeInput = Omit<TopologyNode, 'kind'> & { kind: string };
-export type TopologyEdgeInput = Omit<TopologyEdge, 'kind' | 'p50Ms' | 'p95Ms' | 'id'> & {
+export type EdgeLagInput = Omit<EdgeLag, 'status'> & { status: string };
+export type TopologyEdgeInput = Omit<TopologyEdge, 'kind' | 'p50Ms' | 'p95Ms' | 'id' | 'lag'> & {
   id?: string;
   kind: string;
   p50Ms?: number | null;
   p95Ms?: number | null;
+  lag?: EdgeLagInput | null;
   messageType?: string;
 };
 
@@ -57,7 +59,7 @@ export interface FlowEdgeData extends Record<string, unknown> {
   p95Ms: number | null;
   queueP50Ms: number | null;
   queueP95Ms: number | null;
-  lag: EdgeLag | null;
+  lag: EdgeLagInput | null;
   group?: string;
   /** deliver edges drawn into a consumer-group node: the consuming service's label */
   consumer?: string;
@@ -225,7 +227,7 @@ export function routeThroughGroups(nodes: readonly TopologyNodeInput[], edges: r
 }
 
 /** The short label: rate, then the error rate when there are errors, then the lag status when not OK. */
-export function edgeLabelShort(e: { count: number; errors: number; kind: string; lag?: EdgeLag | null; messageType?: string }, rangeMs: number): LabelPart[] {
+export function edgeLabelShort(e: { count: number; errors: number; kind: string; lag?: EdgeLagInput | null; messageType?: string }, rangeMs: number): LabelPart[] {
   const parts: LabelPart[] = [];
   if (e.messageType) parts.push({ text: e.messageType, tone: 'type' });
   parts.push({ text: formatRate(e.count, rangeMs), tone: 'rate' });
@@ -240,7 +242,7 @@ export function edgeLabelShort(e: { count: number; errors: number; kind: string;
 export function edgeLabelDetails(
   e: {
     kind: string; count: number; errors: number; p50Ms?: number | null; p95Ms?: number | null;
-    queueP50Ms?: number | null; queueP95Ms?: number | null; lag?: EdgeLag | null; group?: string; consumer?: string;
+    queueP50Ms?: number | null; queueP95Ms?: number | null; lag?: EdgeLagInput | null; group?: string; consumer?: string;
   },
   rangeMs: number,
 ): string[] {

@@ -3,6 +3,9 @@
 // fractions of the request's window. Async hops (publish → deliver) nest the deliver span under
 // its publish span when the deliver has no parent in the request (link-connected consumers), so
 // the waterfall reads as the causal flow across traces. Pure, no React.
+import { spanKey } from '../domain.js';
+
+export { spanKey };
 
 export interface TimelineSpanInput {
   traceId: string;
@@ -44,8 +47,6 @@ export interface ServiceRowModel {
 }
 
 export type RowModel<S> = SpanRowModel<S> | ServiceRowModel;
-
-export const spanKey = (traceId: string, spanId: string): string => `${traceId}:${spanId}`;
 
 const cmpNs = (a: string, b: string): number => {
   const x = BigInt(a);

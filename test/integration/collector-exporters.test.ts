@@ -122,6 +122,8 @@ interface StoredRow {
   span_attributes: Record<string, string>;
   attribute_types: Record<string, string>;
   resource_attributes: Record<string, string>;
+  /** the resource row's types ('resource.<key>', 'scope.<key>') */
+  resource_types: Record<string, string>;
   event_names: string[];
   event_times: string[];
   event_attributes: Record<string, string>[];
@@ -139,14 +141,19 @@ interface StoredRow {
 
 async function readBack(traceIds: string[]): Promise<Map<string, StoredRow>> {
   const rows = await es.store.query<StoredRow>(
+    // resource and scope attributes are stored once per resource (`resources`), joined by key
     `SELECT trace_id, span_id, parent_span_id, toString(toUnixTimestamp64Nano(timestamp)) AS start, duration_ns,
-            span_name, span_kind, service_name, host, status_code, status_message, scope_name, scope_version, scope_attributes,
-            span_attributes, attribute_types, resource_attributes,
+            span_name, span_kind, s.service_name AS service_name, host, status_code, status_message, s.scope_name AS scope_name,
+            s.scope_version AS scope_version, r.scope_attributes AS scope_attributes,
+            span_attributes, s.attribute_types AS attribute_types, r.resource_attributes AS resource_attributes,
+            r.attribute_types AS resource_types,
             events.name AS event_names, arrayMap(t -> toString(toUnixTimestamp64Nano(t)), events.timestamp) AS event_times,
             events.attributes AS event_attributes,
             links.trace_id AS link_trace_ids, links.span_id AS link_span_ids, links.attributes AS link_attributes,
             msg_operation, msg_destination, msg_partition, msg_offset, msg_consumer_group, msg_message_id, msg_key
-     FROM ${es.store.database}.spans WHERE trace_id IN {ids:Array(String)}`,
+     FROM ${es.store.database}.spans AS s
+     LEFT JOIN (SELECT * FROM ${es.store.database}.resources LIMIT 1 BY resource_key) AS r ON r.resource_key = s.resource_key
+     WHERE trace_id IN {ids:Array(String)}`,
     { name: 'test:readback', params: { ids: traceIds } },
   );
   return new Map(rows.map((r) => [r.span_id, r]));
@@ -169,13 +176,15 @@ function expectMatches(stored: Map<string, StoredRow>, spans: ReadableSpan[]) {
     assert.equal(row.scope_name, 'eventscope-test');
     assert.equal(row.scope_version, '0.0.1');
     assert.deepEqual(row.scope_attributes, { 'scope.flavour': 'test', 'scope.level': '3' });
-    assert.equal(row.attribute_types['scope.scope.level'], 'int');
+    assert.equal(row.resource_types['scope.scope.level'], 'int');
     assert.equal(row.service_name, s.resource.attributes['service.name']);
     assert.equal(row.host, 'host-a');
     assert.equal(row.resource_attributes['process.pid'], '4242');
-    assert.equal(row.attribute_types['resource.process.pid'], 'int');
+    assert.equal(row.resource_types['resource.process.pid'], 'int');
     assert.equal(row.resource_attributes['deployment.canary'], 'true');
-    assert.equal(row.attribute_types['resource.deployment.canary'], 'bool');
+    assert.equal(row.resource_types['resource.deployment.canary'], 'bool');
+    // the span row keeps only its own types
+    assert.deepEqual(Object.keys(row.attribute_types).filter((k) => /^(resource|scope)\./.test(k)), []);
     assert.equal(row.event_names.length, s.events.length);
     s.events.forEach((e, i) => {
       assert.equal(row.event_names[i], e.name);

@@ -117,6 +117,9 @@ test('CLICKHOUSE_URL: an old server is refused with the minimum version; a new o
     assert.equal(res.status, 200);
     const count = await (await fetch(`${url}/?query=${encodeURIComponent("SELECT count() FROM eventscope_test.spans WHERE service_name = 'server-mode'")}`)).text();
     assert.equal(count.trim(), '1');
+    // its resource was stored once, before it
+    const resources = await (await fetch(`${url}/?query=${encodeURIComponent("SELECT count() FROM eventscope_test.resources WHERE service_name = 'server-mode'")}`)).text();
+    assert.equal(resources.trim(), '1');
     run.child.kill('SIGTERM');
   }
   assert.equal(await runCollector({ CLICKHOUSE_URL: 'http://127.0.0.1:1' }).then((r) => r.code), 2, 'an unreachable server is a clean exit too');

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildTopology, type MessagingEdgeRow } from '../../lib/analysis/graph.js';
+import type { LagStatus } from '../../lib/domain.js';
 
 const row = (p: Partial<MessagingEdgeRow>): MessagingEdgeRow => ({
   edgeKind: 'publish', service: 's', system: 'kafka', destination: 'd', messageType: '', consumerGroup: '',
@@ -70,7 +71,7 @@ test('calls: child server in another service, same service (skipped), known peer
 });
 
 test('grouped by message type, deliver edges keep their destination\'s lag; a merged edge shows the worst', () => {
-  const lagOf = (backlog: number, status: string) => ({ backlog, oldestUndeliveredAgeMs: backlog * 10, offsetLag: null, status });
+  const lagOf = (backlog: number, status: LagStatus) => ({ backlog, oldestUndeliveredAgeMs: backlog * 10, offsetLag: null, status });
   const g = buildTopology({
     groupBy: 'messageType',
     messaging: [

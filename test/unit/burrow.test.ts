@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateLag, worst, type LagWindowPoint, type LagEvaluationInput } from '../../lib/analysis/burrow.js';
+import { byLagSeverityDesc, LAG_STATUSES, lagSeverity, type LagStatus } from '../../lib/domain.js';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
 const STEP = 10_000;
@@ -92,9 +93,14 @@ describe('evaluateLag rules', () => {
 });
 
 describe('evaluateLag precedence', () => {
-  it('REWIND beats STOP', () => {
+  it('STOP beats REWIND: a consumer that rewound and then went silent reads as the more severe STOP', () => {
     const points = series([1, 2, 3], { delivered: [1, 1, 0], offsets: [9, 3, null] });
     const e = evaluateLag(input(points, { firstDeliveryMs: T0, lastDeliveryMs: T0 + 1_000, nowMs: T0 + 60_000 }));
+    assert.equal(e.status, 'STOP');
+  });
+
+  it('REWIND beats caught-up OK: a consumer still re-reading old offsets', () => {
+    const e = evaluateLag(input(series([0, 0, 0], { offsets: [9, 3, 4] })));
     assert.equal(e.status, 'REWIND');
   });
 
@@ -113,6 +119,19 @@ describe('evaluateLag precedence', () => {
   it('STALL beats WARN', () => {
     const e = evaluateLag(input(series([1, 2, 3], { delivered: [0, 0, 0] }), { lastDeliveryMs: T0 + 29_000, firstDeliveryMs: T0 - 600_000 }));
     assert.equal(e.status, 'STALL');
+  });
+});
+
+describe('one severity order (lib/domain.ts)', () => {
+  it('least to most severe: OK, WARN, REWIND, STALL, STOP', () => {
+    assert.deepEqual([...LAG_STATUSES], ['OK', 'WARN', 'REWIND', 'STALL', 'STOP']);
+    assert.deepEqual(LAG_STATUSES.map(lagSeverity), [0, 1, 2, 3, 4]);
+    assert.equal(lagSeverity('SOMETHING'), -1, 'an unknown status never outranks a known one');
+  });
+
+  it('sorts the worst first', () => {
+    const shuffled: LagStatus[] = ['WARN', 'STOP', 'OK', 'REWIND', 'STALL'];
+    assert.deepEqual([...shuffled].sort(byLagSeverityDesc), ['STOP', 'STALL', 'REWIND', 'WARN', 'OK']);
   });
 });
 

@@ -70,18 +70,23 @@ test('every attribute value type is stored as a string and rebuilds to the exact
   assert.equal(t['span.bytes'], 'bytes');
   assert.equal(t['span.arr'], 'array');
   assert.equal(t['span.kv'], 'kvlist');
-  assert.equal(t['resource.process.pid'], 'int');
-  assert.equal(t['resource.t'], 'bool');
+  // resource types live on the span's resource row, not on every span
+  const rt = row.resource.attribute_types;
+  assert.equal(rt['resource.process.pid'], 'int');
+  assert.equal(rt['resource.t'], 'bool');
+  assert.equal(t['resource.process.pid'], undefined);
   assert.equal(t['event.0.attempt'], 'int');
   assert.equal(t['link.0.sampled'], 'bool');
 
   const spanKvs = req.resourceSpans[0]!.scopeSpans![0]!.spans![0]!.attributes!;
   assert.deepEqual(typedAttributes(a, t, 'span.'), expectedTyped(spanKvs));
-  assert.deepEqual(typedAttributes(row.resource_attributes, t, 'resource.'), expectedTyped(req.resourceSpans[0]!.resource!.attributes!));
+  assert.deepEqual(typedAttributes(row.resource.resource_attributes, rt, 'resource.'), expectedTyped(req.resourceSpans[0]!.resource!.attributes!));
   assert.deepEqual(typedAttributes(row['events.attributes'][0]!, t, 'event.0.'), { attempt: { intValue: '2' }, why: { stringValue: 'timeout' } });
   assert.deepEqual(typedAttributes(row['links.attributes'][0]!, t, 'link.0.'), { sampled: { boolValue: true }, 'messaging.message.id': { stringValue: 'm-1' } });
-  // the child span has its own types: only the resource's
-  assert.deepEqual(batch.rows[1]!.attribute_types, { 'resource.process.pid': 'int', 'resource.t': 'bool' });
+  // the child span has its own types (none), and shares the resource row (one object, one key)
+  assert.deepEqual(batch.rows[1]!.attribute_types, {});
+  assert.equal(batch.rows[1]!.resource, row.resource);
+  assert.match(row.resource.resource_key, /^\d{1,20}$/);
 });
 
 test('span columns, events, links, status, scope and resource are decoded', () => {
@@ -106,8 +111,11 @@ test('span columns, events, links, status, scope and resource are decoded', () =
   assert.deepEqual(row['links.trace_id'], [TRACE_L]);
   assert.deepEqual(row['links.span_id'], [SPAN_L]);
   assert.deepEqual(row['links.trace_state'], ['k=v']);
-  assert.equal(row.resource_attributes['service.name'], 'orders');
-  assert.equal(row.resource_attributes['process.pid'], '4242');
+  assert.equal(row.resource.resource_attributes['service.name'], 'orders');
+  assert.equal(row.resource.resource_attributes['process.pid'], '4242');
+  assert.equal(row.resource.service_name, 'orders');
+  assert.equal(row.resource.scope_name, 'my-lib');
+  assert.equal(row.resource.scope_version, '1.2.3');
   // normalized on the way
   assert.equal(row.msg_system, 'kafka');
   assert.equal(row.msg_operation, 'send');
@@ -363,8 +371,8 @@ test('requests from the official OTLP serializers decode to the SDK spans, ident
   });
   assert.equal(r.attribute_types['span.http.response.status_code'], 'int');
   assert.equal(r.attribute_types['span.ratio'], 'double');
-  assert.equal(r.attribute_types['resource.process.command_args'], 'array');
-  assert.equal(r.resource_attributes['process.command_args'], '["node","a.js"]');
+  assert.equal(r.resource.attribute_types['resource.process.command_args'], 'array');
+  assert.equal(r.resource.resource_attributes['process.command_args'], '["node","a.js"]');
   assert.equal(c.status_code, 'ERROR');
   assert.equal(c.status_message, 'broker down');
   assert.deepEqual(c['events.name'], ['enqueued']);

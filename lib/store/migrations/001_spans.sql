@@ -14,11 +14,12 @@ CREATE TABLE IF NOT EXISTS ${db}.spans${local} ${onCluster}
     span_kind LowCardinality(String) CODEC(ZSTD(1)),
     service_name LowCardinality(String) CODEC(ZSTD(1)),
     host LowCardinality(String) CODEC(ZSTD(1)),
-    resource_attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    -- the span's resource and scope attributes, stored once in `resources` under this key
+    resource_key UInt64 CODEC(ZSTD(1)),
     scope_name LowCardinality(String) CODEC(ZSTD(1)),
     scope_version LowCardinality(String) CODEC(ZSTD(1)),
-    scope_attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
     span_attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    -- types of the span's, its events' and its links' attributes that are not strings (rows.ts)
     attribute_types Map(LowCardinality(String), LowCardinality(String)) CODEC(ZSTD(1)),
     status_code LowCardinality(String) CODEC(ZSTD(1)),
     status_message String CODEC(ZSTD(1)),
@@ -44,17 +45,41 @@ CREATE TABLE IF NOT EXISTS ${db}.spans${local} ${onCluster}
     msg_conversation_id String CODEC(ZSTD(1)),
     msg_message_type LowCardinality(String) CODEC(ZSTD(1)),
     peer_name LowCardinality(String) CODEC(ZSTD(1)),
-    peer_kind LowCardinality(String) CODEC(ZSTD(1)),
-    INDEX idx_trace_id trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
-    INDEX idx_message_id msg_message_id TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX idx_duration duration_ns TYPE minmax GRANULARITY 1
+    peer_kind LowCardinality(String) CODEC(ZSTD(1))
 )
 ENGINE = ${engine:MergeTree}
 PARTITION BY toDate(timestamp)
-ORDER BY (service_name, span_kind, span_name, toDateTime(timestamp))
+-- Ten-minute buckets, then trace id: a timeline reads its traces (trace id within the trace_index
+-- time bounds) as a primary-key range per bucket, with no projection or bloom filter to maintain:
+-- every other reader scans a time range, which the first key column bounds.
+ORDER BY (toStartOfTenMinutes(timestamp), trace_id)
 TTL toDateTime(timestamp) + toIntervalDay(${ttlDays})
 SETTINGS index_granularity = 8192, ttl_only_drop_parts = 1;
 -- distributed: spans
+
+-- Each distinct (resource, scope) of the spans of a day, once: the same for every span of an SDK's
+-- export batch, so spans carry only its key (resource_key = a hash the collector computes once per
+-- ScopeSpans, collector/otlp/decode.ts). Written before the spans that refer to it; a key may be
+-- written more than once (several collectors, restarts): readers take one row per key.
+-- Kept a day longer than spans, so a span never outlives its resource.
+CREATE TABLE IF NOT EXISTS ${db}.resources${local} ${onCluster}
+(
+    resource_key UInt64,
+    service_name LowCardinality(String),
+    resource_attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    scope_name LowCardinality(String),
+    scope_version LowCardinality(String),
+    scope_attributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),
+    -- 'resource.<key>' / 'scope.<key>' → type, for the attributes that are not strings
+    attribute_types Map(LowCardinality(String), LowCardinality(String)) CODEC(ZSTD(1)),
+    day Date
+)
+ENGINE = ${engine:ReplacingMergeTree}
+PARTITION BY day
+ORDER BY resource_key
+TTL day + toIntervalDay(${ttlDays} + 1)
+SETTINGS ttl_only_drop_parts = 1;
+-- distributed: resources
 
 -- trace id → time bounds, so a timeline lookup reads one key and then a narrow time range of spans.
 CREATE TABLE IF NOT EXISTS ${db}.trace_index${local} ${onCluster}

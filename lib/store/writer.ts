@@ -1,0 +1,146 @@
+// The write path: span rows → bytes (prepare, synchronous, can run while the previous batch is
+// being inserted) → committed rows (commit). RowBinary when the engine takes it (embedded chDB through
+// its native raw-insert entry; a server through @clickhouse/client's exec with the bytes as the
+// body), else JSONEachRow; chosen once at start by a probe insert into null().
+// A span refers to its (resource, scope) by key: each batch's resources that this process has not
+// written yet for that day are inserted first, so a committed span always has its resource.
+import { Readable } from 'node:stream';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { chdbInsertBinary } from './chdb-binary.js';
+import { RowBinaryWriter, tableEncoding, type Column, type TableEncoding } from './rowbinary.js';
+import { RESOURCE_COLUMNS, SPAN_COLUMNS, type ResourceRow, type SpanRow } from './rows.js';
+
+export type InsertFormat = 'RowBinary' | 'JSONEachRow';
+
+/** A resource row for one day of its spans (days since the epoch, UTC). */
+export type DayResource = ResourceRow & { day: number };
+
+/** One batch, encoded and ready to commit. */
+export interface PreparedSpans {
+  readonly spans: number;
+  readonly format: InsertFormat;
+  readonly body: Buffer;
+  /** the batch's distinct (resource, day) pairs */
+  readonly resources: readonly DayResource[];
+}
+
+export interface SpanWriter {
+  readonly format: InsertFormat;
+  prepare(rows: readonly SpanRow[]): PreparedSpans;
+  commit(prepared: PreparedSpans): Promise<void>;
+}
+
+/** Where the bytes go: embedded chDB (its raw-insert handle) or a server (the client). */
+export interface WriterTarget {
+  database: string;
+  client: ClickHouseClient;
+  chdb?: import('chdb/connection').ChdbExtension;
+  /** the tables' columns, from system.columns */
+  columns(table: string): Promise<Array<Column & { default_kind: string }>>;
+}
+
+// 'basic' reads "<seconds>.<nanoseconds>" exactly for every time, including tiny ones that
+// best-effort parsing would mistake for dates (JSONEachRow only; RowBinary carries integers).
+const JSON_SETTINGS = { async_insert: 0, input_format_skip_unknown_fields: 0, date_time_input_format: 'basic' } as const;
+const BINARY_SETTINGS = { async_insert: 0 } as const;
+
+/** (key, day) pairs written by this process; bounded, the oldest forgotten first. */
+const RESOURCE_CACHE_SIZE = 50_000;
+
+export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertFormat } = {}): Promise<SpanWriter> {
+  const spans = tableEncoding<SpanRow>('spans', SPAN_COLUMNS, await t.columns('spans'), { resource_key: ['resource', 'resource_key'] });
+  const resources = tableEncoding<DayResource>('resources', RESOURCE_COLUMNS, await t.columns('resources'));
+  const format = opts.format ?? ((await probeRowBinary(t)) ? 'RowBinary' : 'JSONEachRow');
+  const send = (enc: TableEncoding<unknown>, body: Buffer) => insertBody(t, enc, format, body);
+  const encode = <R>(enc: TableEncoding<R>, rows: readonly R[], estimate: number): Buffer => {
+    if (format === 'JSONEachRow') return Buffer.from(enc.jsonEachRow(rows));
+    const w = new RowBinaryWriter(estimate);
+    enc.rowBinary(rows, w);
+    return w.bytes();
+  };
+
+  const written = new Map<string, true>();
+  let bytesPerSpan = 1024;
+
+  return {
+    format,
+    prepare(rows) {
+      const body = encode(spans, rows, Math.ceil(rows.length * bytesPerSpan * 1.1) + 1024);
+      if (rows.length > 0) bytesPerSpan = body.length / rows.length;
+      return { spans: rows.length, format, body, resources: distinctResources(rows) };
+    },
+    async commit(p) {
+      if (p.spans === 0) return;
+      const fresh = p.resources.filter((r) => !written.has(r.resource_key + ':' + r.day));
+      if (fresh.length > 0) {
+        await send(resources as TableEncoding<unknown>, encode(resources, fresh, fresh.length * 512));
+        for (const r of fresh) {
+          if (written.size >= RESOURCE_CACHE_SIZE) written.delete(written.keys().next().value!);
+          written.set(r.resource_key + ':' + r.day, true);
+        }
+      }
+      await send(spans as TableEncoding<unknown>, p.body);
+    },
+  };
+}
+
+/** The distinct (resource, day) pairs of a batch; rows of one resource arrive together. */
+function distinctResources(rows: readonly SpanRow[]): DayResource[] {
+  const out = new Map<string, DayResource>();
+  let last: ResourceRow | undefined;
+  let lastDay = -1;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const day = dayOf(r.timestamp);
+    if (r.resource === last && day === lastDay) continue;
+    last = r.resource;
+    lastDay = day;
+    const id = last.resource_key + ':' + day;
+    if (!out.has(id)) out.set(id, { ...last, day });
+  }
+  return [...out.values()];
+}
+
+/** UTC day of a ns timestamp (decimal string), exact: whole seconds are exact as a double. */
+export function dayOf(ns: string): number {
+  return ns.length > 9 ? Math.floor(Number(ns.slice(0, -9)) / 86400) : 0;
+}
+
+async function insertBody(t: WriterTarget, enc: TableEncoding<unknown>, format: InsertFormat, body: Buffer): Promise<void> {
+  if (body.length === 0) return;
+  const table = `${t.database}.${enc.table}`;
+  if (format === 'RowBinary') {
+    const statement = `INSERT INTO ${table} ${enc.columnList} FORMAT RowBinary`;
+    if (t.chdb) return chdbInsertBinary(t.chdb, statement.replace(' FORMAT', ' SETTINGS async_insert = 0 FORMAT'), body);
+    return exec(t.client, statement, body, BINARY_SETTINGS);
+  }
+  if (t.chdb) {
+    // Through @clickhouse/client the chDB connection pastes the body into the SQL text, which cost
+    // 2-5× the CPU of the insert itself; rawInsert hands chDB the Buffer.
+    await t.chdb.rawInsert({ table, values: body, format: 'JSONEachRow', settings: JSON_SETTINGS });
+    return;
+  }
+  return exec(t.client, `INSERT INTO ${table} FORMAT JSONEachRow`, body, JSON_SETTINGS);
+}
+
+/** An INSERT with `body` as the request body; resolves when the server has committed it. */
+async function exec(client: ClickHouseClient, query: string, body: Buffer, settings: Record<string, string | number>): Promise<void> {
+  const r = await client.exec({ query, values: Readable.from([body]), clickhouse_settings: settings });
+  for await (const _ of r.stream) {
+    // an INSERT answers with an empty body; reading it releases the connection
+  }
+}
+
+/** Can the engine take RowBinary the way we send it? One 8-byte row into null(). */
+async function probeRowBinary(t: WriterTarget): Promise<boolean> {
+  const w = new RowBinaryWriter(8);
+  w.dec64('1');
+  const statement = `INSERT INTO FUNCTION null('x UInt64') FORMAT RowBinary`;
+  try {
+    if (t.chdb) await chdbInsertBinary(t.chdb, statement, w.bytes());
+    else await exec(t.client, statement, w.bytes(), BINARY_SETTINGS);
+    return true;
+  } catch {
+    return false;
+  }
+}
