@@ -1,6 +1,7 @@
 // Ingest end to end and overload: Eventscope in a child process, load clients in this one.
 import { cpuSecondsOf, memoryOf, startChild, type Child } from './child.js';
 import { grpcSender, httpSender, runClosedLoop, runOpenLoop, type LoadStats, type Sender } from './load.js';
+import type { SdkOptions, SdkResult } from './sdk.js';
 import type { ServerCounts } from './server.js';
 import type { RequestPool } from './workload.js';
 
@@ -13,8 +14,9 @@ export interface EventscopeChild {
   stop(): Promise<void>;
 }
 
-export async function startEventscopeChild(env: Record<string, string> = {}): Promise<EventscopeChild> {
-  const child = startChild('server.ts', [], { ...process.env, ...env });
+/** `serverFile`: another tree's bench/server.ts (a 'before' build), default this one's. */
+export async function startEventscopeChild(env: Record<string, string> = {}, serverFile = 'server.ts'): Promise<EventscopeChild> {
+  const child = startChild(serverFile, [], { ...process.env, ...env });
   const ready = await child.ready;
   return {
     child,
@@ -199,6 +201,63 @@ export async function measureOverload(opts: {
             flatAfterFill: Math.max(...later) <= Math.max(...fillWindow) * 1.1,
           }
         : {}),
+    };
+  } finally {
+    await es.stop();
+  }
+}
+
+export interface SdkRun extends SdkResult {
+  /** which collector: 'after' (this tree, default settings) or 'before' */
+  variant: string;
+  /** how the collector was run (settings or source) */
+  collector: string;
+  storedSpans: number;
+  uniqueStored: number;
+  /** acknowledged by Eventscope − stored (unique) */
+  lost: number;
+  /** inserts (batches) the collector committed during the run, when its stats say */
+  committedBatches?: number;
+  collectorCpuSeconds: number;
+  parts: number;
+}
+
+/** One SDK process (bench/sdk.ts) exporting to a fresh Eventscope child for `seconds`. */
+export async function measureSdk(opts: {
+  variant: string;
+  collector: string;
+  env?: Record<string, string>;
+  serverFile?: string;
+  seconds: number;
+  maxSpans: number;
+}): Promise<SdkRun> {
+  const es = await startEventscopeChild(opts.env ?? {}, opts.serverFile);
+  try {
+    const before = await es.counts();
+    const cpu0 = cpuSecondsOf(es.child.pid);
+    // the SDK's defaults, whatever the bench was started with
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('OTEL_'))) as NodeJS.ProcessEnv;
+    const sdk = startChild('sdk.ts', [JSON.stringify({ url: es.httpUrl, seconds: opts.seconds, maxSpans: opts.maxSpans } satisfies SdkOptions)], env);
+    let r: SdkResult;
+    try {
+      r = (await sdk.ready) as SdkResult;
+    } finally {
+      await sdk.stop();
+    }
+    const cpu = cpuSecondsOf(es.child.pid) - cpu0;
+    const after = await es.counts();
+    const unique = after.uniqueSpans - before.uniqueSpans;
+    const batches = (after.ingest?.committedBatches ?? NaN) - (before.ingest?.committedBatches ?? NaN);
+    return {
+      ...r,
+      variant: opts.variant,
+      collector: opts.collector,
+      storedSpans: after.spans - before.spans,
+      uniqueStored: unique,
+      lost: r.acknowledgedSpans - unique,
+      ...(Number.isFinite(batches) ? { committedBatches: batches } : {}),
+      collectorCpuSeconds: cpu,
+      parts: after.parts,
     };
   } finally {
     await es.stop();

@@ -1,7 +1,8 @@
-// npm run bench — ingest throughput, the engine's own limit, decode speed, query latency at scale
-// and overload behaviour, in one run on this machine; prints a table and writes docs/benchmarks.md
-// (the generated part between the bench markers; text outside them is kept).
-//   npm run bench [-- --quick] [--spans N] [--overload-seconds S] [--out FILE] [--profile DIR] …
+// npm run bench — ingest throughput, the engine's own limit and where a span's CPU goes, the same
+// spans in the OpenTelemetry Collector ClickHouse exporter's schema, one SDK process, decode speed,
+// query latency at scale and overload behaviour, in one run on this machine; prints a table and
+// writes docs/benchmarks.md (the generated part between the bench markers; text outside them is kept).
+//   npm run bench [-- --quick] [--spans N] [--only a,b] [--out FILE] …   (--help lists every option)
 import { execSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,25 +10,37 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startChild } from './child.js';
 import { measureDecode, type DecodeResult } from './decode.js';
-import { measureIngest, measureOverload, startEventscopeChild, type IngestResult, type OverloadResult } from './ingest.js';
+import { measureIngest, measureOverload, measureSdk, startEventscopeChild, type IngestResult, type OverloadResult, type SdkRun } from './ingest.js';
 import type { LimitOptions, LimitResult } from './limit.js';
+import type { OtelOptions, OtelResult } from './otel.js';
 import type { QueryOptions, ScaleResult } from './queries.js';
 import { renderReport, renderTable, type BenchReport } from './report.js';
 import { buildPool, stampRound } from './workload.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
+const SECTIONS = ['decode', 'ingest', 'limit', 'otel', 'sdk', 'overload', 'queries'];
+// The code before the write-path work of issue 9 (interval batching, JSONEachRow): the SDK section's
+// 'before' when the collector has no setting that restores interval batching.
+const BEFORE_REF = 'b57f693';
 
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     spans: { type: 'string' },
+    'few-spans': { type: 'string' },
     'grpc-spans': { type: 'string' },
     'limit-spans': { type: 'string' },
     'rowbinary-spans': { type: 'string' },
+    'stage-spans': { type: 'string' },
+    'otel-spans': { type: 'string' },
+    'sdk-seconds': { type: 'string' },
+    'sdk-spans': { type: 'string' },
+    'sdk-before': { type: 'string' },
     concurrency: { type: 'string' },
     'query-scales': { type: 'string' },
     'query-runs': { type: 'string' },
     'overload-seconds': { type: 'string' },
+    'overload-rate': { type: 'string' },
     'decode-seconds': { type: 'string' },
     out: { type: 'string' },
     profile: { type: 'string' },
@@ -38,20 +51,39 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log(`npm run bench -- [options]
-  --quick                 small smoke run (prints only, unless --out is given)
-  --spans N               spans per HTTP ingest run (default 2000000)
-  --grpc-spans N          spans for the gRPC run (default spans/8)
-  --limit-spans N         spans inserted the collector's way for the limit (default min(spans, 500000))
-  --rowbinary-spans N     spans inserted as RowBinary, for information (default 200000)
-  --concurrency N         concurrent HTTP clients of the main run (default 64; a second run uses 8)
-  --query-scales A,B      stored spans for the query runs (default 1000000,10000000)
-  --query-runs N          timed runs per query (default 20; a query slower than 15 s in all stops after 3)
-  --overload-seconds S    seconds of 2x overload (default 60)
-  --out FILE              report file (default docs/benchmarks.md; --quick: none)
-  --profile DIR           run the Eventscope child with --cpu-prof into DIR
-  --only a,b              run only some sections: decode, ingest, limit, overload, queries
-  --render FILE.json      measure nothing: re-render the report of an earlier run (to --out)`);
+  console.log(`npm run bench -- [options]      (a full run takes 12-15 minutes on 2 cores; --quick about 3)
+  --quick                 small smoke run: sizes below in [brackets] (prints only, unless --out is given)
+  --only a,b              run only some sections: ${SECTIONS.join(', ')}
+  sizes (N accepts 1_000_000 or 1e6):
+  --spans N               spans of the main ingest run, OTLP/HTTP protobuf (default 2000000 [100000])
+  --concurrency N         concurrent clients of the main HTTP and gRPC runs (default 64)
+  --grpc-spans N          spans of the gRPC run, same clients (default: --spans, so both rows compare)
+  --few-spans N           spans of the 8-client HTTP run (default spans/20; 0 skips it)
+  --limit-spans N         spans inserted with store.insertSpans for the limit (default min(spans, 500000))
+  --rowbinary-spans N     spans inserted as RowBinary by the bench's naive encoder, for reference (default 0:
+                          the store has its own binary path; the naive one only knows the flat row of before)
+  --stage-spans N         spans per target for the per-stage CPU (encode, tables, each view) (default 200000 [40000]; 0 skips)
+  --otel-spans N          spans inserted into the OTel exporter's otel_traces schema (default min(spans, 500000))
+  --sdk-seconds S         seconds of the one-SDK-process run, per variant (default 30 [5])
+  --sdk-spans N           stop the SDK loop after N spans as well (default 0: time only)
+  --sdk-before SPEC       the SDK run's 'before' collector: env:K=V[,K=V] (this code with these settings),
+                          ref:<git ref> (that commit's code, unpacked to a temp folder), or none
+                          (default: env:EVENTSCOPE_BATCH_MIN_SPANS=<batch> if the config has that setting,
+                          else ref:${BEFORE_REF}, the code before issue 9's write path)
+  --overload-seconds S    seconds of 2x overload (default 60 [15])
+  --overload-rate R       offered spans/s of the overload (default 2x the HTTP rate measured, else 40000)
+  --query-scales A,B      stored spans for the query runs (default 1000000,10000000 [100000,300000])
+  --query-runs N          timed runs per query (default 20 [5]; a query slower than 15 s in all stops after 3)
+  --decode-seconds S      one-second rounds of the decode loop (default 5 [2])
+  output:
+  --out FILE              report file (default docs/benchmarks.md; --quick: none); raw figures go to
+                          bench/results/<name>.json
+  --profile DIR           run the Eventscope child of the ingest section with --cpu-prof into DIR
+  --render FILE.json      measure nothing: re-render the report of an earlier run (to --out)
+examples:
+  npm run bench -- --quick --only ingest,otel          quick look at the ratio (≈ 1 min)
+  npm run bench -- --only limit,otel --limit-spans 100000 --otel-spans 100000 --stage-spans 40000
+  npm run bench -- --only sdk --sdk-seconds 10`);
   process.exit(0);
 }
 
@@ -60,20 +92,27 @@ const int = (v: string | undefined, def: number) => (v === undefined ? def : Mat
 const spans = int(args.spans, quick ? 100_000 : 2_000_000);
 const opts = {
   spans,
-  grpcSpans: int(args['grpc-spans'], Math.round(spans / 8)),
+  fewSpans: int(args['few-spans'], Math.round(spans / 20)),
+  grpcSpans: int(args['grpc-spans'], spans),
   limitSpans: int(args['limit-spans'], Math.min(spans, 500_000)),
-  rowBinarySpans: int(args['rowbinary-spans'], quick ? 40_000 : 200_000),
+  rowBinarySpans: int(args['rowbinary-spans'], 0),
+  stageSpans: int(args['stage-spans'], quick ? 40_000 : 200_000),
+  otelSpans: int(args['otel-spans'], Math.min(spans, 500_000)),
+  sdkSeconds: int(args['sdk-seconds'], quick ? 5 : 30),
+  sdkSpans: int(args['sdk-spans'], 0),
   concurrency: int(args.concurrency, 64),
   scales: (args['query-scales'] ?? (quick ? '100000,300000' : '1000000,10000000')).split(',').map((s) => int(s, 0)),
   queryRuns: int(args['query-runs'], quick ? 5 : 20),
   overloadSeconds: int(args['overload-seconds'], quick ? 15 : 60),
+  overloadRate: int(args['overload-rate'], 0),
   decodeSeconds: int(args['decode-seconds'], quick ? 2 : 5),
   out: args.out ?? (quick ? undefined : 'docs/benchmarks.md'),
-  only: new Set((args.only ?? 'decode,ingest,limit,overload,queries').split(',')),
+  only: new Set((args.only ?? SECTIONS.join(',')).split(',')),
 };
 for (const [k, v] of Object.entries(opts)) {
   if (typeof v === 'number' && !(v >= 0)) throw new Error(`--${k}: expected a number`);
 }
+for (const s of opts.only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
 
 const POOL = { traces: 4_000, spansPerRequest: 500 };
 const BATCH_SPANS = 20_000; // the collector's default EVENTSCOPE_BATCH_MAX_SPANS
@@ -111,6 +150,43 @@ function machine() {
     // measured code may differ from the commit while others work in the same checkout
     uncommitted: gitDirty(),
   };
+}
+
+type SdkBefore = { kind: 'none' } | { kind: 'env'; env: Record<string, string>; label: string } | { kind: 'ref'; ref: string; label: string };
+
+/** The SDK section's 'before' collector (see --sdk-before). */
+function sdkBefore(): SdkBefore {
+  let spec = args['sdk-before'];
+  if (spec === undefined) {
+    // interval batching as a setting of this code, if the config has one
+    const config = fs.readFileSync(path.join(ROOT, 'lib', 'config', 'index.ts'), 'utf8');
+    spec = config.includes('EVENTSCOPE_BATCH_MIN_SPANS') ? `env:EVENTSCOPE_BATCH_MIN_SPANS=${BATCH_SPANS}` : `ref:${BEFORE_REF}`;
+  }
+  if (spec === 'none') return { kind: 'none' };
+  if (spec.startsWith('env:')) {
+    const env = Object.fromEntries(
+      spec
+        .slice(4)
+        .split(',')
+        .filter(Boolean)
+        .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+    );
+    return { kind: 'env', env, label: `this tree with ${Object.entries(env).map(([k, v]) => `${k}=${v}`).join(', ')}` };
+  }
+  if (spec.startsWith('ref:')) {
+    const ref = spec.slice(4);
+    const sha = execSync(`git rev-parse --short ${JSON.stringify(ref + '^{commit}')}`, { cwd: ROOT, encoding: 'utf8' }).trim();
+    return { kind: 'ref', ref: sha, label: `commit ${sha} (its code and default settings)` };
+  }
+  throw new Error(`--sdk-before: expected env:K=V[,K=V], ref:<git ref> or none, got ${spec}`);
+}
+
+/** A commit's files in a temp folder (git archive: no worktree, no change to the repository), sharing node_modules. */
+function unpackRef(ref: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `es-bench-${ref}-`));
+  execSync(`git archive --format=tar ${ref} | tar -x -C ${JSON.stringify(dir)}`, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  return dir;
 }
 
 async function main() {
@@ -160,18 +236,19 @@ async function main() {
       report.ingest.push(http);
       sustainable = http.spansPerSecond;
       log(`ingest http: ${Math.round(http.spansPerSecond)} spans/s, lost ${http.lost}, duplicates ${http.duplicates}`);
-      // Few clients: each waits for its batch to commit (ack after commit, flush interval), so the
-      // rate is bounded by latency rather than by the collector's capacity.
-      const fewSpans = Math.round(opts.spans / 20);
-      log(`ingest: ${fewSpans} spans over OTLP/HTTP protobuf, 8 clients`);
-      const few = await measureIngest({ es, pool, transport: 'http', spans: fewSpans, concurrency: 8, roundBase: 50_000 });
-      report.ingest.push(few);
-      log(`ingest http (8 clients): ${Math.round(few.spansPerSecond)} spans/s, lost ${few.lost}, duplicates ${few.duplicates}`);
       if (opts.grpcSpans > 0) {
         log(`ingest: ${opts.grpcSpans} spans over OTLP/gRPC, ${opts.concurrency} concurrent calls on one channel`);
         const grpc = await measureIngest({ es, pool, transport: 'grpc', spans: opts.grpcSpans, concurrency: opts.concurrency, roundBase: 100_000 });
         report.ingest.push(grpc);
         log(`ingest grpc: ${Math.round(grpc.spansPerSecond)} spans/s, lost ${grpc.lost}, duplicates ${grpc.duplicates}`);
+      }
+      // Few clients: each waits for its batch to commit (ack after commit), so the rate is bounded
+      // by latency rather than by the collector's capacity.
+      if (opts.fewSpans > 0) {
+        log(`ingest: ${opts.fewSpans} spans over OTLP/HTTP protobuf, 8 clients`);
+        const few = await measureIngest({ es, pool, transport: 'http', spans: opts.fewSpans, concurrency: 8, roundBase: 50_000 });
+        report.ingest.push(few);
+        log(`ingest http (8 clients): ${Math.round(few.spansPerSecond)} spans/s, lost ${few.lost}, duplicates ${few.duplicates}`);
       }
     } finally {
       await es.stop();
@@ -179,12 +256,13 @@ async function main() {
   }
 
   if (opts.only.has('limit')) {
-    log(`limit: ${opts.limitSpans} spans via store.insertSpans, ${opts.rowBinarySpans} as RowBinary, batches of ${BATCH_SPANS}`);
+    log(`limit: ${opts.limitSpans} spans via store.insertSpans, ${opts.rowBinarySpans} as RowBinary, batches of ${BATCH_SPANS}; stages on ${opts.stageSpans} spans per target`);
     const limitOpts: LimitOptions = {
       pool: { ...POOL, startNs: startNs.toString() },
       spans: opts.limitSpans,
       rowBinarySpans: opts.rowBinarySpans,
       batchSpans: BATCH_SPANS,
+      stageSpans: opts.stageSpans,
     };
     const child = startChild('limit.ts', [JSON.stringify(limitOpts)]);
     try {
@@ -192,12 +270,46 @@ async function main() {
     } finally {
       await child.stop();
     }
-    log(`limit: ${report.limit.runs.map((r) => `${r.format} ${Math.round(r.spansPerSecond)} spans/s`).join('; ')}`);
+    log(`limit: ${report.limit.runs.map((r) => `${r.format} ${Math.round(r.spansPerSecond)} spans/s, ${r.cpuSecondsPerMillion.toFixed(1)} CPU-s/M`).join('; ')}`);
+    if (report.limit.stages?.errors.length) log(`limit stages: ${report.limit.stages.errors.join('; ')}`);
+  }
+
+  if (opts.only.has('otel') && opts.otelSpans > 0) {
+    log(`otel_traces: ${opts.otelSpans} spans as JSONEachRow into the OTel Collector ClickHouse exporter's schema, batches of ${BATCH_SPANS}`);
+    const child = startChild('otel.ts', [JSON.stringify({ pool: { ...POOL, startNs: startNs.toString() }, spans: opts.otelSpans, batchSpans: BATCH_SPANS } satisfies OtelOptions)]);
+    try {
+      report.otel = (await child.ready) as OtelResult;
+    } finally {
+      await child.stop();
+    }
+    if (report.machine.clickhouse === 'unknown') report.machine.clickhouse = report.otel.version;
+    log(`otel_traces: ${Math.round(report.otel.spansPerSecond)} spans/s, ${report.otel.cpuSecondsPerMillion.toFixed(1)} CPU-s/M`);
+  }
+
+  if (opts.only.has('sdk') && opts.sdkSeconds > 0) {
+    report.sdk = [];
+    const runSdk = async (variant: string, collector: string, extra: { env?: Record<string, string>; serverFile?: string } = {}) => {
+      log(`sdk (${variant}): one SDK process, default BatchSpanProcessor, ${opts.sdkSeconds} s; collector: ${collector}`);
+      const r = await measureSdk({ variant, collector, seconds: opts.sdkSeconds, maxSpans: opts.sdkSpans, ...extra });
+      report.sdk!.push(r);
+      log(`sdk (${variant}): ${Math.round(r.acknowledgedPerSecond)} spans/s acknowledged, export p50 ${r.exportMs.p50.toFixed(0)} ms, dropped ${r.droppedSpans} of ${r.createdSpans}, lost ${r.lost}`);
+    };
+    const before = sdkBefore();
+    if (before.kind === 'env') await runSdk('before', before.label, { env: before.env });
+    if (before.kind === 'ref') {
+      const tree = unpackRef(before.ref);
+      try {
+        await runSdk('before', before.label, { serverFile: path.join(tree, 'bench', 'server.ts') });
+      } finally {
+        fs.rmSync(tree, { recursive: true, force: true });
+      }
+    }
+    await runSdk('after', 'this tree, default settings');
   }
 
   if (opts.only.has('overload') && opts.overloadSeconds > 0) {
-    const rate = 2 * (sustainable || 20_000);
-    log(`overload: ${Math.round(rate)} spans/s offered (2× ${Math.round(sustainable)}) for ${opts.overloadSeconds} s, fresh Eventscope`);
+    const rate = opts.overloadRate || 2 * (sustainable || 20_000);
+    log(`overload: ${Math.round(rate)} spans/s offered (${opts.overloadRate ? 'set' : `2× ${Math.round(sustainable)}`}) for ${opts.overloadSeconds} s, fresh Eventscope`);
     report.overload = await measureOverload({ pool, spansPerSecond: rate, seconds: opts.overloadSeconds, maxInFlight: OVERLOAD_IN_FLIGHT, roundBase: 200_000, log });
     log(`overload: acked ${report.overload.ackedSpans}, lost ${report.overload.lost}, refused ${JSON.stringify(report.overload.refused)}, RSS flat ${report.overload.flat}`);
   }
@@ -233,4 +345,4 @@ main().catch((err) => {
   process.exitCode = 1;
 });
 
-export type { DecodeResult, IngestResult, OverloadResult };
+export type { DecodeResult, IngestResult, OverloadResult, SdkRun };

@@ -36,9 +36,9 @@ export function traceRoles(n: number) {
   };
 }
 
-type Attr = [string, string | number | boolean];
+export type Attr = [string, string | number | boolean];
 
-interface SpanSpec {
+export interface SpanSpec {
   traceIdx: number;
   spanIdx: number;
   parentIdx: number; // -1 = root
@@ -55,7 +55,7 @@ interface SpanSpec {
 
 const MS = 1_000_000n;
 
-function traceSpans(n: number, t0: bigint): SpanSpec[] {
+export function traceSpans(n: number, t0: bigint): SpanSpec[] {
   const r = traceRoles(n);
   const msgId = (i: number, s: number) => `m-${i}-${s}`;
   const offset = 1_000_000 + Math.floor(n / (DESTINATIONS.length * PARTITIONS));
