@@ -1,6 +1,8 @@
 // Consumer status rules in the spirit of LinkedIn Burrow's evaluator: pure, no I/O. Given the lag
 // series of one consumer group (or one partition of it) over a sliding window, say how it is doing
-// and why. Rules, first match wins:
+// and why. The window is the last STATUS_WINDOW_MS before the range's end, whatever the range
+// (Burrow's window is the last few offset commits): the status describes now, not the whole range.
+// Rules, first match wins:
 //   STOP    no deliveries for longer than the consumer had been active before
 //           (now − lastDelivery > lastDelivery − firstDelivery) while messages wait or still arrive
 //   REWIND  delivered offsets went backwards (the consumer was reset / re-reads old offsets)
@@ -17,6 +19,19 @@
 import { worstByStatus, type LagStatus } from '../domain.js';
 
 export type { LagStatus } from '../domain.js';
+
+/**
+ * How far back the status looks from the range's end: 15 minutes, the default range of /api/lag
+ * and the flow map's "current lag", so the status of a group reads the same on every view and for
+ * every range. Long enough to see a trend through a few quiet minutes, short enough that a backlog
+ * that was zero an hour ago does not make a group that has been falling behind since read OK.
+ */
+export const STATUS_WINDOW_MS = 15 * 60_000;
+/**
+ * The coarsest step the status is evaluated at: 15 points over the window (Burrow evaluates about
+ * ten offset commits). Series at a coarser step get the window computed again at this step.
+ */
+export const STATUS_STEP_MS = 60_000;
 
 export interface LagWindowPoint {
   /** end of the point's interval, epoch ms */
@@ -48,6 +63,14 @@ export interface LagEvaluation {
 /** The most severe of several evaluations, in the order of LAG_STATUSES (lib/domain.ts). */
 export function worst(evaluations: LagEvaluation[]): LagEvaluation {
   return worstByStatus(evaluations, (e) => e.status) ?? { status: 'OK', reason: 'no data' };
+}
+
+/**
+ * The points of a series whose interval ends within the window that ends at endMs (a series stops
+ * at the interval holding endMs, which may end a little after it).
+ */
+export function statusWindow<P extends { tMs: number }>(points: readonly P[], endMs: number, windowMs = STATUS_WINDOW_MS): P[] {
+  return points.filter((p) => p.tMs > endMs - windowMs);
 }
 
 export function formatDuration(ms: number): string {

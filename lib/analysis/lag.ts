@@ -13,7 +13,8 @@
 //   delivered but cannot lower the backlog.
 // - groups of a destination: those with at least one delivery in the range or the look-back.
 import type { Store } from '../store/index.js';
-import { evaluateLag, worst, type LagEvaluation, type LagStatus, type LagWindowPoint } from './burrow.js';
+import type { LagStatus } from '../domain.js';
+import { evaluateLag, statusWindow, STATUS_STEP_MS, STATUS_WINDOW_MS, worst, type LagEvaluation, type LagWindowPoint } from './burrow.js';
 import { DELIVER_SQL, hopParams, hopsSql, publishesSql, publishLookbackMs, type HopWindow } from './hops.js';
 
 export interface LagQuery {
@@ -213,28 +214,33 @@ const minN = (a: number | null, b: number | null) => (a === null ? b : b === nul
 const maxN = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
 const round3 = (x: number | null) => (x === null ? null : Math.round(x * 1000) / 1000);
 
-export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult> {
-  const lookbackMs = publishLookbackMs(q.fromMs, q.toMs);
-  const n = Math.ceil((q.toMs - q.fromMs) / q.stepMs);
-  const w: HopWindow = {
-    deliverFromMs: q.fromMs - lookbackMs,
-    deliverToMs: q.toMs,
-    publishFromMs: q.fromMs - lookbackMs,
-    publishToMs: q.toMs,
-    destination: q.destination,
-    consumerGroup: q.consumerGroup,
-  };
+/** One run of `lagSql` over a grid of intervals, accumulated per group and per partition. */
+interface Pass {
+  /** start of interval 0, epoch ms */
+  fromMs: number;
+  stepMs: number;
+  /** number of intervals */
+  n: number;
+  groups: Map<string, { destination: string; group: string; acc: Acc; parts: Map<string, Acc> }>;
+  /** dest\0partition → highest produced offset per interval (index 0 = before the grid) */
+  producedOffset: Map<string, Array<number | null>>;
+  /** dest\0partition and dest\0* → last publish, ms */
+  lastPublish: Map<string, number>;
+}
+
+const groupKey = (destination: string, group: string) => `${destination}\u0000${group}`;
+
+async function runPass(store: Store, w: HopWindow, fromMs: number, stepMs: number, n: number, name: string): Promise<Pass> {
   const rows = await store.query<Row>(lagSql(store.database, w), {
-    name: 'lag',
-    params: { ...hopParams(w), fromMs: q.fromMs, stepMs: q.stepMs, points: n },
+    name,
+    params: { ...hopParams(w), fromMs, stepMs, points: n },
   });
 
   // accumulate per (destination, group) and per (destination, group, partition)
-  const groups = new Map<string, { destination: string; group: string; acc: Acc; parts: Map<string, Acc> }>();
-  const producedOffset = new Map<string, Array<number | null>>(); // dest\0partition → per interval (index 0 = before)
-  const lastPublish = new Map<string, number>(); // dest\0partition and dest\0* → ms
+  const pass: Pass = { fromMs, stepMs, n, groups: new Map(), producedOffset: new Map(), lastPublish: new Map() };
+  const { groups, producedOffset, lastPublish } = pass;
   const groupOf = (dest: string, group: string) => {
-    const k = `${dest}\u0000${group}`;
+    const k = groupKey(dest, group);
     let g = groups.get(k);
     if (!g) groups.set(k, (g = { destination: dest, group, acc: newAcc(n), parts: new Map() }));
     return g;
@@ -287,30 +293,77 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
       }
     }
   }
+  return pass;
+}
+
+/**
+ * Consumer lag over the range. The series covers the whole range at `stepMs`; the status is
+ * evaluated over the last STATUS_WINDOW_MS before the range's end (capped at now), whatever the
+ * range (burrow.ts): from the series' own points when its step is at most STATUS_STEP_MS, else from
+ * a second pass over just that window at STATUS_STEP_MS, with the same look-back, so its backlog
+ * counts the same messages.
+ */
+export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult> {
+  const lookbackMs = publishLookbackMs(q.fromMs, q.toMs);
+  const n = Math.ceil((q.toMs - q.fromMs) / q.stepMs);
+  const w: HopWindow = {
+    deliverFromMs: q.fromMs - lookbackMs,
+    deliverToMs: q.toMs,
+    publishFromMs: q.fromMs - lookbackMs,
+    publishToMs: q.toMs,
+    destination: q.destination,
+    consumerGroup: q.consumerGroup,
+  };
+  // the status describes the range's end, or now when the range reaches into the future
+  const endMs = Math.min(q.toMs, q.nowMs);
+  const statusFromMs = Math.max(q.fromMs, endMs - STATUS_WINDOW_MS);
+  const ownPass = q.stepMs <= STATUS_STEP_MS || endMs <= q.fromMs;
+  const [main, status] = await Promise.all([
+    runPass(store, w, q.fromMs, q.stepMs, n, 'lag'),
+    ownPass
+      ? null
+      : runPass(
+          store,
+          { ...w, deliverToMs: endMs, publishToMs: endMs },
+          statusFromMs,
+          STATUS_STEP_MS,
+          Math.ceil((endMs - statusFromMs) / STATUS_STEP_MS),
+          'lag:status-window',
+        ),
+  ]);
+  const statusPass = status ?? main;
+  const judge = (dest: string, group: string, partition: string | null): LagEvaluation => {
+    const g = statusPass.groups.get(groupKey(dest, group));
+    const acc = partition === null ? g?.acc : g?.parts.get(partition);
+    if (!acc) return { status: 'OK', reason: 'no messages in the window' };
+    const lastPublishMs = statusPass.lastPublish.get(`${dest}\u0000${partition ?? '*'}`) ?? null;
+    return evaluate(statusPass, acc, lastPublishMs, partition !== null, endMs, statusFromMs);
+  };
 
   const result: GroupLag[] = [];
-  for (const g of [...groups.values()].sort((a, b) => a.destination.localeCompare(b.destination) || a.group.localeCompare(b.group))) {
+  const groups = [...main.groups.values()].sort((a, b) => a.destination.localeCompare(b.destination) || a.group.localeCompare(b.group));
+  for (const g of groups) {
     const partitions: PartitionLag[] = [];
     const partEvals: LagEvaluation[] = [];
     const groupOffsetLag: Array<number | null> = new Array(n).fill(null);
     for (const [partition, acc] of [...g.parts.entries()].sort(([a], [b]) => comparePartitions(a, b))) {
-      const offsetLag = offsetLagSeries(producedOffset.get(`${g.destination}\u0000${partition}`), acc.deliveredOffset, n);
+      const offsetLag = offsetLagSeries(main.producedOffset.get(`${g.destination}\u0000${partition}`), acc.deliveredOffset, n);
       offsetLag.forEach((v, i) => {
         if (v !== null) groupOffsetLag[i] = (groupOffsetLag[i] ?? 0) + v;
       });
-      const built = build(q, acc, offsetLag, lastPublish.get(`${g.destination}\u0000${partition}`) ?? null, true);
-      partEvals.push({ status: built.status, reason: partition === '' ? built.reason : `partition ${partition}: ${built.reason}` });
-      partitions.push({ partition, ...built });
+      const e = judge(g.destination, g.group, partition);
+      partEvals.push({ status: e.status, reason: partition === '' ? e.reason : `partition ${partition}: ${e.reason}` });
+      partitions.push({ partition, status: e.status, reason: e.reason, ...describe(q, acc, offsetLag) });
     }
-    const whole = build(q, g.acc, groupOffsetLag, lastPublish.get(`${g.destination}\u0000*`) ?? null, false);
-    const verdict = worst([{ status: whole.status, reason: whole.reason }, ...partEvals]);
+    const whole = judge(g.destination, g.group, null);
+    const verdict = worst([whole, ...partEvals]);
     const knownPartitions = partitions.some((p) => p.partition !== '');
     result.push({
       destination: g.destination,
       consumerGroup: g.group,
-      ...whole,
       status: verdict.status,
       reason: verdict.reason,
+      ...describe(q, g.acc, groupOffsetLag),
       partitions: knownPartitions ? partitions : [],
     });
   }
@@ -338,17 +391,10 @@ function offsetLagSeries(produced: Array<number | null> | undefined, delivered: 
   return out;
 }
 
-function build(
-  q: LagQuery,
-  acc: Acc,
-  offsetLag: Array<number | null>,
-  lastPublishMs: number | null,
-  withOffsets: boolean,
-): Omit<PartitionLag, 'partition'> {
+/** The series over the range and the current values (its last interval, capped at now). */
+function describe(q: LagQuery, acc: Acc, offsetLag: Array<number | null>): { current: LagCurrent; series: LagPoint[] } {
   const n = acc.backlog.length;
   const series: LagPoint[] = [];
-  const window: LagWindowPoint[] = [];
-  let active = false;
   for (let i = 0; i < n; i++) {
     const startMs = q.fromMs + i * q.stepMs;
     if (startMs > q.nowMs) break; // the future has no data
@@ -365,24 +411,7 @@ function build(
       oldestUndeliveredAgeMs: oldest === null ? 0 : Math.max(0, endMs - oldest),
       offsetLag: offsetLag[i]!,
     });
-    // the status window starts where the consumer becomes observable
-    active ||= acc.published[i]! > 0 || acc.delivered[i]! > 0 || acc.backlog[i]! > 0 || (acc.firstDeliveryMs !== null && acc.firstDeliveryMs < endMs);
-    if (active) {
-      window.push({
-        tMs: startMs + q.stepMs,
-        backlog: acc.backlog[i]!,
-        delivered: acc.delivered[i]!,
-        deliveredOffsetMax: withOffsets ? (acc.deliveredOffset[i + 1] ?? null) : null,
-      });
-    }
   }
-  const evaluation = evaluateLag({
-    points: window,
-    nowMs: q.nowMs,
-    firstDeliveryMs: acc.firstDeliveryMs,
-    lastDeliveryMs: acc.lastDeliveryMs,
-    lastPublishMs,
-  });
   const last = series.at(-1);
   const lastWithQueue = [...series].reverse().find((p) => p.queueP50Ms !== null);
   const current: LagCurrent = {
@@ -395,5 +424,34 @@ function build(
     queueMaxMs: lastWithQueue?.queueMaxMs ?? null,
     lastDeliveryAt: acc.lastDeliveryMs === null ? null : new Date(acc.lastDeliveryMs).toISOString(),
   };
-  return { status: evaluation.status, reason: evaluation.reason, current, series };
+  return { current, series };
+}
+
+/**
+ * The Burrow-style status at endMs from a pass's intervals that end within the status window
+ * (after windowFromMs), starting where the consumer becomes observable.
+ */
+function evaluate(pass: Pass, acc: Acc, lastPublishMs: number | null, withOffsets: boolean, endMs: number, windowFromMs: number): LagEvaluation {
+  const points: LagWindowPoint[] = [];
+  let active = false;
+  for (let i = 0; i < pass.n; i++) {
+    const startMs = pass.fromMs + i * pass.stepMs;
+    if (startMs >= endMs) break; // after the end: no data
+    const tMs = startMs + pass.stepMs;
+    active ||= acc.published[i]! > 0 || acc.delivered[i]! > 0 || acc.backlog[i]! > 0 || (acc.firstDeliveryMs !== null && acc.firstDeliveryMs < Math.min(tMs, endMs));
+    if (!active) continue;
+    points.push({
+      tMs,
+      backlog: acc.backlog[i]!,
+      delivered: acc.delivered[i]!,
+      deliveredOffsetMax: withOffsets ? (acc.deliveredOffset[i + 1] ?? null) : null,
+    });
+  }
+  return evaluateLag({
+    points: statusWindow(points, endMs, endMs - windowFromMs),
+    nowMs: endMs,
+    firstDeliveryMs: acc.firstDeliveryMs,
+    lastDeliveryMs: acc.lastDeliveryMs,
+    lastPublishMs,
+  });
 }

@@ -5,6 +5,7 @@ import type { Store } from '../store/index.js';
 import { deliverWhere, hopParams, publishLookbackMs, publishWhere, type HopWindow } from './hops.js';
 import { consumerLag } from './lag.js';
 import { edgeState } from './hop-state.js';
+import { STATUS_STEP_MS } from './burrow.js';
 import {
   buildTopology,
   type CallRow,
@@ -199,8 +200,9 @@ export async function currentLag(store: Store, q: TopologyQuery, nowMs: number):
   const result = await consumerLag(store, {
     fromMs,
     toMs: q.toMs,
-    // the status rules need a few intervals; the flow map only shows the current values
-    stepMs: Math.max(1_000, Math.ceil((q.toMs - fromMs) / 12)),
+    // the status rules need a few intervals, no coarser than the status step (so one pass); the
+    // flow map only shows the current values
+    stepMs: Math.min(STATUS_STEP_MS, Math.max(1_000, Math.ceil((q.toMs - fromMs) / 12))),
     nowMs,
   });
   return result.groups.map((g) => ({

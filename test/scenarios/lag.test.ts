@@ -228,3 +228,60 @@ describe('GET /api/lag', () => {
     }
   });
 });
+
+// The status describes now (issue 8): a group that kept up for 40 minutes and has fallen further
+// behind for the last 20 (10 minutes behind by now) must not read OK over a long range just because
+// its backlog was zero earlier in that range.
+describe('GET /api/lag: the status is evaluated over a window that ends at the range end', () => {
+  const MIN = 60_000;
+  let es2: TestEventscope;
+  let now: Date;
+  before(async () => {
+    es2 = await startTestEventscope();
+    const nowMs = Math.floor(Date.now() / MIN) * MIN;
+    now = new Date(nowMs);
+    const t = clock(nowMs);
+    const spans: Span[] = [];
+    const behindSince = -20 * MIN;
+    for (let at = -60 * MIN; at < 0; at += 10_000) {
+      const p = t.span({ service: 'orders', name: 'behind-orders send', kind: 'PRODUCER', start: at, durationMs: 1, attributes: messaging({ destination: 'behind-orders', operation: 'send' }) });
+      spans.push(p);
+      const consume = (group: string, start: number) =>
+        spans.push(t.span({ service: `${group}-svc`, name: 'behind-orders process', kind: 'CONSUMER', parent: p, start, attributes: messaging({ destination: 'behind-orders', operation: 'process', group }) }));
+      consume('keeping-up', at + 50);
+      // on time until 20 minutes ago, then at half the publish rate: 10 minutes behind by now
+      const late = at < behindSince ? at + 50 : behindSince + 2 * (at - behindSince) + 50;
+      if (late < 0) consume('behind', late);
+    }
+    await es2.sendSpans(spans);
+  });
+  after(async () => {
+    await es2?.close();
+  });
+
+  for (const [label, from, points] of [['1 h', 'now-1h', 60], ['24 h', 'now-24h', 48], ['15 min', 'now-15m', 60]] as const) {
+    it(`over ${label}: the group falling behind is WARN with a 10-minute-old message waiting; the one keeping up is OK`, async () => {
+      const res = await es2.api(`/api/lag?from=${from}&destination=behind-orders`, now);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const byGroup = new Map(res.body.groups.map((g: any) => [g.consumerGroup, g]));
+      const behind: any = byGroup.get('behind');
+      assert.equal(behind.status, 'WARN', behind.reason);
+      assert.match(behind.reason, /^backlog never decreased across the window and grew from \d+ to 60$/);
+      assert.equal(behind.current.backlog, 60);
+      assert.equal(behind.current.oldestUndeliveredAgeMs, 10 * MIN);
+      assert.equal(behind.series.length, points, 'the series still covers the whole range');
+      const keeping: any = byGroup.get('keeping-up');
+      assert.equal(keeping.status, 'OK', keeping.reason);
+      assert.equal(keeping.current.backlog, 0);
+    });
+  }
+
+  it('the flow map reads the same status for the group', async () => {
+    for (const from of ['now-1h', 'now-24h']) {
+      const res = await es2.api(`/api/topology?from=${from}`, now);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const edge = res.body.edges.find((e: any) => e.kind === 'deliver' && e.group === 'behind');
+      assert.deepEqual([edge?.lag?.status, edge?.lag?.backlog], ['WARN', 60], from);
+    }
+  });
+});

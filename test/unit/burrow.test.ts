@@ -1,7 +1,7 @@
 // Burrow-style consumer status rules: each rule on its own, then their precedence.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateLag, worst, type LagWindowPoint, type LagEvaluationInput } from '../../lib/analysis/burrow.js';
+import { evaluateLag, statusWindow, STATUS_WINDOW_MS, worst, type LagWindowPoint, type LagEvaluationInput } from '../../lib/analysis/burrow.js';
 import { byLagSeverityDesc, LAG_STATUSES, lagSeverity, type LagStatus } from '../../lib/domain.js';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -143,5 +143,32 @@ describe('worst', () => {
     assert.equal(worst([e('OK'), e('STOP'), e('STALL')]).status, 'STOP');
     assert.equal(worst([e('OK')]).status, 'OK');
     assert.equal(worst([]).reason, 'no data');
+  });
+});
+
+describe('status window: the status describes the range end, whatever the range', () => {
+  const MIN = 60_000;
+  /** one point a minute for an hour: caught up for 40 minutes, then the backlog grows 3 a minute */
+  const hour = Array.from({ length: 60 }, (_, i) => ({ tMs: T0 + (i + 1) * MIN, backlog: i < 40 ? 0 : 3 * (i - 39), delivered: 3 }));
+  const end = T0 + 60 * MIN;
+  const judge = (points: LagWindowPoint[]) => evaluateLag({ points, nowMs: end, firstDeliveryMs: T0, lastDeliveryMs: end - 1_000, lastPublishMs: end - 1_000 });
+
+  it('keeps the points whose interval ends within the window', () => {
+    const w = statusWindow(hour, end);
+    assert.equal(STATUS_WINDOW_MS, 15 * MIN);
+    assert.equal(w.length, 15);
+    assert.deepEqual([w[0]!.tMs, w.at(-1)!.tMs], [T0 + 46 * MIN, end]);
+    assert.equal(statusWindow(hour, end, 90 * MIN).length, 60, 'a window longer than the series keeps it all');
+    assert.deepEqual(statusWindow(hour.slice(0, 30), T0 + 30 * MIN, 5 * MIN).map((p) => p.tMs), [26, 27, 28, 29, 30].map((m) => T0 + m * MIN));
+  });
+
+  it('a backlog that has grown for 20 minutes is WARN over its window, though the whole hour reads OK', () => {
+    assert.equal(judge(hour).status, 'OK', 'the whole range: caught up 20 minutes ago');
+    assert.deepEqual(judge(statusWindow(hour, end)), { status: 'WARN', reason: 'backlog never decreased across the window and grew from 18 to 60' });
+  });
+
+  it('a group that caught up within the window is OK, whatever happened before it', () => {
+    const recovered = hour.map((p, i) => ({ ...p, backlog: i < 50 ? 3 * i : 0 }));
+    assert.equal(judge(statusWindow(recovered, end)).status, 'OK');
   });
 });
