@@ -42,6 +42,7 @@ export interface DeliveryRef {
 
 export interface DuplicateOccurrence {
   message: string;
+  /** the message id the deliveries or the publish span carry (whatever identity `message` uses) */
   messageId: string | null;
   destination: string;
   consumerGroup: string;
@@ -138,6 +139,7 @@ type DuplicateRow = {
   partition: string;
   offset: string | null;
   msg_key: string;
+  message_id: string;
   p_trace_id: string;
   p_span_id: string;
   p_service: string;
@@ -152,6 +154,7 @@ type HopDetail = {
   partition: string;
   offset: string | null;
   msg_key: string;
+  message_id: string;
   p_trace_id: string;
   p_span_id: string;
   p_service: string;
@@ -184,7 +187,7 @@ function detailWindow(w: HopWindow, deliverKeys: string[], msList: number[]): Ho
 async function hopDetails(store: Store, w: HopWindow, name: string): Promise<Map<string, HopDetail>> {
   if (!w.deliverKeys || w.deliverKeys.length === 0) return new Map();
   const rows = await store.query<HopDetail>(
-    `SELECT toString(d_key) AS d_key, toString(message_key) AS message_key, message, partition, offset, msg_key,
+    `SELECT toString(d_key) AS d_key, toString(message_key) AS message_key, message, partition, offset, msg_key, message_id,
             p_trace_id, p_span_id, p_service,
             if(matched, toString(toUnixTimestamp64Nano(assumeNotNull(p_start))), NULL) AS p_start_ns,
             toString(toUnixTimestamp64Nano(d_start)) AS d_start_ns, d_trace_id, d_span_id, d_service, d_status,
@@ -227,6 +230,8 @@ export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<Dup
       partition: h.partition,
       offset: h.offset,
       msg_key: h.msg_key,
+      // any delivery (or the publish span) that names the message's id
+      message_id: hops.find((x) => x.message_id !== '')?.message_id ?? '',
       p_trace_id: h.p_trace_id,
       p_span_id: h.p_span_id,
       p_service: h.p_service,
@@ -281,7 +286,7 @@ export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<Dup
     const firstExtra = extrasInRange[0]!;
     occurrences.push({
       message: r.message,
-      messageId: r.message.startsWith('id:') ? r.message.slice(`id:${r.destination}:`.length) : null,
+      messageId: r.message_id || null,
       destination: r.destination,
       consumerGroup: r.consumer_group,
       partition: r.partition,

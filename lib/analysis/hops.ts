@@ -122,7 +122,9 @@ function publishKeysSql(db: string, w: HopWindow): string {
  *   'span:<trace>:<span>' (creation context) | 'id:<destination>:<message id>' |
  *   'offset:<destination>:<partition>:<offset>' | 'delivery:<trace>:<span>' (unidentifiable);
  * `message_key` is its 64-bit hash (for a creation context: the producer's span_key), `d_key` the
- * deliver span's span_key, `identified` 0 for 'delivery:' identities.
+ * deliver span's span_key, `identified` 0 for 'delivery:' identities. `message_id` is the message
+ * id the hop carries, whatever identity was used: the deliver side's (per link, else the span's),
+ * else the publish span's; '' when neither names one.
  */
 export function hopsSql(db: string, w: HopWindow): string {
   // The deliver spans' hop arrays (migration 005) carry each candidate's partition/offset/key/
@@ -131,7 +133,7 @@ export function hopsSql(db: string, w: HopWindow): string {
   // publish side joins ANY, the final LIMIT 1 BY drops the repeated deliveries.
   return `
     SELECT
-      message, message_key, identified, matched, destination, partition, offset, msg_key, consumer_group,
+      message, message_key, identified, matched, destination, partition, offset, msg_key, message_id, consumer_group,
       d_key, d_trace_id, d_span_id, d_start, d_service, d_status, d_redelivered, d_operation,
       p_trace_id, p_span_id, p_start, p_end, p_service, queue_ns
     FROM (
@@ -150,6 +152,7 @@ export function hopsSql(db: string, w: HopWindow): string {
         if(d.hop_partition != '', d.hop_partition, if(matched, p.partition, '')) AS partition,
         coalesce(d.hop_offset, if(matched, p.offset, NULL)) AS offset,
         if(d.hop_msg_key != '', d.hop_msg_key, if(matched, p.msg_key, '')) AS msg_key,
+        if(d.hop_message_id != '', d.hop_message_id, if(matched, p.message_id, '')) AS message_id,
         multiIf(matched, concat('span:', p.trace_id, ':', p.span_id),
                 d.hop_message_id != '', concat('id:', destination, ':', d.hop_message_id),
                 offset IS NOT NULL, concat('offset:', destination, ':', partition, ':', toString(offset)),
@@ -182,7 +185,7 @@ export function hopsSql(db: string, w: HopWindow): string {
         WHERE is_publish OR NOT any_publish
       ) AS d
       LEFT ANY JOIN (
-        SELECT span_key, trace_id, span_id, timestamp, end_time, destination, partition, offset, msg_key, service_name
+        SELECT span_key, trace_id, span_id, timestamp, end_time, destination, partition, offset, msg_key, message_id, service_name
         FROM ${db}.messaging_spans
         WHERE ${publishWhere(w, db)}
       ) AS p ON p.span_key = d.hop_key
@@ -201,6 +204,7 @@ export interface HopRow {
   partition: string;
   offset: string | null;
   msg_key: string;
+  message_id: string;
   consumer_group: string;
   d_trace_id: string;
   d_span_id: string;

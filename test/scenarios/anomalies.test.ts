@@ -235,4 +235,28 @@ describe('GET /api/anomalies', () => {
       assert.match(res.body.error, message, path);
     }
   });
+
+  it('a duplicate names its message id even when its identity is the producer span', async () => {
+    // five minutes earlier than the rest, queried on its own range: the counts above stay as they are
+    const t = clock(Date.now() - 5 * 60_000);
+    const send = (id: string, start: number) =>
+      t.span({ service: 'invoicing', name: 'invoices send', kind: 'PRODUCER', start, attributes: messaging({ destination: 'invoices', operation: 'send', messageId: id }) });
+    const deliver = (p: Span, start: number, m: Partial<MessagingAttrs> = {}) =>
+      t.span({ service: 'ledger-svc', name: 'invoices process', kind: 'CONSUMER', parent: p, start, status: 'OK', attributes: messaging({ destination: 'invoices', operation: 'process', group: 'ledger', ...m }) });
+    const both = send('inv-1', 0); // the deliveries carry the id too
+    const producerOnly = send('inv-2', 100); // only the publish span names it
+    await es.sendSpans([
+      both, deliver(both, 10, { messageId: 'inv-1' }), deliver(both, 50, { messageId: 'inv-1' }),
+      producerOnly, deliver(producerOnly, 110), deliver(producerOnly, 150),
+    ]);
+    const res = await es.api(`/api/anomalies?type=duplicate&from=${t.baseMs - 60_000}&to=${t.baseMs + 60_000}&destination=invoices`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const found = res.body.duplicates.occurrences
+      .map((o: any) => [o.message, o.messageId, o.class])
+      .sort((x: string[], y: string[]) => x[1]!.localeCompare(y[1]!));
+    assert.deepEqual(found, [
+      [`span:${both.traceId}:${both.spanId}`, 'inv-1', 'duplicate_after_success'],
+      [`span:${producerOnly.traceId}:${producerOnly.spanId}`, 'inv-2', 'duplicate_after_success'],
+    ]);
+  });
 });
