@@ -4,6 +4,7 @@
 // N —, errors, retries, span latency and the queue time of first deliveries. The cost depends on
 // minutes × edges, not on the traffic in the range.
 import type { Store } from '../store/index.js';
+import { queuePercentilesSql } from '../hops/minutes.js';
 import type { MessagingEdgeRow, QueueTimeRow, TopologyGroupBy } from './graph.js';
 
 export interface EdgeStateQuery {
@@ -48,7 +49,7 @@ export async function edgeState(store: Store, q: EdgeStateQuery): Promise<EdgeSt
             sum(messages) AS count, sum(errors) AS errors, sum(retries) AS retries,
             quantilesTDigestMerge(0.5, 0.95)(duration_ms) AS q,
             sum(queue_samples) AS samples,
-            quantilesTDigestMerge(0.5, 0.95)(queue_ms) AS qq
+            ${queuePercentilesSql()} AS qq
        FROM ${store.database}.hop_minutes FINAL
       WHERE minute >= toStartOfMinute(fromUnixTimestamp64Milli({fromMs:Int64}))
         AND minute < fromUnixTimestamp64Milli({toMs:Int64})

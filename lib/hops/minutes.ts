@@ -6,8 +6,16 @@ import type { Store } from '../store/index.js';
 
 const PUBLISH = `('create', 'send')`;
 
+/** Queue-time samples kept exactly per row (and used exactly by readers) up to this many. */
+export const EXACT_SAMPLES = 256;
+
+/** SQL for the p50/p95 pair of merged queue-time state: exact while few samples, else t-digest. */
+export function queuePercentilesSql(samples = 'queue_samples', exact = 'queue_exact', digest = 'queue_ms'): string {
+  return `if(sum(${samples}) <= ${EXACT_SAMPLES}, quantilesExactInclusiveMerge(0.5, 0.95)(${exact}), quantilesTDigestMerge(0.5, 0.95)(${digest}))`;
+}
+
 const COLUMNS = `minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system,
-  spans, messages, first_deliveries, redeliveries, duplicates, errors, retries, queue_samples, queue_ms, queue_max_ms,
+  spans, messages, first_deliveries, redeliveries, duplicates, errors, retries, queue_samples, queue_ms, queue_exact, queue_max_ms,
   duration_ms, max_offset, min_offset, first_ms, last_ms, version`;
 const KEY = `minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system`;
 
@@ -55,6 +63,8 @@ function deliverMinutesSql(db: string): string {
            countIf(class != 'prelude' AND d_redelivered = 1) AS retries,
            countIf(${first}) AS queue_samples,
            quantilesTDigestStateIf(0.5, 0.95)(${queueMs}, ${first}) AS queue_ms,
+           if(queue_samples <= ${EXACT_SAMPLES}, quantilesExactInclusiveStateIf(0.5, 0.95)(${queueMs}, ${first}),
+              quantilesExactInclusiveStateIf(0.5, 0.95)(0., 0)) AS queue_exact,
            maxIf(${queueMs}, ${first}) AS queue_max_ms,
            quantilesTDigestState(0.5, 0.95)((toUnixTimestamp64Nano(d_end) - toUnixTimestamp64Nano(d_start)) / 1e6) AS duration_ms,
            max(offset) AS max_offset,
@@ -78,7 +88,8 @@ function publishMinutesSql(db: string): string {
            0 AS first_deliveries, 0 AS redeliveries, 0 AS duplicates,
            countIf(status_code = 'ERROR') AS errors,
            0 AS retries, 0 AS queue_samples,
-           quantilesTDigestStateIf(0.5, 0.95)(0., 0) AS queue_ms, 0. AS queue_max_ms,
+           quantilesTDigestStateIf(0.5, 0.95)(0., 0) AS queue_ms, quantilesExactInclusiveStateIf(0.5, 0.95)(0., 0) AS queue_exact,
+           0. AS queue_max_ms,
            quantilesTDigestState(0.5, 0.95)((toUnixTimestamp64Nano(end_time) - toUnixTimestamp64Nano(timestamp)) / 1e6) AS duration_ms,
            max(offset) AS max_offset,
            min(offset) AS min_offset,

@@ -101,9 +101,8 @@ test('orchestrator: commands out and replies back are edges both ways with exact
   assert.deepEqual(edgesOf(topo, [cmds, replies]), [
     { edge: `publish service:payment -> ${replies}`, count: 3, errors: 0, p50Ms: 1, p95Ms: 1 },
     { edge: `publish service:saga -> ${cmds}`, count: 3, errors: 0, p50Ms: 2, p95Ms: 3 },
-    // queue times 5, 6, 7 ms, from the per-minute t-digests of the hop model (mergeable over any
-    // range; with three samples p95 is the largest sample, where exact interpolation gave 6.9)
-    { edge: `deliver ${cmds} -> service:payment [payment]`, count: 3, errors: 0, p50Ms: 20, p95Ms: 30, queueP50Ms: 6, queueP95Ms: 7, queueSamples: 3 },
+    // queue times 5, 6, 7 ms: exact inclusive percentiles
+    { edge: `deliver ${cmds} -> service:payment [payment]`, count: 3, errors: 0, p50Ms: 20, p95Ms: 30, queueP50Ms: 6, queueP95Ms: 6.9, queueSamples: 3 },
     { edge: `deliver ${replies} -> service:saga [saga]`, count: 3, errors: 0, p50Ms: 3, p95Ms: 3, queueP50Ms: 20, queueP95Ms: 20, queueSamples: 3 },
   ]);
 
@@ -141,9 +140,9 @@ test('link-only batch consumers (kafkajs eachBatch) appear exactly like parent/c
   const dest = 'destination:kafka:batch-topic';
   assert.deepEqual(edgesOf(topo, [dest]), [
     { edge: `publish service:batch-producer -> ${dest}`, count: 3, errors: 0, p50Ms: 1, p95Ms: 1 },
-    // ends at 1, 2, 3 ms; batch starts at 20 → queue 19, 18, 17 (t-digest p95: the largest sample).
-    // The edge counts the 3 messages the batch delivered, not the 1 batch span (issue 8).
-    { edge: `deliver ${dest} -> service:batch-consumer [batch-group]`, count: 3, errors: 0, p50Ms: 9, p95Ms: 9, queueP50Ms: 18, queueP95Ms: 19, queueSamples: 3 },
+    // ends at 1, 2, 3 ms; batch starts at 20 → queue 19, 18, 17. The edge counts the 3 messages the
+    // batch delivered, not its 1 span (issue 8).
+    { edge: `deliver ${dest} -> service:batch-consumer [batch-group]`, count: 3, errors: 0, p50Ms: 9, p95Ms: 9, queueP50Ms: 18, queueP95Ms: 18.9, queueSamples: 3 },
     { edge: `deliver ${dest} -> service:single-consumer [single-group]`, count: 3, errors: 0, p50Ms: 9, p95Ms: 9, queueP50Ms: 19, queueP95Ms: 19, queueSamples: 3 },
   ]);
 });

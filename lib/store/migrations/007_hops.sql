@@ -124,6 +124,9 @@ CREATE TABLE IF NOT EXISTS ${db}.hop_minutes${local} ${onCluster}
     -- queue time of first deliveries with a known producer, ms, clamped at 0
     queue_samples UInt64,
     queue_ms AggregateFunction(quantilesTDigest(0.5, 0.95), Float64),
+    -- the same samples kept exactly while there are few (≤ 256 in the row): readers use the exact
+    -- percentiles (linear interpolation) when a range holds ≤ 256 samples, the digests above that
+    queue_exact AggregateFunction(quantilesExactInclusive(0.5, 0.95), Float64),
     queue_max_ms Float64,
     -- span durations (publish or deliver spans), ms
     duration_ms AggregateFunction(quantilesTDigest(0.5, 0.95), Float64),
