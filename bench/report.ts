@@ -28,9 +28,21 @@ export interface BenchReport {
   limit?: LimitResult;
   otel?: OtelResult;
   sdk?: SdkRun[];
+  /** bench/write-path.ts's output, quoted (not measured by this run) */
+  writePath?: { file: string; modified: string; cases: WritePathCase[] };
   overload?: OverloadResult;
   queries?: ScaleResult[];
   totalS: number;
+}
+
+export interface WritePathCase {
+  case: string;
+  spans: number;
+  wallS: number;
+  spansPerSecond: number;
+  cpuUsPerSpan: number;
+  encodeUsPerSpan: number;
+  bytesPerSpan: number;
 }
 
 interface Row {
@@ -350,7 +362,7 @@ export function renderReport(r: BenchReport, previous?: string): string {
       'The same rows (the pool requests decoded once, trace ids re-stamped per round; decoding is outside the timer)',
       'inserted straight into the same engine and schema (fresh folder, same migrations and materialized views), in',
       `batches of ${r.options.batchSpans} spans like the collector's, one insert at a time. Timed: only the insert calls.`,
-      'The RowBinary row uses the bench\'s own naive encoder (bench/rowbinary.ts) through `file()` on tmpfs, for reference.',
+      r.limit.runs.length > 1 ? 'The RowBinary row uses the bench\'s own naive encoder (bench/rowbinary.ts) through `file()` on tmpfs, for reference.' : '',
       '',
       mdTable(
         ['how', 'spans', 'wall in inserts', 'spans/s', 'CPU-s per 1M spans', 'of which JS encoding (wall)'],
@@ -386,6 +398,22 @@ export function renderReport(r: BenchReport, previous?: string): string {
         '',
       );
     }
+  }
+
+  const wp = r.writePath;
+  if (wp && Array.isArray(wp.cases) && wp.cases.length) {
+    out.push(
+      `**The write path measured alone** (\`npx tsx bench/write-path.ts\`, run separately: ${wp.file} of ${wp.modified.slice(0, 16).replace('T', ' ')} UTC, not this run)`,
+      '',
+      'One case per child process on a fresh store, the same workload rows in batches of 20,000; CPU of the whole process over',
+      'the timed inserts; "no-<view>" cases drop one view, so the difference to "lean" is that view\'s share.',
+      '',
+      mdTable(
+        ['case', 'spans', 'spans/s', 'CPU-µs per span', 'of which encode', 'bytes per span'],
+        wp.cases.map((c) => [c.case, n0(c.spans), n0(c.spansPerSecond), f1(c.cpuUsPerSpan), f1(c.encodeUsPerSpan), n0(c.bytesPerSpan)]),
+      ),
+      '',
+    );
   }
 
   if (r.sdk?.length) {

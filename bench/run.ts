@@ -46,6 +46,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     only: { type: 'string' },
     render: { type: 'string' },
+    'write-path': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -80,6 +81,8 @@ if (args.help) {
                           bench/results/<name>.json
   --profile DIR           run the Eventscope child of the ingest section with --cpu-prof into DIR
   --render FILE.json      measure nothing: re-render the report of an earlier run (to --out)
+  --write-path FILE|none  figures of the write-path helper to quote in the report, labelled with their date
+                          (default bench/out/write-path.json if present: \`npx tsx bench/write-path.ts\`)
 examples:
   npm run bench -- --quick --only ingest,otel          quick look at the ratio (≈ 1 min)
   npm run bench -- --only limit,otel --limit-spans 100000 --otel-spans 100000 --stage-spans 40000
@@ -321,6 +324,16 @@ async function main() {
       report.queries = (await child.ready) as ScaleResult[];
     } finally {
       await child.stop();
+    }
+  }
+
+  // The write-path helper's own figures (bench/write-path.ts, run separately), quoted as found.
+  const wp = args['write-path'] ?? path.join(ROOT, 'bench', 'out', 'write-path.json');
+  if (wp !== 'none' && fs.existsSync(wp)) {
+    try {
+      report.writePath = { file: path.relative(ROOT, path.resolve(wp)), modified: fs.statSync(wp).mtime.toISOString(), cases: JSON.parse(fs.readFileSync(wp, 'utf8')) };
+    } catch (err) {
+      log(`write-path figures not read (${(err as Error).message})`);
     }
   }
 
