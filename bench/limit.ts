@@ -2,7 +2,8 @@
 // span rows the collector would write, inserted straight into the same chDB engine and schema (fresh
 // temp folder, migrations applied) with no HTTP, decoding or normalization:
 //   1. exactly as the collector writes them (store.insertSpans), batches like the collector's;
-//   2. for information, as RowBinary read by the engine from a tmpfs file (bench/rowbinary.ts);
+//   2. for information, as RowBinary from the table's generated encoder (lib/store/rowbinary.ts) through
+//      chDB's native raw-insert entry (lib/store/chdb-binary.ts), without the store: no resources step;
 //   3. stages: the store's encoding alone (store.prepareSpans when the store has that step, else the
 //      JSONEachRow text it sends), the old JSONEachRow text of the same rows (the 'before' encoder),
 //      and the engine's cost per table: `INSERT INTO … SELECT` from a staging copy of one batch (no
@@ -15,7 +16,9 @@ import path from 'node:path';
 import { loadConfig } from '../lib/config/index.js';
 import { openStore, type Store } from '../lib/store/index.js';
 import type { SpanRow } from '../lib/store/rows.js';
-import { rowBinaryEncoder, Writer, type Column } from './rowbinary.js';
+import { createRequire } from 'node:module';
+import { chdbInsertBinary } from '../lib/store/chdb-binary.js';
+import { RowBinaryWriter, tableEncoding, type Column } from '../lib/store/rowbinary.js';
 import { batches, cpuNow, flatRow, peakRss, poolRows, roundAfter, type PoolOptions } from './rows.js';
 
 export interface LimitOptions {
@@ -101,30 +104,24 @@ async function timed(label: string, rows: Generator<SpanRow[]>, insert: (b: Span
   };
 }
 
-async function rowBinaryInserter(store: Store): Promise<(rows: SpanRow[]) => Promise<number>> {
-  const columns = await store.query<Column>(
-    `SELECT name, type FROM system.columns WHERE database = {db:String} AND table = 'spans' AND default_kind NOT IN ('MATERIALIZED', 'ALIAS') ORDER BY position`,
+async function rowBinaryInserter(store: Store, dataDir: string): Promise<(rows: SpanRow[]) => Promise<number>> {
+  const columns = await store.query<Column & { default_kind: string }>(
+    `SELECT name, type, default_kind FROM system.columns WHERE database = {db:String} AND table = 'spans' AND default_kind NOT IN ('MATERIALIZED', 'ALIAS') ORDER BY position`,
     { name: 'bench:columns', params: { db: store.database } },
   );
-  const structure = columns.map((c) => `\`${c.name}\` ${c.type}`).join(', ');
-  const encode = rowBinaryEncoder(columns);
-  const dir = fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir();
-  const file = path.join(dir, `es-bench-${process.pid}.rowbinary`);
-  const w = new Writer();
+  const enc = tableEncoding<SpanRow>('spans', columns.map((c) => c.name), columns, { resource_key: ['resource', 'resource_key'] });
+  // a second connection to the same folder (they share the one engine): the store keeps its own private
+  const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection');
+  const chdb = createChdbConnection({ path: dataDir }).chdb;
+  const statement = `INSERT INTO ${store.database}.spans ${enc.columnList} FORMAT RowBinary`;
+  let estimate = 1 << 20;
   return async (rows) => {
     const t0 = performance.now();
-    w.pos = 0;
-    encode(rows, w);
-    fs.writeFileSync(file, w.buf.subarray(0, w.pos));
+    const w = new RowBinaryWriter(estimate);
+    enc.rowBinary(rows, w);
+    estimate = w.pos + 1024;
     const encodeMs = performance.now() - t0;
-    try {
-      await store.command(`INSERT INTO ${store.database}.spans SELECT * FROM file({file:String}, 'RowBinary', {structure:String})`, {
-        name: 'bench:rowbinary',
-        params: { file, structure },
-      });
-    } finally {
-      fs.rmSync(file, { force: true });
-    }
+    await chdbInsertBinary(chdb, statement, w.bytes());
     return encodeMs;
   };
 }
@@ -298,8 +295,8 @@ async function main() {
     let rowBinaryError: string | undefined;
     if (opts.rowBinarySpans > 0) {
       try {
-        const insert = await rowBinaryInserter(store);
-        runs.push(await timed('RowBinary, bench encoder (file() on tmpfs)', batches(rows, opts.rowBinarySpans, opts.batchSpans, round), insert));
+        const insert = await rowBinaryInserter(store, dataDir);
+        runs.push(await timed('RowBinary, generated encoder (native entry, no resources step)', batches(rows, opts.rowBinarySpans, opts.batchSpans, round), insert));
       } catch (err) {
         rowBinaryError = (err as Error).message.split('\n')[0];
       }

@@ -338,11 +338,9 @@ export function tableEncoding<Row>(
   });
   const rowBinary = new Function('rows', 'w', `for (let n = 0; n < rows.length; n++) { const r = rows[n];\n${body}}`) as TableEncoding<Row>['rowBinary'];
 
-  let json = '';
-  columns.forEach((c, k) => {
-    json += `${k === 0 ? "'{'" : "','"} + ${JSON.stringify(JSON.stringify(c.name) + ':')} + JSON.stringify(${jsonValue(c.type, accessor(c.name, fields[c.name]))}) + `;
-  });
-  const jsonRow = new Function('r', 'nsTime', `return ${json}'}\\n';`) as (r: Row, nsTime: (ns: string) => string) => string;
+  // one object literal per row and one JSON.stringify: a call per column costs several times more
+  const json = columns.map((c) => `${JSON.stringify(c.name)}: ${jsonValue(c.type, accessor(c.name, fields[c.name]))}`).join(', ');
+  const jsonRow = new Function('r', 'nsTime', `return JSON.stringify({ ${json} }) + '\\n';`) as (r: Row, nsTime: (ns: string) => string) => string;
 
   return {
     table,
