@@ -28,6 +28,7 @@ export interface BenchReport {
   limit?: LimitResult;
   otel?: OtelResult;
   sdk?: SdkRun[];
+  sdkBeforeError?: string;
   /** bench/write-path.ts's output, quoted (not measured by this run) */
   writePath?: { file: string; modified: string; cases: WritePathCase[] };
   overload?: OverloadResult;
@@ -447,7 +448,7 @@ export function renderReport(r: BenchReport, previous?: string): string {
         ]),
       ),
       '',
-      r.sdk.some((x) => x.variant === 'before') ? '' : `No 'before' run in this report (${BEFORE.sdkNote}).`,
+      r.sdk.some((x) => x.variant === 'before') ? '' : `No 'before' run in this report${r.sdkBeforeError ? ` (${r.sdkBeforeError})` : ''}; ${BEFORE.sdkNote}.`,
       '',
     );
   }

@@ -52,7 +52,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log(`npm run bench -- [options]      (a full run takes 12-15 minutes on 2 cores; --quick about 3)
+  console.log(`npm run bench -- [options]      (a full run takes about 15 minutes on 2 cores, more under load; --quick about 5)
   --quick                 small smoke run: sizes below in [brackets] (prints only, unless --out is given)
   --only a,b              run only some sections: ${SECTIONS.join(', ')}
   sizes (N accepts 1_000_000 or 1e6):
@@ -297,15 +297,21 @@ async function main() {
       report.sdk!.push(r);
       log(`sdk (${variant}): ${Math.round(r.acknowledgedPerSecond)} spans/s acknowledged, export p50 ${r.exportMs.p50.toFixed(0)} ms, dropped ${r.droppedSpans} of ${r.createdSpans}, lost ${r.lost}`);
     };
-    const before = sdkBefore();
-    if (before.kind === 'env') await runSdk('before', before.label, { env: before.env });
-    if (before.kind === 'ref') {
-      const tree = unpackRef(before.ref);
-      try {
-        await runSdk('before', before.label, { serverFile: path.join(tree, 'bench', 'server.ts') });
-      } finally {
-        fs.rmSync(tree, { recursive: true, force: true });
+    // a 'before' that cannot run (e.g. a shallow clone without the commit) is reported, not fatal
+    try {
+      const before = sdkBefore();
+      if (before.kind === 'env') await runSdk('before', before.label, { env: before.env });
+      if (before.kind === 'ref') {
+        const tree = unpackRef(before.ref);
+        try {
+          await runSdk('before', before.label, { serverFile: path.join(tree, 'bench', 'server.ts') });
+        } finally {
+          fs.rmSync(tree, { recursive: true, force: true });
+        }
       }
+    } catch (err) {
+      report.sdkBeforeError = (err as Error).message.split('\n')[0];
+      log(`sdk (before): not measured: ${report.sdkBeforeError}`);
     }
     await runSdk('after', 'this tree, default settings');
   }
