@@ -78,7 +78,7 @@ async function FlowSection({ range, groupBy }: { range: RangeKey; groupBy?: stri
         <FlowStat k="failed deliveries" v={formatPercent(failedRatio)} tone={failedRatio > 0 ? 'bad' : undefined} />
         <FlowStat k="consumer groups not OK" v={String(lagging)} tone={lagging > 0 ? 'bad' : undefined} />
       </div>
-      <FlowLegend groupBy={groupBy} />
+      <FlowLegend groupBy={groupBy} deadLetter={nodes.some((n) => n.deadLetter)} />
       </div>
       <FlowMap layout={laid} range={range} rangeMs={ms} />
     </>

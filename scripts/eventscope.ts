@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from '../lib/config/index.js';
 import { openStore, type Store } from '../lib/store/index.js';
-import { registerListeners, registerStore } from '../lib/runtime.js';
+import { registerConfig, registerListeners, registerStore } from '../lib/runtime.js';
 import { startCollector, type Collector } from '../collector/index.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
@@ -64,6 +64,7 @@ export function ensureBuild(log: (msg: string) => void = console.log): void {
 export async function startEventscope(opts: EventscopeOptions = {}): Promise<Eventscope> {
   const log = opts.log ?? console.log;
   const config = loadConfig(opts.env ?? process.env);
+  registerConfig(config);
   const store = await openStore(config);
   registerStore(store);
   const stops: Array<() => Promise<void>> = [() => store.close()];

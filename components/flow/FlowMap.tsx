@@ -17,6 +17,7 @@ const nodeTypes = { service: ServiceNode, destination: DestinationNode, messageT
 const edgeTypes = { flow: FlowEdge };
 
 const MINIMAP_COLORS: Record<string, string> = { service: '#93c5fd', destination: '#fcd34d', messageType: '#c4b5fd', consumerGroup: '#86efac', peer: '#cbd5e1' };
+const MINIMAP_DEAD_LETTER = '#fca5a5';
 
 const MIN_CANVAS_HEIGHT = 460;
 
@@ -132,7 +133,7 @@ export function FlowMap({
             >
               <Background gap={24} color="#eceef2" />
               <Controls showInteractive={false} position="bottom-left" />
-              {overflows ? <MiniMap pannable zoomable nodeColor={(n) => MINIMAP_COLORS[n.type ?? ''] ?? '#ddd'} style={{ width: 150, height: 100 }} /> : null}
+              {overflows ? <MiniMap pannable zoomable nodeColor={(n) => (n.data?.deadLetter ? MINIMAP_DEAD_LETTER : (MINIMAP_COLORS[n.type ?? ''] ?? '#ddd'))} style={{ width: 150, height: 100 }} /> : null}
             </ReactFlow>
           ) : null}
         </div>

@@ -4,7 +4,7 @@
 // FlowMap. Their boxes are sized by the layout (lib/ui/layout.ts) from the same font sizes.
 import { memo } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
-import { destinationWord, nodeSubtitle, type FlowNodeData } from '@/lib/ui/layout';
+import { DEAD_LETTER_HELP, destinationWord, nodeSubtitle, type FlowNodeData } from '@/lib/ui/layout';
 import { serviceColor } from '@/lib/ui/colors';
 
 type FlowNode = Node<FlowNodeData>;
@@ -40,19 +40,22 @@ export const ServiceNode = memo(function ServiceNode({ data, selected }: NodePro
 
 export const DestinationNode = memo(function DestinationNode({ data, selected }: NodeProps<FlowNode>) {
   const word = destinationWord(data.system);
+  const deadLetter = !!data.deadLetter;
   return (
     <div
-      className={`fnode destination${selected ? ' selected' : ''}`}
+      className={`fnode destination${deadLetter ? ' dead-letter' : ''}${selected ? ' selected' : ''}`}
       data-testid="flow-node"
       data-kind="destination"
       data-label={data.label}
+      data-dead-letter={deadLetter ? 'true' : undefined}
+      title={deadLetter ? `${data.label}: ${DEAD_LETTER_HELP}` : undefined}
     >
       <Handles rankdir={data.rankdir} />
-      <div className="title" title={data.label}>
-        <span className="icon" aria-hidden>{word === 'exchange' ? '⇉' : '≡'}</span>
+      <div className="title" title={deadLetter ? undefined : data.label}>
+        <span className="icon" aria-hidden>{deadLetter ? '⊘' : word === 'exchange' ? '⇉' : '≡'}</span>
         {data.label}
       </div>
-      <div className="sub">{nodeSubtitle('destination', data.system)}</div>
+      <div className="sub">{nodeSubtitle('destination', data.system, undefined, deadLetter)}</div>
     </div>
   );
 });

@@ -2,7 +2,7 @@
 // Details of the selected node or edge, with links to the filtered request list, lag and
 // anomalies; with nothing selected, a short guide to reading the map.
 import Link from 'next/link';
-import type { PositionedEdge, PositionedNode } from '@/lib/ui/layout';
+import { DEAD_LETTER_HELP, type PositionedEdge, type PositionedNode } from '@/lib/ui/layout';
 import { formatCount, formatDurationMs, formatMessages, formatPercent, formatRate } from '@/lib/ui/format';
 import { links, type RangeKey } from '@/lib/ui/url';
 import type { FlowSelection } from './selection';
@@ -48,7 +48,8 @@ export function FlowSidePanel({
         <div className="help">
           {d.kind === 'service' && 'A service (OpenTelemetry service.name).'}
           {d.kind === 'messageType' && 'A message type (CloudEvents type, configured attribute, else the destination): who sends it and who receives it.'}
-          {d.kind === 'destination' && `A destination${d.system ? ` on ${d.system}` : ''}: services publish to it and consumer groups receive from it.`}
+          {d.kind === 'destination' && !d.deadLetter && `A destination${d.system ? ` on ${d.system}` : ''}: services publish to it and consumer groups receive from it.`}
+          {d.kind === 'destination' && d.deadLetter && `A ${DEAD_LETTER_HELP}.`}
           {d.kind === 'consumerGroup' && 'A consumer group sharing the work of a destination.'}
           {d.kind === 'peer' && 'An external peer (database, HTTP or RPC endpoint) that sends no spans itself.'}
         </div>
@@ -120,6 +121,12 @@ export function FlowSidePanel({
           <dd>{formatCount(d.count)} ({formatRate(d.count, rangeMs)})</dd>
           <dt>errors</dt>
           <dd>{formatCount(d.errors)} ({formatPercent(d.errorRatio)})</dd>
+          {d.retries != null ? (
+            <>
+              <dt title="deliveries marked as redelivered (a retry after a failed attempt)">retries</dt>
+              <dd>{formatCount(d.retries)} ({formatPercent(d.count ? d.retries / d.count : 0)})</dd>
+            </>
+          ) : null}
           <dt>latency p50</dt>
           <dd>{formatDurationMs(d.p50Ms)}</dd>
           <dt>latency p95</dt>
@@ -202,6 +209,7 @@ function EdgeList({
               {e.data.group ? ` (${e.data.group})` : ''}
               {e.data.messageType ? ` ${e.data.messageType}` : ''} · {formatRate(e.data.count, rangeMs)}
               {e.data.errors ? ` · ${formatPercent(e.data.errorRatio)} err` : ''}
+              {e.data.retries ? ` · ${formatPercent(e.data.retries / (e.data.count || 1))} retry` : ''}
             </span>
           </li>
         ))}

@@ -17,6 +17,8 @@ export interface TopologyNode {
   peerKind?: string;
   /** for consumer group nodes: the service node consuming as this group */
   service?: string;
+  /** destination nodes: a dead-letter destination (naming conventions or configuration, dead-letter.ts) */
+  deadLetter?: true;
 }
 
 export interface TopologyEdge {
@@ -28,6 +30,8 @@ export interface TopologyEdge {
   errors: number;
   p50Ms: number;
   p95Ms: number;
+  /** deliver edges: deliveries marked as redelivered / retried (where the store can tell) */
+  retries?: number;
   /** deliver edges: the consumer group */
   group?: string;
   /** deliver edges: queue time (deliver start − publish end) over the hops that found their publish span */
@@ -68,6 +72,8 @@ export interface MessagingEdgeRow {
   consumerGroup: string;
   count: number;
   errors: number;
+  /** deliver rows: deliveries marked as redelivered / retried, when known */
+  retries?: number;
   p50Ms: number;
   p95Ms: number;
 }
@@ -110,6 +116,8 @@ export interface GraphInput {
   queue?: QueueTimeRow[];
   calls?: CallRow[];
   lag?: LagRow[];
+  /** whether a destination is a dead-letter destination (default: none is) */
+  isDeadLetter?: (destination: string) => boolean;
   groupBy?: TopologyGroupBy;
 }
 
@@ -140,35 +148,53 @@ export function buildTopology(input: GraphInput): Topology {
 
   const queue = new Map((input.queue ?? []).map((q) => [queueKey(q), q]));
   const lag = new Map((input.lag ?? []).map((l) => [`${l.destination}\u0000${l.consumerGroup}`, l]));
+  const isDeadLetter = input.isDeadLetter ?? (() => false);
 
-  for (const r of input.messaging) {
-    const svc = service(r.service);
-    const channel = byMessageType
-      ? addNode({
-          id: nodeId.messageType(r.system, r.messageType || r.destination),
-          kind: 'messageType',
-          label: r.messageType || r.destination,
-          system: r.system,
-        })
-      : addNode({ id: nodeId.destination(r.system, r.destination), kind: 'destination', label: r.destination, system: r.system });
-    const stats = { count: r.count, errors: r.errors, p50Ms: r.p50Ms, p95Ms: r.p95Ms };
-    if (r.edgeKind === 'publish') {
-      mergeEdge(edges, { id: `publish:${svc}->${channel}`, source: svc, target: channel, kind: 'publish', ...stats });
-      continue;
+  // The node messages of a row travel through. Grouped by message type, a dead-letter destination
+  // stays a destination of its own: what was dead-lettered must not vanish into its message type.
+  const channelOf = (r: { system: string; destination: string; messageType: string }) => {
+    const deadLetter = r.destination !== '' && isDeadLetter(r.destination);
+    if (byMessageType && !deadLetter) {
+      const type = r.messageType || r.destination;
+      return addNode({ id: nodeId.messageType(r.system, type), kind: 'messageType', label: type, system: r.system });
     }
+    return addNode({
+      id: nodeId.destination(r.system, r.destination),
+      kind: 'destination',
+      label: r.destination,
+      system: r.system,
+      ...(deadLetter ? { deadLetter: true as const } : {}),
+    });
+  };
+  const deliverEdge = (r: MessagingEdgeRow, stats: Pick<TopologyEdge, 'count' | 'errors' | 'p50Ms' | 'p95Ms'>): TopologyEdge => {
+    const svc = service(r.service);
+    const channel = channelOf(r);
     const group = r.consumerGroup || r.service;
     if (group !== r.service) {
       addNode({ id: nodeId.consumerGroup(r.service, group), kind: 'consumerGroup', label: group, service: svc });
     }
     const edge: TopologyEdge = { id: `deliver:${channel}->${svc}#${group}`, source: channel, target: svc, kind: 'deliver', ...stats, group };
+    const l = lag.get(`${r.destination}\u0000${group}`);
+    if (l) edge.lag = l.lag;
+    return edge;
+  };
+
+  for (const r of input.messaging) {
+    const stats = { count: r.count, errors: r.errors, p50Ms: r.p50Ms, p95Ms: r.p95Ms };
+    if (r.edgeKind === 'publish') {
+      const svc = service(r.service);
+      const channel = channelOf(r);
+      mergeEdge(edges, { id: `publish:${svc}->${channel}`, source: svc, target: channel, kind: 'publish', ...stats });
+      continue;
+    }
+    const edge = deliverEdge(r, stats);
+    if (r.retries !== undefined) edge.retries = r.retries;
     const q = queue.get(queueKey(r));
     if (q && q.samples > 0) {
       edge.queueP50Ms = q.p50Ms;
       edge.queueP95Ms = q.p95Ms;
       edge.queueSamples = q.samples;
     }
-    const l = lag.get(`${r.destination}\u0000${group}`);
-    if (l) edge.lag = l.lag;
     mergeEdge(edges, edge);
   }
 
@@ -224,6 +250,7 @@ function mergeEdge(edges: Map<string, TopologyEdge>, e: TopologyEdge): void {
   }
   prev.count += e.count;
   prev.errors += e.errors;
+  if (e.retries !== undefined) prev.retries = (prev.retries ?? 0) + e.retries;
   prev.p50Ms = Math.max(prev.p50Ms, e.p50Ms);
   prev.p95Ms = Math.max(prev.p95Ms, e.p95Ms);
   // Lag is per destination: an edge joining several (a message type sent to two topics) shows the

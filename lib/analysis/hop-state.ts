@@ -27,9 +27,10 @@ const round = (v: Num | null | undefined) => {
 
 export async function edgeState(store: Store, q: EdgeStateQuery): Promise<EdgeState> {
   const byType = q.groupBy === 'messageType';
-  // Grouped by message type the destination is folded away (a type may travel over several).
+  // Grouped by message type, rows keep their destination: graph.ts folds destinations into their
+  // message type, except a dead-letter destination, and looks up each destination's lag.
   const typeExpr = byType ? `if(message_type = '', destination, message_type)` : `''`;
-  const destExpr = byType ? `''` : 'destination';
+  const destExpr = 'destination';
   const rows = await store.query<{
     kind: 'publish' | 'deliver';
     service: string;

@@ -6,6 +6,7 @@ import { deliverWhere, hopParams, publishLookbackMs, publishWhere, type HopWindo
 import { consumerLag } from './lag.js';
 import { edgeState } from './hop-state.js';
 import { STATUS_STEP_MS } from './burrow.js';
+import { deadLetterMatcher } from './dead-letter.js';
 import {
   buildTopology,
   type CallRow,
@@ -217,17 +218,28 @@ export async function currentLag(store: Store, q: TopologyQuery, nowMs: number):
   }));
 }
 
-export async function topology(
-  store: Store,
-  q: TopologyQuery,
-  opts: { nowMs?: number; lag?: boolean } = {},
-): Promise<TopologyResult> {
+export interface TopologyOptions {
+  nowMs?: number;
+  /** false: skip the current lag of deliver edges */
+  lag?: boolean;
+  /** dead-letter destinations beyond the naming conventions (config EVENTSCOPE_DEAD_LETTER_PATTERNS) */
+  deadLetterPatterns?: readonly RegExp[];
+}
+
+export async function topology(store: Store, q: TopologyQuery, opts: TopologyOptions = {}): Promise<TopologyResult> {
   const [{ edges: messaging, queue }, calls, lag] = await Promise.all([
     edgeState(store, q),
     callEdges(store, q),
     opts.lag === false ? Promise.resolve([]) : currentLag(store, q, opts.nowMs ?? Date.now()),
   ]);
-  const graph = buildTopology({ messaging, queue, calls, lag, groupBy: q.groupBy });
+  const graph = buildTopology({
+    messaging,
+    queue,
+    calls,
+    lag,
+    isDeadLetter: deadLetterMatcher(opts.deadLetterPatterns),
+    groupBy: q.groupBy,
+  });
   return {
     range: { from: new Date(q.fromMs).toISOString(), to: new Date(q.toMs).toISOString() },
     groupBy: q.groupBy ?? 'destination',

@@ -1,6 +1,7 @@
 // Framework-free JSON API plumbing: every endpoint is a `Handler` (store + URL in, status + JSON
 // out), wrapped for Next.js route handlers by `routeHandler` and called directly by tests.
-import { getStore } from '../runtime.js';
+import type { Config } from '../config/index.js';
+import { getConfig, getStore } from '../runtime.js';
 import type { Store } from '../store/index.js';
 
 export interface ApiContext {
@@ -10,7 +11,12 @@ export interface ApiContext {
   params: Record<string, string>;
   /** the clock: relative times (now-15m) resolve against it */
   now: Date;
+  /** the validated configuration; when absent, the process's (runtime.ts) */
+  config?: Config;
 }
+
+/** The configuration a handler runs with. */
+export const configOf = (ctx: ApiContext): Config => ctx.config ?? getConfig();
 
 export interface ApiResult {
   status: number;

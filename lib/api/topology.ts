@@ -1,14 +1,16 @@
 // GET /api/topology?from&to&groupBy=destination|messageType&lag=true|false — the flow map (DESIGN §6, §7).
 import { topology } from '../analysis/topology.js';
-import { ok, type Handler } from './http.js';
+import { configOf, ok, type Handler } from './http.js';
 import { boolParam, enumParam } from './params.js';
 import { parseTimeRange } from './time.js';
 
 const GROUP_BY = ['destination', 'messageType'] as const;
 
-export const handler: Handler = async ({ store, url, now }) => {
+export const handler: Handler = async (ctx) => {
+  const { store, url, now } = ctx;
   const range = parseTimeRange(url, now, 'now-1h');
   const groupBy = enumParam(url, 'groupBy', GROUP_BY, 'destination');
   const lag = boolParam(url, 'lag', true);
-  return ok(await topology(store, { ...range, groupBy }, { nowMs: now.getTime(), lag }));
+  const { deadLetterPatterns } = configOf(ctx);
+  return ok(await topology(store, { ...range, groupBy }, { nowMs: now.getTime(), lag, deadLetterPatterns }));
 };

@@ -5,6 +5,22 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
+/**
+ * Comma-separated regular expressions (JavaScript syntax), each matched case-insensitively anywhere
+ * in a destination name; anchor with ^…$ for an exact name. Every entry must compile.
+ */
+const regexList = z.string().transform((raw, ctx) => {
+  const out: RegExp[] = [];
+  for (const p of raw.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+    try {
+      out.push(new RegExp(p, 'i'));
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: `"${p}" is not a valid regular expression (${(err as Error).message}); entries are separated by commas` });
+    }
+  }
+  return out;
+});
+
 const schema = z.object({
   EVENTSCOPE_HOST: z.string().min(1).default('127.0.0.1'),
   EVENTSCOPE_OTLP_HTTP_PORT: port.default(4318),
@@ -19,6 +35,7 @@ const schema = z.object({
   EVENTSCOPE_RETRY_AFTER_SECONDS: positiveInt.default(2),
   EVENTSCOPE_TTL_DAYS: positiveInt.max(3650).default(30),
   EVENTSCOPE_MESSAGE_TYPE_ATTRIBUTE: z.string().default(''),
+  EVENTSCOPE_DEAD_LETTER_PATTERNS: regexList.default([]),
   EVENTSCOPE_PAIRING_INTERVAL_MS: positiveInt.max(60_000).default(1_000),
   EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES: positiveInt.max(24 * 60).default(15),
   EVENTSCOPE_PAIRING_SETTLE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
@@ -49,6 +66,8 @@ export interface Config {
   retryAfterSeconds: number;
   ttlDays: number;
   messageTypeAttribute: string;
+  /** dead-letter destinations beyond the naming conventions (lib/analysis/dead-letter.ts) */
+  deadLetterPatterns: RegExp[];
   /** the pairing pass (lib/hops/pairing.ts): how often it runs, how late a producer may arrive */
   pairing: { intervalMs: number; lateWindowMs: number; settleMs: number };
   store:
@@ -87,6 +106,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retryAfterSeconds: e.EVENTSCOPE_RETRY_AFTER_SECONDS,
     ttlDays: e.EVENTSCOPE_TTL_DAYS,
     messageTypeAttribute: e.EVENTSCOPE_MESSAGE_TYPE_ATTRIBUTE,
+    deadLetterPatterns: e.EVENTSCOPE_DEAD_LETTER_PATTERNS,
     pairing: {
       intervalMs: e.EVENTSCOPE_PAIRING_INTERVAL_MS,
       lateWindowMs: e.EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES * 60_000,

@@ -33,6 +33,8 @@ export interface FlowNodeData extends Record<string, unknown> {
   kind: FlowNodeKind;
   rawKind: string;
   system?: string;
+  /** destination nodes: where messages that could not be processed end up */
+  deadLetter?: boolean;
   /** what an attached edge says about this node: messages in/out, errors */
   inCount: number;
   outCount: number;
@@ -47,7 +49,7 @@ export interface FlowNodeData extends Record<string, unknown> {
 /** One piece of the short edge label; `tone` picks its colour. */
 export interface LabelPart {
   text: string;
-  tone: 'rate' | 'error' | 'lag' | 'type';
+  tone: 'rate' | 'error' | 'retry' | 'lag' | 'type';
 }
 
 export interface FlowEdgeData extends Record<string, unknown> {
@@ -59,6 +61,8 @@ export interface FlowEdgeData extends Record<string, unknown> {
   p95Ms: number | null;
   queueP50Ms: number | null;
   queueP95Ms: number | null;
+  /** deliver edges: deliveries marked as redelivered, when the API knows them */
+  retries: number | null;
   lag: EdgeLagInput | null;
   group?: string;
   /** deliver edges drawn into a consumer-group node: the consuming service's label */
@@ -71,7 +75,7 @@ export interface FlowEdgeData extends Record<string, unknown> {
   /** centre of the label slot dagre reserved for this edge */
   labelX: number;
   labelY: number;
-  /** what the map shows by default: rate, error %, lag status */
+  /** what the map shows by default: rate, error %, retry %, lag status */
   short: LabelPart[];
   /** what it shows on hover or selection: latency, queue time, lag */
   details: string[];
@@ -176,8 +180,8 @@ export function nodeKindOf(kind: string): FlowNodeKind {
 }
 
 /** The subtitle a node shows under its name (kept here so the layout can size the box for it). */
-export function nodeSubtitle(kind: FlowNodeKind, system?: string, peerKind?: string): string {
-  if (kind === 'destination') return `${system ?? ''} ${destinationWord(system)}`.trim();
+export function nodeSubtitle(kind: FlowNodeKind, system?: string, peerKind?: string, deadLetter?: boolean): string {
+  if (kind === 'destination') return `${system ?? ''} ${deadLetter ? 'dead-letter ' : ''}${destinationWord(system)}`.trim();
   if (kind === 'messageType') return `${system ?? ''} message type`.trim();
   if (kind === 'consumerGroup') return 'consumer group';
   if (kind === 'peer') return `${peerKind || 'external'} · no spans`;
@@ -226,12 +230,23 @@ export function routeThroughGroups(nodes: readonly TopologyNodeInput[], edges: r
   });
 }
 
-/** The short label: rate, then the error rate when there are errors, then the lag status when not OK. */
-export function edgeLabelShort(e: { count: number; errors: number; kind: string; lag?: EdgeLagInput | null; messageType?: string }, rangeMs: number): LabelPart[] {
+/** What a dead-letter destination is, for its tooltip and the legend. */
+export const DEAD_LETTER_HELP =
+  'dead-letter destination: where messages end up that could not be processed (after their retries); recognised by its name (.dlq, -dlt, _error, deadletter …) or configured (EVENTSCOPE_DEAD_LETTER_PATTERNS)';
+
+/**
+ * The short label: rate, then the error rate when there are errors and the retry rate beside it
+ * when there are retries, then the lag status when not OK.
+ */
+export function edgeLabelShort(
+  e: { count: number; errors: number; retries?: number | null; kind: string; lag?: EdgeLagInput | null; messageType?: string },
+  rangeMs: number,
+): LabelPart[] {
   const parts: LabelPart[] = [];
   if (e.messageType) parts.push({ text: e.messageType, tone: 'type' });
   parts.push({ text: formatRate(e.count, rangeMs), tone: 'rate' });
   if (e.errors > 0) parts.push({ text: `${formatPercent(errorRatio(e.errors, e.count))} err`, tone: 'error' });
+  if (e.retries) parts.push({ text: `${formatPercent(errorRatio(e.retries, e.count))} retry`, tone: 'retry' });
   if (e.kind === 'deliver' && e.lag && e.lag.status !== 'OK') {
     parts.push({ text: `lag ${e.lag.status}`, tone: 'lag' });
   }
@@ -241,7 +256,7 @@ export function edgeLabelShort(e: { count: number; errors: number; kind: string;
 /** The full metrics, shown when the edge is hovered or selected. */
 export function edgeLabelDetails(
   e: {
-    kind: string; count: number; errors: number; p50Ms?: number | null; p95Ms?: number | null;
+    kind: string; count: number; errors: number; retries?: number | null; p50Ms?: number | null; p95Ms?: number | null;
     queueP50Ms?: number | null; queueP95Ms?: number | null; lag?: EdgeLagInput | null; group?: string; consumer?: string;
   },
   rangeMs: number,
@@ -249,6 +264,9 @@ export function edgeLabelDetails(
   const lines: string[] = [];
   const noun = e.kind === 'publish' ? 'published' : e.kind === 'deliver' ? 'delivered' : 'calls';
   lines.push(`${formatCount(e.count)} ${noun} · ${formatRate(e.count, rangeMs)}${e.errors > 0 ? ` · ${formatCount(e.errors)} failed (${formatPercent(errorRatio(e.errors, e.count))})` : ''}`);
+  if (e.kind === 'deliver' && e.retries != null && e.count > 0) {
+    lines.push(`errors ${formatPercent(errorRatio(e.errors, e.count))} · retries ${formatPercent(errorRatio(e.retries, e.count))} (${formatCount(e.retries)} redelivered)`);
+  }
   if (e.kind === 'deliver' && e.group) lines.push(`group ${e.group}${e.consumer ? ` (${e.consumer})` : ''}`);
   if (e.p50Ms != null || e.p95Ms != null) lines.push(`${e.kind === 'deliver' ? 'processing' : 'duration'} p50 ${formatDurationMs(e.p50Ms)} · p95 ${formatDurationMs(e.p95Ms)}`);
   if (e.kind === 'deliver' && (e.queueP50Ms != null || e.queueP95Ms != null)) {
@@ -323,7 +341,7 @@ export function layoutFlowMap(
   const boxOf = new Map<string, { width: number; height: number }>();
   for (const n of sortedNodes) {
     const kind = nodeKindOf(n.kind);
-    boxOf.set(n.id, nodeBox(kind, n.label || n.id, nodeSubtitle(kind, n.system, n.peerKind)));
+    boxOf.set(n.id, nodeBox(kind, n.label || n.id, nodeSubtitle(kind, n.system, n.peerKind, n.deadLetter)));
   }
 
   // A consumer-group node is a tab attached to its service (beside it in TB, under it in LR): the
@@ -446,6 +464,7 @@ export function layoutFlowMap(
         kind,
         rawKind: n.kind,
         system: n.system,
+        ...(n.deadLetter ? { deadLetter: true } : {}),
         inCount: inCount.get(n.id) ?? 0,
         outCount: outCount.get(n.id) ?? 0,
         errors: errs.get(n.id) ?? 0,
@@ -533,6 +552,7 @@ export function layoutFlowMap(
         p95Ms: e.p95Ms ?? null,
         queueP50Ms: e.queueP50Ms ?? null,
         queueP95Ms: e.queueP95Ms ?? null,
+        retries: e.retries ?? null,
         lag: e.lag ?? null,
         group: e.group,
         consumer: e.consumer,

@@ -85,7 +85,7 @@ export async function startTestEventscope(env: Record<string, string> = {}): Pro
       const { handler } = await match.route.load();
       // views read the hop model: pair everything committed so far first (a real user sees it within a second)
       await collector.pairing?.sync();
-      const result = await runHandler(handler, { store, url, params: match.params, now });
+      const result = await runHandler(handler, { store, url, params: match.params, now, config });
       // Round-trip through JSON so tests see exactly what a client would.
       return { status: result.status, body: JSON.parse(JSON.stringify(result.body)) };
     },

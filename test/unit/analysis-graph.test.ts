@@ -90,3 +90,37 @@ test('grouped by message type, deliver edges keep their destination\'s lag; a me
   assert.deepEqual(byGroup.get('billing')!.lag, lagOf(1, 'STOP'), 'the stopped topic wins over the healthy one');
   assert.deepEqual(byGroup.get('mail')!.lag, lagOf(7, 'WARN'));
 });
+
+test('dead-letter destinations are marked, and keep their own node when grouped by message type', () => {
+  const isDeadLetter = (d: string) => d.endsWith('.dlq');
+  const messaging = [
+    row({ service: 'orders', destination: 'orders', messageType: 'OrderPlaced', count: 9 }),
+    row({ edgeKind: 'deliver', service: 'payment', destination: 'orders', messageType: 'OrderPlaced', consumerGroup: 'payment', count: 9, errors: 2, retries: 3 }),
+    row({ service: 'payment', destination: 'orders.dlq', messageType: 'OrderPlaced', count: 1 }),
+  ];
+  const byDest = buildTopology({ messaging, isDeadLetter });
+  assert.deepEqual(byDest.nodes.filter((n) => n.kind === 'destination'), [
+    { id: 'destination:kafka:orders', kind: 'destination', label: 'orders', system: 'kafka' },
+    { id: 'destination:kafka:orders.dlq', kind: 'destination', label: 'orders.dlq', system: 'kafka', deadLetter: true },
+  ]);
+  const byType = buildTopology({ messaging, isDeadLetter, groupBy: 'messageType' });
+  assert.deepEqual(byType.edges.map((e) => `${e.kind} ${e.source} -> ${e.target}`), [
+    'publish service:orders -> messageType:kafka:OrderPlaced',
+    'publish service:payment -> destination:kafka:orders.dlq',
+    'deliver messageType:kafka:OrderPlaced -> service:payment',
+  ]);
+  assert.equal(byType.nodes.find((n) => n.id === 'destination:kafka:orders.dlq')?.deadLetter, true);
+  assert.deepEqual(byType.edges.filter((e) => e.kind === 'deliver').map((e) => [e.errors, e.retries]), [[2, 3]], 'deliver edges carry retries beside errors');
+  assert.equal(byType.edges.find((e) => e.kind === 'publish')!.retries, undefined, 'publish edges have no retries');
+});
+
+test('grouped by message type, a type over several destinations adds its retries', () => {
+  const g = buildTopology({
+    groupBy: 'messageType',
+    messaging: [
+      row({ edgeKind: 'deliver', service: 'billing', destination: 'orders-eu', messageType: 'OrderPlaced', consumerGroup: 'billing', count: 2, retries: 1 }),
+      row({ edgeKind: 'deliver', service: 'billing', destination: 'orders-us', messageType: 'OrderPlaced', consumerGroup: 'billing', count: 3, retries: 2 }),
+    ],
+  });
+  assert.deepEqual(g.edges.map((e) => [e.count, e.retries]), [[5, 3]]);
+});

@@ -314,3 +314,22 @@ test('smoothPath passes through every point without overshooting', () => {
   assert.match(smoothPath([{ x: 0, y: 0 }, { x: 0, y: 10 }, { x: 5, y: 5 }]), /^M 0,0 C/);
   assert.equal(smoothPath([]), '');
 });
+
+test('retry rate beside the error rate; a dead-letter destination is marked and sized for it', () => {
+  assert.deepEqual(edgeLabelShort({ kind: 'deliver', count: 200, errors: 10, retries: 20 }, RANGE), [
+    { text: '13/min', tone: 'rate' },
+    { text: '5% err', tone: 'error' },
+    { text: '10% retry', tone: 'retry' },
+  ]);
+  assert.deepEqual(edgeLabelShort({ kind: 'deliver', count: 200, errors: 0, retries: 0 }, RANGE), [{ text: '13/min', tone: 'rate' }]);
+  assert.deepEqual(
+    edgeLabelDetails({ kind: 'deliver', count: 200, errors: 10, retries: 20 }, RANGE).slice(0, 2),
+    ['200 delivered · 13/min · 10 failed (5%)', 'errors 5% · retries 10% (20 redelivered)'],
+  );
+
+  const dlq = { id: 'dst:kafka:orders.dlq', kind: 'destination', label: 'orders.dlq', system: 'kafka', deadLetter: true as const };
+  const l = layoutFlowMap([...nodes, dlq], [...edges, { source: 'svc:payment', target: dlq.id, kind: 'publish', count: 3, errors: 0, p50Ms: 1, p95Ms: 1 }], { rangeMs: RANGE });
+  assert.equal(node(l, dlq.id).data.deadLetter, true);
+  assert.equal(node(l, 'dst:kafka:orders').data.deadLetter, undefined);
+  assert.ok(node(l, dlq.id).width >= nodeBox('destination', 'orders.dlq', 'kafka dead-letter topic').width, 'the box fits its subtitle');
+});
