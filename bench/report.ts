@@ -363,7 +363,7 @@ export function renderReport(r: BenchReport, previous?: string): string {
       'The same rows (the pool requests decoded once, trace ids re-stamped per round; decoding is outside the timer)',
       'inserted straight into the same engine and schema (fresh folder, same migrations and materialized views), in',
       `batches of ${r.options.batchSpans} spans like the collector's, one insert at a time. Timed: only the insert calls.`,
-      r.limit.runs.length > 1 ? 'The RowBinary row uses the bench\'s own naive encoder (bench/rowbinary.ts) through `file()` on tmpfs, for reference.' : '',
+      r.limit.runs.length > 1 ? 'The RowBinary row, for reference, encodes with the store\'s generated encoder and inserts through chDB\'s native entry without the store (no `resources` step).' : '',
       '',
       mdTable(
         ['how', 'spans', 'wall in inserts', 'spans/s', 'CPU-s per 1M spans', 'of which JS encoding (wall)'],
@@ -386,7 +386,8 @@ export function renderReport(r: BenchReport, previous?: string): string {
         `thread; the engine's shares come from \`INSERT … SELECT\` of one staged batch of ${r.options.batchSpans} rows (no parsing)`,
         `into each target in turn, ${st ? n0(st.spans / (r.options.batchSpans as number)) : '–'} rounds after a warm-up, merges stopped, the median insert counted: \`spans\``,
         'itself, a copy without its views, a copy without views and projection, and one copy per view with only that view;',
-        'the differences are the shares. Small shares are within the noise of a shared machine (a negative one means "too',
+        'the differences are the shares (a view on a view\'s table counts in its parent\'s share). Small shares are within the',
+        'noise of a shared machine (a negative one means "too',
         'small to see"). "Reading the format" is what remains of the engine\'s cost: parsing the store\'s input format and',
         'any other table the store writes (e.g. `resources`).',
         '',

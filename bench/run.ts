@@ -61,8 +61,8 @@ if (args.help) {
   --grpc-spans N          spans of the gRPC run, same clients (default: --spans, so both rows compare)
   --few-spans N           spans of the 8-client HTTP run (default spans/20; 0 skips it)
   --limit-spans N         spans inserted with store.insertSpans for the limit (default min(spans, 500000))
-  --rowbinary-spans N     spans inserted as RowBinary by the bench's naive encoder, for reference (default 0:
-                          the store has its own binary path; the naive one only knows the flat row of before)
+  --rowbinary-spans N     spans inserted as RowBinary with the store's generated encoder straight into chDB,
+                          without the store's resources step, for reference (default 0)
   --stage-spans N         spans per target for the per-stage CPU (encode, tables, each view) (default 200000 [40000]; 0 skips)
   --otel-spans N          spans inserted into the OTel exporter's otel_traces schema (default min(spans, 500000))
   --sdk-seconds S         seconds of the one-SDK-process run, per variant (default 30 [5])
