@@ -35,7 +35,8 @@ export function FlowLegend({ groupBy, deadLetter }: { groupBy?: string; deadLett
         <p>
           Each arrow says how many per second or minute went along it, the error rate in{' '}
           <span style={{ color: EDGE_COLORS.error }}>red</span> when some failed, beside it the retry rate (deliveries marked as
-          redelivered), and the consumer group&apos;s lag status when it is not OK. A red dashed{' '}
+          redelivered), and the consumer group&apos;s lag status when it is not OK; an <i>idle</i> arrow is a consumer group
+          that delivered nothing in the range but consumed there recently (a stopped consumer stays on the map). A red dashed{' '}
           <b>⊘ dead-letter</b> destination is where messages end up that could not be processed. Hover an arrow for p50/p95 durations, queue time (deliver start − publish end) and lag; hover a box to
           light up who it talks to. Click anything for details and links to its requests, lag and anomalies. Scroll to zoom,
           drag to pan.{' '}

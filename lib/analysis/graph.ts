@@ -78,6 +78,18 @@ export interface MessagingEdgeRow {
   p95Ms: number;
 }
 
+/**
+ * A consumer seen delivering from a destination in its recent history (the lag look-back), keyed
+ * like a deliver MessagingEdgeRow: a group that delivered nothing in the range keeps its edge.
+ */
+export interface KnownConsumerRow {
+  service: string;
+  system: string;
+  destination: string;
+  messageType: string;
+  consumerGroup: string;
+}
+
 /** Queue-time percentiles of one deliver edge (keyed like its MessagingEdgeRow, without the system). */
 export interface QueueTimeRow {
   service: string;
@@ -116,6 +128,8 @@ export interface GraphInput {
   queue?: QueueTimeRow[];
   calls?: CallRow[];
   lag?: LagRow[];
+  /** consumers known from the recent history; those without a deliver row get an idle edge */
+  known?: KnownConsumerRow[];
   /** whether a destination is a dead-letter destination (default: none is) */
   isDeadLetter?: (destination: string) => boolean;
   groupBy?: TopologyGroupBy;
@@ -166,7 +180,7 @@ export function buildTopology(input: GraphInput): Topology {
       ...(deadLetter ? { deadLetter: true as const } : {}),
     });
   };
-  const deliverEdge = (r: MessagingEdgeRow, stats: Pick<TopologyEdge, 'count' | 'errors' | 'p50Ms' | 'p95Ms'>): TopologyEdge => {
+  const deliverEdge = (r: MessagingEdgeRow | KnownConsumerRow, stats: Pick<TopologyEdge, 'count' | 'errors' | 'p50Ms' | 'p95Ms'>): TopologyEdge => {
     const svc = service(r.service);
     const channel = channelOf(r);
     const group = r.consumerGroup || r.service;
@@ -197,6 +211,11 @@ export function buildTopology(input: GraphInput): Topology {
     }
     mergeEdge(edges, edge);
   }
+
+  // A consumer group that delivered nothing in the range is exactly the one a user looks for (a
+  // stopped consumer): known from its destination's recent history, it keeps an idle edge (count 0)
+  // with its current lag (merged into an edge that exists, it adds only its lag, when worse).
+  for (const k of input.known ?? []) mergeEdge(edges, deliverEdge(k, { count: 0, errors: 0, p50Ms: 0, p95Ms: 0 }));
 
   const knownServices = new Set([...nodes.values()].filter((n) => n.kind === 'service').map((n) => n.label));
   for (const c of input.calls ?? []) knownServices.add(c.service);

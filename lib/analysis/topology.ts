@@ -10,6 +10,7 @@ import { deadLetterMatcher } from './dead-letter.js';
 import {
   buildTopology,
   type CallRow,
+  type KnownConsumerRow,
   type LagRow,
   type MessagingEdgeRow,
   type QueueTimeRow,
@@ -190,6 +191,7 @@ export interface TopologyResult extends Topology {
 
 /** How far back "current" lag looks: the /lag page's default window, whatever the map's range. */
 export const CURRENT_LAG_WINDOW_MS = 15 * 60_000;
+const currentLagFromMs = (q: TopologyQuery) => Math.max(q.fromMs, q.toMs - CURRENT_LAG_WINDOW_MS);
 
 /**
  * Current lag per (destination, consumer group) from lag.ts, for the deliver edges: evaluated over
@@ -197,7 +199,7 @@ export const CURRENT_LAG_WINDOW_MS = 15 * 60_000;
  * the map's range — over 24 h the full lag query dominated the flow map.
  */
 export async function currentLag(store: Store, q: TopologyQuery, nowMs: number): Promise<LagRow[]> {
-  const fromMs = Math.max(q.fromMs, q.toMs - CURRENT_LAG_WINDOW_MS);
+  const fromMs = currentLagFromMs(q);
   const result = await consumerLag(store, {
     fromMs,
     toMs: q.toMs,
@@ -218,6 +220,34 @@ export async function currentLag(store: Store, q: TopologyQuery, nowMs: number):
   }));
 }
 
+/**
+ * Consumers seen delivering in the recent history the current lag looks back over (its look-back
+ * before its window, publishLookbackMs), keyed like the deliver edges: a consumer group that
+ * delivered nothing in the range (a stopped one) keeps its edge on the map with its lag.
+ */
+export async function knownConsumers(store: Store, q: TopologyQuery): Promise<KnownConsumerRow[]> {
+  const lagFromMs = currentLagFromMs(q);
+  const historyFromMs = lagFromMs - publishLookbackMs(lagFromMs, q.toMs);
+  if (historyFromMs >= q.fromMs) return [];
+  const typeExpr = q.groupBy === 'messageType' ? `if(message_type = '', destination, message_type)` : `''`;
+  const rows = await store.query<{ service: string; system: string; destination: string; message_type: string; consumer_group: string }>(
+    `SELECT d_service AS service, system, destination, ${typeExpr} AS message_type, consumer_group
+       FROM ${store.database}.hop_minutes FINAL
+      WHERE kind = 'deliver'
+        AND minute >= toStartOfMinute(fromUnixTimestamp64Milli({historyFromMs:Int64}))
+        AND minute < toStartOfMinute(fromUnixTimestamp64Milli({fromMs:Int64}))
+      GROUP BY service, system, destination, message_type, consumer_group`,
+    { name: 'topology:known-consumers', params: { historyFromMs, fromMs: q.fromMs } },
+  );
+  return rows.map((r) => ({
+    service: r.service,
+    system: r.system,
+    destination: r.destination,
+    messageType: r.message_type,
+    consumerGroup: r.consumer_group,
+  }));
+}
+
 export interface TopologyOptions {
   nowMs?: number;
   /** false: skip the current lag of deliver edges */
@@ -227,16 +257,18 @@ export interface TopologyOptions {
 }
 
 export async function topology(store: Store, q: TopologyQuery, opts: TopologyOptions = {}): Promise<TopologyResult> {
-  const [{ edges: messaging, queue }, calls, lag] = await Promise.all([
+  const [{ edges: messaging, queue }, calls, lag, known] = await Promise.all([
     edgeState(store, q),
     callEdges(store, q),
     opts.lag === false ? Promise.resolve([]) : currentLag(store, q, opts.nowMs ?? Date.now()),
+    knownConsumers(store, q),
   ]);
   const graph = buildTopology({
     messaging,
     queue,
     calls,
     lag,
+    known,
     isDeadLetter: deadLetterMatcher(opts.deadLetterPatterns),
     groupBy: q.groupBy,
   });

@@ -49,7 +49,7 @@ export interface FlowNodeData extends Record<string, unknown> {
 /** One piece of the short edge label; `tone` picks its colour. */
 export interface LabelPart {
   text: string;
-  tone: 'rate' | 'error' | 'retry' | 'lag' | 'type';
+  tone: 'rate' | 'error' | 'retry' | 'lag' | 'type' | 'idle';
 }
 
 export interface FlowEdgeData extends Record<string, unknown> {
@@ -235,7 +235,8 @@ export const DEAD_LETTER_HELP =
   'dead-letter destination: where messages end up that could not be processed (after their retries); recognised by its name (.dlq, -dlt, _error, deadletter …) or configured (EVENTSCOPE_DEAD_LETTER_PATTERNS)';
 
 /**
- * The short label: rate, then the error rate when there are errors and the retry rate beside it
+ * The short label: rate ("idle" for a consumer group known from recent history that delivered
+ * nothing in the range), then the error rate when there are errors and the retry rate beside it
  * when there are retries, then the lag status when not OK.
  */
 export function edgeLabelShort(
@@ -244,7 +245,8 @@ export function edgeLabelShort(
 ): LabelPart[] {
   const parts: LabelPart[] = [];
   if (e.messageType) parts.push({ text: e.messageType, tone: 'type' });
-  parts.push({ text: formatRate(e.count, rangeMs), tone: 'rate' });
+  if (e.kind === 'deliver' && e.count === 0) parts.push({ text: 'idle', tone: 'idle' });
+  else parts.push({ text: formatRate(e.count, rangeMs), tone: 'rate' });
   if (e.errors > 0) parts.push({ text: `${formatPercent(errorRatio(e.errors, e.count))} err`, tone: 'error' });
   if (e.retries) parts.push({ text: `${formatPercent(errorRatio(e.retries, e.count))} retry`, tone: 'retry' });
   if (e.kind === 'deliver' && e.lag && e.lag.status !== 'OK') {
@@ -263,7 +265,11 @@ export function edgeLabelDetails(
 ): string[] {
   const lines: string[] = [];
   const noun = e.kind === 'publish' ? 'published' : e.kind === 'deliver' ? 'delivered' : 'calls';
-  lines.push(`${formatCount(e.count)} ${noun} · ${formatRate(e.count, rangeMs)}${e.errors > 0 ? ` · ${formatCount(e.errors)} failed (${formatPercent(errorRatio(e.errors, e.count))})` : ''}`);
+  if (e.kind === 'deliver' && e.count === 0) {
+    lines.push('idle: no deliveries in this range (the group consumed here recently)');
+  } else {
+    lines.push(`${formatCount(e.count)} ${noun} · ${formatRate(e.count, rangeMs)}${e.errors > 0 ? ` · ${formatCount(e.errors)} failed (${formatPercent(errorRatio(e.errors, e.count))})` : ''}`);
+  }
   if (e.kind === 'deliver' && e.retries != null && e.count > 0) {
     lines.push(`errors ${formatPercent(errorRatio(e.errors, e.count))} · retries ${formatPercent(errorRatio(e.retries, e.count))} (${formatCount(e.retries)} redelivered)`);
   }

@@ -124,3 +124,28 @@ test('grouped by message type, a type over several destinations adds its retries
   });
   assert.deepEqual(g.edges.map((e) => [e.count, e.retries]), [[5, 3]]);
 });
+
+test('a consumer group known from recent history that delivered nothing in the range keeps an idle edge with its lag', () => {
+  const stop = { backlog: 40, oldestUndeliveredAgeMs: 2_400_000, offsetLag: null, status: 'STOP' as const };
+  const ok = { backlog: 0, oldestUndeliveredAgeMs: 0, offsetLag: null, status: 'OK' as const };
+  const known = (group: string, service = `${group}-svc`) => ({ service, system: 'kafka', destination: 'orders', messageType: '', consumerGroup: group });
+  const g = buildTopology({
+    messaging: [
+      row({ service: 'orders', destination: 'orders', count: 60 }),
+      row({ edgeKind: 'deliver', service: 'live-svc', destination: 'orders', consumerGroup: 'live', count: 60 }),
+    ],
+    known: [known('live'), known('stopped')],
+    lag: [
+      { destination: 'orders', consumerGroup: 'live', lag: ok },
+      { destination: 'orders', consumerGroup: 'stopped', lag: stop },
+    ],
+  });
+  assert.deepEqual(
+    g.edges.filter((e) => e.kind === 'deliver').map((e) => [e.target, e.group, e.count, e.lag?.status, e.lag?.backlog]),
+    [
+      ['service:live-svc', 'live', 60, 'OK', 0],
+      ['service:stopped-svc', 'stopped', 0, 'STOP', 40],
+    ],
+  );
+  assert.ok(g.nodes.some((n) => n.id === 'group:stopped-svc:stopped'), 'its group and service are on the map');
+});

@@ -315,7 +315,7 @@ test('smoothPath passes through every point without overshooting', () => {
   assert.equal(smoothPath([]), '');
 });
 
-test('retry rate beside the error rate; a dead-letter destination is marked and sized for it', () => {
+test('retry rate beside the error rate; an idle consumer group says so; a dead-letter destination is marked and sized for it', () => {
   assert.deepEqual(edgeLabelShort({ kind: 'deliver', count: 200, errors: 10, retries: 20 }, RANGE), [
     { text: '13/min', tone: 'rate' },
     { text: '5% err', tone: 'error' },
@@ -326,6 +326,12 @@ test('retry rate beside the error rate; a dead-letter destination is marked and 
     edgeLabelDetails({ kind: 'deliver', count: 200, errors: 10, retries: 20 }, RANGE).slice(0, 2),
     ['200 delivered · 13/min · 10 failed (5%)', 'errors 5% · retries 10% (20 redelivered)'],
   );
+  const stop = { backlog: 40, oldestUndeliveredAgeMs: 60_000, offsetLag: null, status: 'STOP' };
+  assert.deepEqual(edgeLabelShort({ kind: 'deliver', count: 0, errors: 0, lag: stop }, RANGE), [
+    { text: 'idle', tone: 'idle' },
+    { text: 'lag STOP', tone: 'lag' },
+  ]);
+  assert.match(edgeLabelDetails({ kind: 'deliver', count: 0, errors: 0, lag: stop }, RANGE)[0]!, /^idle: no deliveries in this range/);
 
   const dlq = { id: 'dst:kafka:orders.dlq', kind: 'destination', label: 'orders.dlq', system: 'kafka', deadLetter: true as const };
   const l = layoutFlowMap([...nodes, dlq], [...edges, { source: 'svc:payment', target: dlq.id, kind: 'publish', count: 3, errors: 0, p50Ms: 1, p95Ms: 1 }], { rangeMs: RANGE });
