@@ -126,7 +126,13 @@ async function runCase(name: string, total: number): Promise<CaseResult> {
   const batches = rows(total);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-write-path-'));
   try {
-    if (name.startsWith('old')) return await runOld(name, batches, dir);
+    if (name.startsWith('old')) {
+      try {
+        return await runOld(name, batches, dir);
+      } finally {
+        await closeChdb(dir);
+      }
+    }
     const store = await openStore(loadConfig({ EVENTSCOPE_DATA_DIR: dir }));
     try {
       const db = store.database;
@@ -170,24 +176,30 @@ async function runCase(name: string, total: number): Promise<CaseResult> {
         return { encodeMs: performance.now() - t0, bytes: p.body.length, commit: () => store.commitSpans(p) };
       });
     } finally {
+      await closeChdb(dir);
       await store.close();
     }
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
 }
 
 // The store keeps its chDB handle private; the measurement opens its own connection to the same
 // folder (same-folder connections share one engine) where it needs the raw entry.
-const chdbConnections = new Map<string, import('chdb/connection').ChdbExtension>();
+type ChdbConnection = ReturnType<typeof import('chdb/connection').createChdbConnection>;
+const chdbConnections = new Map<string, ChdbConnection>();
 function chdbFor(dir: string): import('chdb/connection').ChdbExtension {
   let c = chdbConnections.get(dir);
   if (!c) {
     const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection');
-    c = createChdbConnection({ path: dir }).chdb;
+    c = createChdbConnection({ path: dir });
     chdbConnections.set(dir, c);
   }
-  return c;
+  return c.chdb;
+}
+async function closeChdb(dir: string): Promise<void> {
+  await chdbConnections.get(dir)?.close();
+  chdbConnections.delete(dir);
 }
 function targetOf(store: Awaited<ReturnType<typeof openStore>>, dir: string) {
   return {

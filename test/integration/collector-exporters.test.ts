@@ -256,8 +256,17 @@ test('/api/health reports the store and every span stored', async () => {
   assert.equal(status, 200);
   assert.equal(body.status, 'ok');
   assert.equal(body.store.mode, 'embedded');
+  assert.equal(body.store.insertFormat, 'RowBinary');
   assert.match(body.store.clickhouseVersion, /^\d+\.\d+/);
   assert.equal(body.spansStored, await es.countSpans());
   assert.equal(body.spansStored, exporters.length * 3);
   assert.deepEqual(body.otlp, { otlpHttpUrl: es.otlpHttpUrl, otlpGrpcUrl: es.otlpGrpcUrl });
+  // every span's resource is stored, each (resource, day) once however many requests carried it
+  const [r] = await es.store.query<{ keys: string; rows: string; missing: string }>(
+    `SELECT (SELECT uniqExact(resource_key) FROM ${es.store.database}.spans) AS keys,
+            (SELECT count() FROM ${es.store.database}.resources) AS rows,
+            (SELECT count() FROM ${es.store.database}.spans WHERE resource_key NOT IN (SELECT resource_key FROM ${es.store.database}.resources)) AS missing`,
+    { name: 'test:resources' },
+  );
+  assert.deepEqual([Number(r!.missing), Number(r!.rows)], [0, Number(r!.keys)]);
 });
