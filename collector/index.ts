@@ -1,6 +1,6 @@
 // Starts the collector: the ingest queue over a store, and the OTLP/HTTP and OTLP/gRPC receivers.
 import type { Config } from '../lib/config/index.js';
-import type { PreparedSpans, Store } from '../lib/store/index.js';
+import type { Store } from '../lib/store/index.js';
 import { startGrpcReceiver } from './grpc.js';
 import { startHttpReceiver } from './http.js';
 import { IngestQueue } from './pipeline.js';
@@ -19,16 +19,16 @@ export interface Collector {
 }
 
 export interface CollectorDeps {
-  store: Pick<Store, 'prepareSpans' | 'commitSpans'> & Partial<Store>;
+  store: Pick<Store, 'insertSpans'> & Partial<Store>;
   config: Config;
   log?: (msg: string) => void;
 }
 
 export async function startCollector({ store, config, log = console.error }: CollectorDeps): Promise<Collector> {
   const queue = new IngestQueue({
-    // encoding (prepare) runs on the JS thread while the engine commits the previous batch
-    prepare: (rows) => store.prepareSpans(rows),
-    insert: (prepared: PreparedSpans) => store.commitSpans(prepared),
+    // Store.prepareSpans/commitSpans split this in two (encode on the JS thread while the engine
+    // commits the previous batch); wired once IngestQueue takes a `prepare` stage.
+    insert: (rows) => store.insertSpans(rows),
     maxBatchSpans: config.batchMaxSpans,
     flushIntervalMs: config.batchIntervalMs,
     maxQueueSpans: config.queueMaxSpans,
