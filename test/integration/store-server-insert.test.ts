@@ -1,0 +1,92 @@
+// Server mode's write path against a stand-in HTTP endpoint (no ClickHouse server needed): the probe
+// decides RowBinary when the server takes it, and the batch's resources then its spans go as
+// `INSERT … FORMAT RowBinary` request bodies through @clickhouse/client's exec, byte for byte what
+// the generated encoders write; a server that refuses the probe gets JSONEachRow instead.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { createSpanWriter } from '../../lib/store/writer.js';
+import { RowBinaryWriter, tableEncoding } from '../../lib/store/rowbinary.js';
+import { RESOURCE_COLUMNS, SPAN_COLUMNS, type SpanRow } from '../../lib/store/rows.js';
+import { decodeJsonTraces } from '../../collector/otlp/json.js';
+import { clock, request } from '../support/otlp.js';
+
+interface Seen {
+  query: string;
+  body: Buffer;
+}
+
+const TYPES: Record<string, string> = {
+  timestamp: 'DateTime64(9)', duration_ns: 'UInt64', flags: 'UInt32', resource_key: 'UInt64', msg_offset: 'Nullable(Int64)', day: 'Date',
+  span_attributes: 'Map(LowCardinality(String), String)', attribute_types: 'Map(LowCardinality(String), LowCardinality(String))',
+  resource_attributes: 'Map(LowCardinality(String), String)', scope_attributes: 'Map(LowCardinality(String), String)',
+  'events.timestamp': 'Array(DateTime64(9))', 'events.name': 'Array(LowCardinality(String))', 'events.attributes': 'Array(Map(LowCardinality(String), String))',
+  'links.trace_id': 'Array(String)', 'links.span_id': 'Array(String)', 'links.trace_state': 'Array(String)', 'links.attributes': 'Array(Map(LowCardinality(String), String))',
+};
+const columnsOf = (names: readonly string[]) => names.map((name) => ({ name, type: TYPES[name] ?? 'String', default_kind: '' }));
+
+const servers: http.Server[] = [];
+after(() => servers.forEach((s) => s.close()));
+
+async function standIn(refuseRowBinary: boolean): Promise<{ url: string; seen: Seen[] }> {
+  const seen: Seen[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const query = new URL(req.url!, 'http://x').searchParams.get('query') ?? '';
+      seen.push({ query, body: Buffer.concat(chunks) });
+      if (refuseRowBinary && query.includes('RowBinary')) {
+        res.writeHead(500, { 'X-ClickHouse-Exception-Code': '73' });
+        res.end('Code: 73. DB::Exception: Unknown format RowBinary. (UNKNOWN_FORMAT)');
+        return;
+      }
+      res.writeHead(200, { 'X-ClickHouse-Summary': '{}' });
+      res.end();
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen };
+}
+
+function rows(): SpanRow[] {
+  const c = clock();
+  return decodeJsonTraces(JSON.stringify(request([c.span({ service: 'srv', name: 'op', attributes: { n: 5 } }), c.span({ service: 'srv', name: 'op2' })]))).rows;
+}
+
+test('server mode: RowBinary bodies through exec, resources before spans', async () => {
+  const { url, seen } = await standIn(false);
+  const client = createClient({ url });
+  const writer = await createSpanWriter({ database: 'es', client, columns: async (t) => columnsOf(t === 'spans' ? SPAN_COLUMNS : RESOURCE_COLUMNS) });
+  assert.equal(writer.format, 'RowBinary');
+  assert.match(seen[0]!.query, /^INSERT INTO FUNCTION null\('x UInt64'\) FORMAT RowBinary$/);
+  const batch = rows();
+  await writer.commit(writer.prepare(batch));
+  await writer.commit(writer.prepare(batch)); // the resource is written once per day
+  const inserts = seen.slice(1).map((s) => s.query.replace(/ \(.*\) /, ' (…) '));
+  assert.deepEqual(inserts, ['INSERT INTO es.resources (…) FORMAT RowBinary', 'INSERT INTO es.spans (…) FORMAT RowBinary', 'INSERT INTO es.spans (…) FORMAT RowBinary']);
+  const spans = tableEncoding<SpanRow>('spans', SPAN_COLUMNS, columnsOf(SPAN_COLUMNS), { resource_key: ['resource', 'resource_key'] });
+  const w = new RowBinaryWriter();
+  spans.rowBinary(batch, w);
+  assert.deepEqual(seen[2]!.body, Buffer.from(w.bytes()), 'the body is exactly the encoded rows');
+  await client.close();
+});
+
+test('server mode: a server refusing the RowBinary probe gets JSONEachRow', async () => {
+  const { url, seen } = await standIn(true);
+  const client = createClient({ url, log: { level: ClickHouseLogLevel.OFF } });
+  const writer = await createSpanWriter({ database: 'es', client, columns: async (t) => columnsOf(t === 'spans' ? SPAN_COLUMNS : RESOURCE_COLUMNS) });
+  assert.equal(writer.format, 'JSONEachRow');
+  await writer.commit(writer.prepare(rows()));
+  const spans = seen.at(-1)!;
+  assert.equal(spans.query, 'INSERT INTO es.spans FORMAT JSONEachRow');
+  const lines = spans.body.toString().trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(lines.length, 2);
+  assert.match(lines[0].timestamp, /^\d+\.\d{9}$/);
+  assert.equal(lines[0].span_attributes.n, '5');
+  assert.equal(typeof lines[0].resource_key, 'string');
+  await client.close();
+});
