@@ -268,10 +268,9 @@ export function edgeLabelDetails(
   if (e.kind === 'deliver' && e.count === 0) {
     lines.push('idle: no deliveries in this range (the group consumed here recently)');
   } else {
-    lines.push(`${formatCount(e.count)} ${noun} · ${formatRate(e.count, rangeMs)}${e.errors > 0 ? ` · ${formatCount(e.errors)} failed (${formatPercent(errorRatio(e.errors, e.count))})` : ''}`);
-  }
-  if (e.kind === 'deliver' && e.retries != null && e.count > 0) {
-    lines.push(`errors ${formatPercent(errorRatio(e.errors, e.count))} · retries ${formatPercent(errorRatio(e.retries, e.count))} (${formatCount(e.retries)} redelivered)`);
+    const failed = e.errors > 0 ? ` · ${formatCount(e.errors)} failed (${formatPercent(errorRatio(e.errors, e.count))})` : '';
+    const retried = e.retries ? ` · ${formatCount(e.retries)} retried (${formatPercent(errorRatio(e.retries, e.count))})` : '';
+    lines.push(`${formatCount(e.count)} ${noun} · ${formatRate(e.count, rangeMs)}${failed}${retried}`);
   }
   if (e.kind === 'deliver' && e.group) lines.push(`group ${e.group}${e.consumer ? ` (${e.consumer})` : ''}`);
   if (e.p50Ms != null || e.p95Ms != null) lines.push(`${e.kind === 'deliver' ? 'processing' : 'duration'} p50 ${formatDurationMs(e.p50Ms)} · p95 ${formatDurationMs(e.p95Ms)}`);

@@ -60,8 +60,10 @@ export function mergeAnomalySeries(
 
 /** How a message is named for people: its id, else partition/offset, else its key, else the producer span. */
 export function messageLabel(m: { messageId?: string | null; partition?: string; offset?: string | null; key?: string; message: string }): string {
-  if (m.messageId) return `id ${m.messageId}`;
-  if (m.offset != null) return `${m.partition ? `partition ${m.partition} ` : ''}offset ${m.offset}`;
+  // the id and the position together where both are known (duplicates name their id whatever identity they use)
+  const position = m.offset != null ? `${m.partition ? `partition ${m.partition} ` : ''}offset ${m.offset}` : '';
+  if (m.messageId) return position ? `id ${m.messageId} · ${position}` : `id ${m.messageId}`;
+  if (position) return position;
   if (m.key) return `key ${m.key}`;
   const span = /^span:[0-9a-f]+:([0-9a-f]+)$/.exec(m.message);
   return span ? `producer span ${span[1]!.slice(0, 8)}` : m.message;

@@ -322,10 +322,8 @@ test('retry rate beside the error rate; an idle consumer group says so; a dead-l
     { text: '10% retry', tone: 'retry' },
   ]);
   assert.deepEqual(edgeLabelShort({ kind: 'deliver', count: 200, errors: 0, retries: 0 }, RANGE), [{ text: '13/min', tone: 'rate' }]);
-  assert.deepEqual(
-    edgeLabelDetails({ kind: 'deliver', count: 200, errors: 10, retries: 20 }, RANGE).slice(0, 2),
-    ['200 delivered · 13/min · 10 failed (5%)', 'errors 5% · retries 10% (20 redelivered)'],
-  );
+  assert.equal(edgeLabelDetails({ kind: 'deliver', count: 200, errors: 10, retries: 20 }, RANGE)[0], '200 delivered · 13/min · 10 failed (5%) · 20 retried (10%)');
+  assert.equal(edgeLabelDetails({ kind: 'deliver', count: 200, errors: 0, retries: 0 }, RANGE)[0], '200 delivered · 13/min');
   const stop = { backlog: 40, oldestUndeliveredAgeMs: 60_000, offsetLag: null, status: 'STOP' };
   assert.deepEqual(edgeLabelShort({ kind: 'deliver', count: 0, errors: 0, lag: stop }, RANGE), [
     { text: 'idle', tone: 'idle' },

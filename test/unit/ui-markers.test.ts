@@ -47,6 +47,7 @@ test('count series merge by interval start', () => {
 test('messages are named by id, offset, key, else producer span', () => {
   assert.equal(messageLabel({ message: 'x', messageId: 'ord-1' }), 'id ord-1');
   assert.equal(messageLabel({ message: 'x', partition: '2', offset: '41' }), 'partition 2 offset 41');
+  assert.equal(messageLabel({ message: 'x', messageId: 'ord-1', partition: '2', offset: '41' }), 'id ord-1 · partition 2 offset 41');
   assert.equal(messageLabel({ message: 'x', offset: null, key: 'cust-1' }), 'key cust-1');
   assert.equal(messageLabel({ message: `span:${T}:c3891c0fd198c80f` }), 'producer span c3891c0f');
 });
