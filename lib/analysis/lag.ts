@@ -16,6 +16,7 @@ import type { Store } from '../store/index.js';
 import type { LagStatus } from '../domain.js';
 import { evaluateLag, statusWindow, STATUS_STEP_MS, STATUS_WINDOW_MS, worst, type LagEvaluation, type LagWindowPoint } from './burrow.js';
 import { DELIVER_SQL, hopParams, hopsSql, publishesSql, publishLookbackMs, type HopWindow } from './hops.js';
+import { lagRows } from './lag-state.js';
 
 export interface LagQuery {
   fromMs: number;
@@ -231,10 +232,19 @@ interface Pass {
 const groupKey = (destination: string, group: string) => `${destination}\u0000${group}`;
 
 async function runPass(store: Store, w: HopWindow, fromMs: number, stepMs: number, n: number, name: string): Promise<Pass> {
-  const rows = await store.query<Row>(lagSql(store.database, w), {
+  const rows: Row[] = await lagRows(
+    store,
+    {
+      fromMs,
+      stepMs,
+      points: n,
+      sinceMs: w.publishFromMs,
+      untilMs: w.publishToMs,
+      destination: w.destination,
+      consumerGroup: w.consumerGroup,
+    },
     name,
-    params: { ...hopParams(w), fromMs, stepMs, points: n },
-  });
+  );
 
   // accumulate per (destination, group) and per (destination, group, partition)
   const pass: Pass = { fromMs, stepMs, n, groups: new Map(), producedOffset: new Map(), lastPublish: new Map() };

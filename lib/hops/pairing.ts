@@ -12,6 +12,7 @@ import type { Store } from '../store/index.js';
 import { classifyHops, hopId, type ClassifiableHop } from './classify.js';
 import { pairingSql, type PairedHopRow } from './sql.js';
 import { recomputeMinutes } from './minutes.js';
+import { recomputeLagCells } from './lag-cells.js';
 
 const DELIVER = `('receive', 'process')`;
 const PUBLISH = `('create', 'send')`;
@@ -41,6 +42,16 @@ export interface PairingStats {
 
 type Row = PairedHopRow & ClassifiableHop & { version: string; deleted: number };
 
+/** What a pass changed, in epoch seconds: the buckets whose state it recomputes. */
+interface Touched {
+  publishSeconds: Set<number>;
+  deliverSeconds: Set<number>;
+  /** first deliveries without a stored publish span (lag cells keyed by delivery) */
+  unmatchedSeconds: Set<number>;
+  /** destination\0group → first delivery second written in this pass */
+  groups: Map<string, { destination: string; firstS: number }>;
+}
+
 let versionSeq = 0;
 /** Rising across passes and processes (ms × 1000 + a counter). */
 function nextVersion(nowMs: number): string {
@@ -56,6 +67,8 @@ export class PairingPass {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private loaded = false;
+  /** destination\0group pairs seen delivering (lag cells exist for them) */
+  private knownGroups: Set<string> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -169,7 +182,7 @@ export class PairingPass {
     const pub = pubs[0];
     const deliveries = new Map<string, number>();
     for (const r of fresh) deliveries.set(r.k, Number(r.ms));
-    const publishMinutes = new Set<number>();
+    const touched: Touched = { publishSeconds: new Set(), deliverSeconds: new Set(), unmatchedSeconds: new Set(), groups: new Map() };
     if (pub && Number(pub.n) > 0) {
       // deliveries stored before their producer: they start after it (less any clock skew)
       const waiting = await this.store.query<{ k: string; ms: string }>(
@@ -189,19 +202,29 @@ export class PairingPass {
         },
       );
       for (const r of waiting) deliveries.set(r.k, Number(r.ms));
-      const mins = await this.store.query<{ m: string }>(
-        `SELECT DISTINCT toString(toUnixTimestamp(toStartOfMinute(timestamp))) AS m FROM ${db}.messaging_spans
+      const secs = await this.store.query<{ s: string }>(
+        `SELECT DISTINCT toString(toUnixTimestamp(timestamp)) AS s FROM ${db}.messaging_spans
           WHERE operation IN ${PUBLISH}
             AND ingested_at >= fromUnixTimestamp64Milli({lo:Int64}) AND ingested_at < fromUnixTimestamp64Milli({hi:Int64})`,
-        { name: 'pairing:publish-minutes', params: range },
+        { name: 'pairing:publish-seconds', params: range },
       );
-      for (const m of mins) publishMinutes.add(Number(m.m));
+      for (const r of secs) touched.publishSeconds.add(Number(r.s));
     }
 
-    const deliverMinutes = new Set<number>();
     let written = 0;
-    if (deliveries.size > 0) written = await this.pairDeliveries(deliveries, deliverMinutes);
-    await recomputeMinutes(this.store, { deliverMinutes: [...deliverMinutes], publishMinutes: [...publishMinutes], version: nextVersion(this.now()) });
+    if (deliveries.size > 0) written = await this.pairDeliveries(deliveries, touched);
+    const version = nextVersion(this.now());
+    // lag cells first: their consumer groups come from the hops, and a group new to this pass is
+    // backfilled (hop_minutes is written last: a crash before it repeats the whole pass)
+    await recomputeLagCells(this.store, {
+      publishSeconds: [...touched.publishSeconds],
+      unmatchedSeconds: [...touched.unmatchedSeconds],
+      backfills: await this.newGroupBackfills(touched.groups),
+      version,
+    });
+    const minutes = (set: Set<number>) => [...new Set([...set].map((sec) => Math.floor(sec / 60) * 60))];
+    await recomputeMinutes(this.store, { deliverMinutes: minutes(touched.deliverSeconds), publishMinutes: minutes(touched.publishSeconds), version });
+    for (const k of touched.groups.keys()) this.knownGroups?.add(k);
     this.stats.passes++;
     this.stats.hopsWritten += written;
     this.stats.lastPassMs = performance.now() - t0;
@@ -209,7 +232,30 @@ export class PairingPass {
   }
 
   /** Pairs the given deliver spans, reclassifies their messages' deliveries, writes what changed. */
-  private async pairDeliveries(deliveries: Map<string, number>, touchedMinutes: Set<number>): Promise<number> {
+  /**
+   * Consumer groups first seen in this pass (not in the day before): their lag cells are
+   * backfilled for the day before their first delivery, so their backlog starts there.
+   */
+  private async newGroupBackfills(groups: Map<string, { destination: string; firstS: number }>) {
+    if (groups.size === 0) return [];
+    if (!this.knownGroups) {
+      const rows = await this.store.query<{ destination: string; consumer_group: string }>(
+        `SELECT DISTINCT destination, consumer_group FROM ${this.db}.hops
+          WHERE deleted = 0 AND d_start >= now() - toIntervalDay(1)`,
+        { name: 'pairing:known-groups' },
+      );
+      // groups of this very pass are already in hops: treat them as new unless seen before now
+      this.knownGroups = new Set(rows.map((r) => `${r.destination}\u0000${r.consumer_group}`).filter((k) => !groups.has(k)));
+    }
+    const out: Array<{ destination: string; fromS: number; toS: number }> = [];
+    for (const [k, g] of groups) {
+      if (this.knownGroups.has(k)) continue;
+      out.push({ destination: g.destination, fromS: g.firstS - 86_400, toS: Math.floor(this.now() / 1000) + 60 });
+    }
+    return out;
+  }
+
+  private async pairDeliveries(deliveries: Map<string, number>, touched: Touched): Promise<number> {
     const db = this.db;
     const keys = [...deliveries.keys()];
     let minMs = Infinity;
@@ -260,7 +306,16 @@ export class PairingPass {
       writes.push({ ...h, version });
     }
     if (writes.length === 0) return 0;
-    for (const w of writes) touchedMinutes.add(Math.floor(msOf(w.d_start) / 60_000) * 60);
+    for (const w of writes) {
+      const ds = Math.floor(msOf(w.d_start) / 1000);
+      touched.deliverSeconds.add(ds);
+      if (Number(w.matched) === 1 && w.p_start) touched.publishSeconds.add(Math.floor(msOf(w.p_start) / 1000));
+      else touched.unmatchedSeconds.add(ds);
+      const gk = `${w.destination}\u0000${w.consumer_group}`;
+      const g = touched.groups.get(gk);
+      if (!g) touched.groups.set(gk, { destination: w.destination, firstS: ds });
+      else g.firstS = Math.min(g.firstS, ds);
+    }
     await this.store.client.insert({
       table: `${db}.hops`,
       values: writes.map(stripForInsert),

@@ -144,6 +144,44 @@ TTL minute + toIntervalDay(${ttlDays})
 SETTINGS ttl_only_drop_parts = 1;
 -- distributed: hop_minutes by cityHash64(minute, kind, destination, consumer_group)
 
+-- Lag cells: published messages per (publish bucket, destination, consumer group of the
+-- destination, partition, first-delivery bucket), at 1 s and 60 s resolution, so backlog, the
+-- oldest waiting message and deliveries per interval follow from a few rows per bucket (the lag
+-- query aggregates them onto its step grid). has_pub = 0 rows are first deliveries of messages whose
+-- publish span is not stored (pub_bucket 1970), keyed by their delivery bucket. resolve_bucket
+-- 2106-01-01 means "not delivered yet". Recomputed by the pass per touched bucket, versioned.
+CREATE TABLE IF NOT EXISTS ${db}.lag_cells${local} ${onCluster}
+(
+    resolution UInt16,
+    destination LowCardinality(String),
+    consumer_group LowCardinality(String),
+    partition LowCardinality(String),
+    has_pub UInt8,
+    pub_bucket DateTime,
+    resolve_bucket DateTime,
+    messages UInt64,
+    min_pub_ms Int64,
+    max_pub_ms Int64,
+    max_pub_offset Nullable(Int64),
+    delivered UInt64,
+    first_del_ms Int64,
+    last_del_ms Int64,
+    max_del_offset Nullable(Int64),
+    queue_samples UInt64,
+    queue_ms AggregateFunction(quantilesTDigest(0.5, 0.95), Float64),
+    queue_exact AggregateFunction(quantilesExactInclusive(0.5, 0.95), Float64),
+    queue_max_ms Float64,
+    version UInt64,
+    deleted UInt8 DEFAULT 0,
+    INDEX idx_resolve resolve_bucket TYPE minmax GRANULARITY 1
+)
+ENGINE = ${engine:ReplacingMergeTree}(version, deleted)
+PARTITION BY toDate(if(has_pub = 1, pub_bucket, resolve_bucket))
+ORDER BY (resolution, destination, consumer_group, partition, has_pub, pub_bucket, resolve_bucket)
+TTL toDateTime(if(has_pub = 1, pub_bucket, resolve_bucket)) + toIntervalDay(${ttlDays})
+SETTINGS ttl_only_drop_parts = 1;
+-- distributed: lag_cells by cityHash64(destination, consumer_group)
+
 -- The pairing pass's watermark: every messaging span committed before it is paired.
 CREATE TABLE IF NOT EXISTS ${db}.pairing_state${local} ${onCluster}
 (

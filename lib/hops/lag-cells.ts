@@ -1,0 +1,167 @@
+// Lag cells (migration 007 `lag_cells`), recomputed by the pairing pass for every publish bucket
+// whose messages or first deliveries changed, at 1 s and 60 s resolution. A cell counts the
+// messages published in one bucket to a destination that one consumer group of that destination
+// first received in one later bucket (or not yet). The consumer groups of a destination are those
+// that delivered from it within a day before the bucket, or since; a group seen for the first time
+// makes the pass backfill the day before (its backlog starts there, as in /api/lag's look-back).
+// Rows are versioned; keys that vanish from a recomputed bucket get tombstones.
+import type { Store } from '../store/index.js';
+import { EXACT_SAMPLES } from './minutes.js';
+
+const PUBLISH = `('create', 'send')`;
+export const LAG_RESOLUTIONS = [1, 60] as const;
+/** resolve_bucket of messages not delivered yet */
+export const NEVER = '2106-01-01 00:00:00';
+const GROUP_HORIZON_S = 86_400;
+
+const COLUMNS = `resolution, destination, consumer_group, partition, has_pub, pub_bucket, resolve_bucket, messages,
+  min_pub_ms, max_pub_ms, max_pub_offset, delivered, first_del_ms, last_del_ms, max_del_offset,
+  queue_samples, queue_ms, queue_exact, queue_max_ms, version`;
+const KEY = `resolution, destination, consumer_group, partition, has_pub, pub_bucket, resolve_bucket`;
+
+export interface LagCellRecompute {
+  /** publish seconds (epoch s) whose cells to recompute (both resolutions) */
+  publishSeconds: number[];
+  /** delivery seconds of first deliveries without a stored publish span */
+  unmatchedSeconds: number[];
+  /** whole publish ranges to recompute (a new consumer group's backfill): [fromS, toS) per destination */
+  backfills: Array<{ destination: string; fromS: number; toS: number }>;
+  version: string;
+}
+
+const bucketsOf = (seconds: number[], res: number) => [...new Set(seconds.map((s) => Math.floor(s / res) * res))];
+
+export async function recomputeLagCells(store: Store, r: LagCellRecompute): Promise<void> {
+  for (const res of LAG_RESOLUTIONS) {
+    const pubBuckets = bucketsOf(r.publishSeconds, res);
+    if (pubBuckets.length > 0) {
+      await publishedCells(store, res, r.version, { buckets: pubBuckets, fromS: Math.min(...pubBuckets), toS: Math.max(...pubBuckets) + res });
+    }
+    for (const b of r.backfills) {
+      const fromS = Math.floor(b.fromS / res) * res;
+      await publishedCells(store, res, r.version, { fromS, toS: Math.ceil(b.toS / res) * res, destination: b.destination });
+    }
+    const delBuckets = bucketsOf(r.unmatchedSeconds, res);
+    if (delBuckets.length > 0) await unmatchedCells(store, res, r.version, delBuckets);
+  }
+}
+
+interface BucketSet {
+  /** explicit buckets; absent = every bucket of [fromS, toS) */
+  buckets?: number[];
+  fromS: number;
+  toS: number;
+  destination?: string;
+}
+
+async function publishedCells(store: Store, res: number, version: string, set: BucketSet): Promise<void> {
+  const db = store.database;
+  const bucket = `toStartOfInterval(timestamp, INTERVAL {res:UInt32} SECOND)`;
+  const inSet = `${set.buckets ? `AND toUnixTimestamp(${bucket}) IN {buckets:Array(Int64)}` : ''}
+                 ${set.destination !== undefined ? 'AND destination = {destination:String}' : ''}`;
+  const first = `queue_ns IS NOT NULL`;
+  const queueMs = `greatest(ifNull(queue_ns, 0), 0) / 1e6`;
+  const params = { res, version, buckets: set.buckets ?? [], fromS: set.fromS, toS: set.toS, destination: set.destination ?? '', horizon: GROUP_HORIZON_S };
+  await store.command(
+    `INSERT INTO ${db}.lag_cells (${COLUMNS})
+     WITH pubs AS (
+       SELECT span_key, destination, partition, toInt64(toUnixTimestamp64Milli(timestamp)) AS pub_ms, offset,
+              ${bucket} AS pub_bucket
+         FROM (
+           SELECT * FROM ${db}.messaging_spans
+            WHERE operation IN ${PUBLISH}
+              AND timestamp >= fromUnixTimestamp({fromS:Int64}) AND timestamp < fromUnixTimestamp({toS:Int64})
+              ${inSet}
+            LIMIT 1 BY span_key
+         )
+        -- a send span that links to other spans is a batch send of messages created before
+        WHERE NOT (operation = 'send' AND link_count > 0)
+     ),
+     groups AS (
+       SELECT DISTINCT destination, consumer_group FROM ${db}.hops
+        WHERE deleted = 0 AND d_start >= fromUnixTimestamp({fromS:Int64} - {horizon:Int64})
+          AND destination IN (SELECT destination FROM pubs)
+     ),
+     firsts AS (
+       SELECT consumer_group, message_key,
+              toInt64(toUnixTimestamp64Milli(min(d_start))) AS first_ms,
+              toInt64(toUnixTimestamp64Milli(max(d_start))) AS last_ms,
+              argMin(partition, d_start) AS d_partition,
+              argMin(offset, d_start) AS d_offset,
+              minIf(queue_ns, matched = 1) AS queue_ns
+         FROM ${db}.hops FINAL
+        WHERE matched = 1 AND d_start >= fromUnixTimestamp({fromS:Int64} - 300)
+          AND message_key IN (SELECT span_key FROM pubs)
+        GROUP BY consumer_group, message_key
+     )
+     SELECT {res:UInt32} AS resolution, p.destination AS destination, g.consumer_group AS consumer_group,
+            if(p.partition != '', p.partition, f.d_partition) AS partition, 1 AS has_pub, p.pub_bucket AS pub_bucket,
+            if(f.message_key != 0, toStartOfInterval(fromUnixTimestamp64Milli(f.first_ms), INTERVAL {res:UInt32} SECOND),
+               toDateTime('${NEVER}')) AS resolve_bucket,
+            count() AS messages, min(p.pub_ms) AS min_pub_ms, max(p.pub_ms) AS max_pub_ms, max(p.offset) AS max_pub_offset,
+            countIf(f.message_key != 0) AS delivered,
+            minIf(f.first_ms, f.message_key != 0) AS first_del_ms, maxIf(f.last_ms, f.message_key != 0) AS last_del_ms,
+            maxIf(f.d_offset, f.message_key != 0) AS max_del_offset,
+            countIf(${first}) AS queue_samples,
+            quantilesTDigestStateIf(0.5, 0.95)(${queueMs}, ${first}) AS queue_ms,
+            if(queue_samples <= ${EXACT_SAMPLES}, quantilesExactInclusiveStateIf(0.5, 0.95)(${queueMs}, ${first}),
+               quantilesExactInclusiveStateIf(0.5, 0.95)(0., 0)) AS queue_exact,
+            maxIf(${queueMs}, ${first}) AS queue_max_ms,
+            {version:UInt64} AS version
+       FROM pubs AS p
+      INNER JOIN groups AS g ON g.destination = p.destination
+       LEFT JOIN (SELECT * FROM firsts) AS f ON f.message_key = p.span_key AND f.consumer_group = g.consumer_group
+      GROUP BY destination, consumer_group, partition, pub_bucket, resolve_bucket
+      SETTINGS join_use_nulls = 0`,
+    { name: `pairing:lag-cells-${res}s`, params },
+  );
+  await store.command(
+    `INSERT INTO ${db}.lag_cells (${KEY}, version, deleted)
+     SELECT ${KEY}, {version:UInt64}, 1 FROM ${db}.lag_cells FINAL
+      WHERE resolution = {res:UInt32} AND has_pub = 1
+        AND pub_bucket >= fromUnixTimestamp({fromS:Int64}) AND pub_bucket < fromUnixTimestamp({toS:Int64})
+        ${set.buckets ? 'AND toUnixTimestamp(pub_bucket) IN {buckets:Array(Int64)}' : ''}
+        ${set.destination !== undefined ? 'AND destination = {destination:String}' : ''}
+        AND version < {version:UInt64}`,
+    { name: `pairing:lag-cells-${res}s-vanished`, params },
+  );
+}
+
+/** First deliveries of messages without a stored publish span, by delivery bucket. */
+async function unmatchedCells(store: Store, res: number, version: string, buckets: number[]): Promise<void> {
+  const db = store.database;
+  const fromS = Math.min(...buckets);
+  const toS = Math.max(...buckets) + res;
+  const params = { res, version, buckets, fromS, toS };
+  await store.command(
+    `INSERT INTO ${db}.lag_cells (${COLUMNS})
+     SELECT {res:UInt32} AS resolution, destination, consumer_group, partition, 0 AS has_pub, toDateTime(0) AS pub_bucket,
+            toStartOfInterval(fromUnixTimestamp64Milli(first_ms), INTERVAL {res:UInt32} SECOND) AS resolve_bucket,
+            count() AS messages, 0 AS min_pub_ms, 0 AS max_pub_ms, NULL AS max_pub_offset,
+            count() AS delivered, min(first_ms) AS first_del_ms, max(last_ms) AS last_del_ms, max(d_offset) AS max_del_offset,
+            0 AS queue_samples, quantilesTDigestStateIf(0.5, 0.95)(0., 0) AS queue_ms,
+            quantilesExactInclusiveStateIf(0.5, 0.95)(0., 0) AS queue_exact, 0. AS queue_max_ms,
+            {version:UInt64} AS version
+       FROM (
+         SELECT consumer_group, destination, message_key,
+                toInt64(toUnixTimestamp64Milli(min(d_start))) AS first_ms,
+                toInt64(toUnixTimestamp64Milli(max(d_start))) AS last_ms,
+                argMin(partition, d_start) AS partition, argMin(offset, d_start) AS d_offset
+           FROM ${db}.hops FINAL
+          WHERE matched = 0 AND d_start >= fromUnixTimestamp({fromS:Int64} - 3600) AND d_start < fromUnixTimestamp({toS:Int64})
+          GROUP BY consumer_group, destination, message_key
+       )
+      WHERE toUnixTimestamp(resolve_bucket) IN {buckets:Array(Int64)}
+      GROUP BY destination, consumer_group, partition, resolve_bucket`,
+    { name: `pairing:lag-unmatched-${res}s`, params },
+  );
+  await store.command(
+    `INSERT INTO ${db}.lag_cells (${KEY}, version, deleted)
+     SELECT ${KEY}, {version:UInt64}, 1 FROM ${db}.lag_cells FINAL
+      WHERE resolution = {res:UInt32} AND has_pub = 0
+        AND resolve_bucket >= fromUnixTimestamp({fromS:Int64}) AND resolve_bucket < fromUnixTimestamp({toS:Int64})
+        AND toUnixTimestamp(resolve_bucket) IN {buckets:Array(Int64)}
+        AND version < {version:UInt64}`,
+    { name: `pairing:lag-unmatched-${res}s-vanished`, params },
+  );
+}
