@@ -5,7 +5,8 @@
 // never a duplicate.
 import { hopKey } from '../domain.js';
 import type { Store } from '../store/index.js';
-import { hopParams, hopsSql, publishLookbackMs, type HopWindow } from './hops.js';
+import { publishLookbackMs } from './hops.js';
+import { storedHopParams as hopParams, storedHopsSql as hopsSql, type StoredHopWindow as HopWindow } from './hop-state.js';
 
 export type AnomalyType = 'duplicate' | 'ordering';
 export const ANOMALY_TYPES: readonly AnomalyType[] = ['duplicate', 'ordering'];
@@ -112,8 +113,6 @@ function windowOf(q: AnomalyQuery): HopWindow {
     // earlier deliveries give context: a redelivery in range of a message first delivered before it
     deliverFromMs: q.fromMs - lookbackMs,
     deliverToMs: q.toMs,
-    publishFromMs: q.fromMs - 2 * lookbackMs,
-    publishToMs: q.toMs,
     destination: q.destination,
     consumerGroup: q.consumerGroup,
   };

@@ -88,3 +88,56 @@ export async function edgeState(store: Store, q: EdgeStateQuery): Promise<EdgeSt
   }
   return { edges, queue };
 }
+
+/** The hops a time window reads from the hop model (anomalies): deliveries in a window, narrowed. */
+export interface StoredHopWindow {
+  /** deliver spans starting in [deliverFromMs, deliverToMs) */
+  deliverFromMs: number;
+  deliverToMs: number;
+  destination?: string;
+  consumerGroup?: string;
+  /** only deliveries in these traces, or of messages published in them */
+  traceIds?: string[];
+  /** only deliveries to the consumer groups that have a delivery in, or of a message from, these traces */
+  groupsOfTraceIds?: string[];
+  /** only these deliver spans (span keys, decimal strings) */
+  deliverKeys?: string[];
+}
+
+export function storedHopParams(w: StoredHopWindow): Record<string, unknown> {
+  return {
+    sDeliverFromMs: w.deliverFromMs,
+    sDeliverToMs: w.deliverToMs,
+    sDestination: w.destination ?? '',
+    sGroup: w.consumerGroup ?? '',
+    sTraceIds: w.traceIds ?? [],
+    sGroupTraceIds: w.groupsOfTraceIds ?? [],
+    sDeliverKeys: (w.deliverKeys ?? []).map((k) => BigInt(k)),
+  };
+}
+
+/**
+ * One row per stored hop of the window (a subquery over `hops FINAL`), with the columns the
+ * anomaly queries read: message identity and key, destination, partition, offset, key, consumer
+ * group, the deliver span (d_*) and its producer (p_*), raw queue time.
+ */
+export function storedHopsSql(db: string, w: StoredHopWindow): string {
+  const window = `d_start >= fromUnixTimestamp64Milli({sDeliverFromMs:Int64})
+        AND d_start < fromUnixTimestamp64Milli({sDeliverToMs:Int64})`;
+  const inTraces = (param: string) => `(d_trace_id IN {${param}:Array(String)} OR p_trace_id IN {${param}:Array(String)})`;
+  return `
+    SELECT message, message_key, identified, matched, destination, partition, offset, msg_key, message_id, consumer_group,
+           d_key, d_trace_id, d_span_id, d_start, d_service, d_status, d_redelivered, d_operation,
+           p_trace_id, p_span_id, p_start, p_end, p_service, queue_ns, ordinal, class
+      FROM ${db}.hops FINAL
+     WHERE ${window}
+       ${w.destination !== undefined ? 'AND destination = {sDestination:String}' : ''}
+       ${w.consumerGroup !== undefined ? 'AND consumer_group = {sGroup:String}' : ''}
+       ${w.traceIds ? `AND ${inTraces('sTraceIds')}` : ''}
+       ${
+         w.groupsOfTraceIds
+           ? `AND consumer_group IN (SELECT DISTINCT consumer_group FROM ${db}.hops FINAL WHERE ${window} AND ${inTraces('sGroupTraceIds')})`
+           : ''
+       }
+       ${w.deliverKeys ? 'AND d_key IN {sDeliverKeys:Array(UInt64)}' : ''}`;
+}
