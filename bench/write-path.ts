@@ -28,7 +28,7 @@ import { buildPool } from './workload.js';
 const BATCH = 20_000;
 /** the last commit with the generation-1 schema (spans with resource maps, by_trace projection) */
 const OLD_SCHEMA_COMMIT = 'b57f693';
-const LEAN_MVS = ['trace_index_mv', 'span_links_mv', 'edge_rollup_1m_mv', 'call_spans_mv', 'messaging_spans_mv', 'publish_keys_mv'];
+const LEAN_MVS = ['trace_index_mv', 'span_links_mv', 'call_spans_mv', 'messaging_spans_mv', 'publish_keys_mv'];
 
 interface CaseResult {
   case: string;

@@ -15,8 +15,16 @@
 import type { Store } from '../store/index.js';
 import type { LagStatus } from '../domain.js';
 import { evaluateLag, statusWindow, STATUS_STEP_MS, STATUS_WINDOW_MS, worst, type LagEvaluation, type LagWindowPoint } from './burrow.js';
-import { DELIVER_SQL, hopParams, hopsSql, publishesSql, publishLookbackMs, type HopWindow } from './hops.js';
-import { lagRows } from './lag-state.js';
+import { publishLookbackMs } from './hops.js';
+import { lagRows, type LagRow as Row } from './lag-state.js';
+
+/** The data a lag pass reads: publishes and first deliveries in [publishFromMs, publishToMs). */
+interface LagWindow {
+  publishFromMs: number;
+  publishToMs: number;
+  destination?: string;
+  consumerGroup?: string;
+}
 
 export interface LagQuery {
   fromMs: number;
@@ -80,107 +88,6 @@ export interface LagResult {
   groups: GroupLag[];
 }
 
-type Row = {
-  /** 'cell': published messages by (partition, publish interval, resolve interval); 'del' / 'delg': first deliveries */
-  kind: 'cell' | 'del' | 'delg';
-  destination: string;
-  consumer_group: string;
-  partition: string;
-  /** cell: publish interval (-1 = the look-back); del/delg: delivery interval (-1 = before the range) */
-  i: string;
-  /** cell: the interval at whose end the message was no longer waiting (points = still waiting) */
-  r: string | null;
-  n: string;
-  a: number | null; // cell: oldest publish ms; del/delg: first delivery ms
-  b: number | null; // cell: last publish ms; del/delg: last delivery ms
-  q: number[];
-  qmax: number | null;
-  off: string | null; // cell: max published offset; del: max delivered offset
-};
-
-/**
- * The SQL behind `consumerLag` (exported for timing and inspection). One pass: every published
- * message × group of its destination, fully joined with the first deliveries per (message, group),
- * aggregated once with three grouping sets (no per-interval expansion of waiting messages, which
- * would be rows × intervals for a consumer that never catches up):
- *   cell (group, partition, publish interval i, resolve interval r): messages published in i
- *        (i = -1: in the look-back) and waiting until the end of r − 1 (r = points: still waiting),
- *        oldest (a) and last (b) publish, max published offset
- *   del  (group, partition, i): first deliveries in i, queue-time percentiles, max delivered offset,
- *        first (a) and last (b) delivery
- *   delg (group, i): first deliveries and queue time over all partitions
- * Backlog and the oldest waiting message per interval follow from the cells in JS.
- */
-export function lagSql(db: string, w: HopWindow): string {
-  return `
-WITH
-  first AS (
-    SELECT h.destination AS destination, h.consumer_group AS consumer_group, h.message_key AS message_key,
-           toInt64(toUnixTimestamp64Milli(min(h.d_start))) AS first_ms,
-           toInt64(toUnixTimestamp64Milli(max(h.d_start))) AS last_ms,
-           argMin(h.partition, h.d_start) AS partition,
-           argMin(h.offset, h.d_start) AS offset,
-           minIf(h.queue_ns, h.matched = 1) AS queue_ns
-    FROM (${hopsSql(db, w)}) AS h
-    GROUP BY destination, consumer_group, message_key
-  ),
-  pubs AS (
-    SELECT destination, partition, span_key, toInt64(toUnixTimestamp64Milli(timestamp)) AS pub_ms, offset
-    FROM (${publishesSql(db, w)})
-    WHERE NOT (operation = 'send' AND link_count > 0)
-  ),
-  groups AS (
-    SELECT DISTINCT destination, consumer_group
-    FROM ${db}.messaging_spans
-    WHERE operation IN ${DELIVER_SQL}
-      AND timestamp >= fromUnixTimestamp64Milli({hDeliverFromMs:Int64})
-      AND timestamp < fromUnixTimestamp64Milli({hDeliverToMs:Int64})
-      ${w.destination !== undefined ? 'AND destination = {hDestination:String}' : ''}
-      ${w.consumerGroup !== undefined ? 'AND consumer_group = {hGroup:String}' : ''}
-  ),
-  joined AS (
-    SELECT
-      toUInt8(pg.span_key != 0) AS has_pub,
-      toUInt8(f.message_key != 0) AS has_del,
-      if(has_pub, pg.destination, f.destination) AS destination,
-      if(has_pub, pg.consumer_group, f.consumer_group) AS consumer_group,
-      if(has_pub AND pg.partition != '', pg.partition, f.partition) AS partition,
-      pg.pub_ms AS pub_ms,
-      pg.offset AS pub_offset,
-      f.first_ms AS first_ms,
-      f.last_ms AS last_ms,
-      f.offset AS del_offset,
-      greatest(f.queue_ns, 0) / 1e6 AS queue_ms,
-      greatest(toInt64(floor((pub_ms - {fromMs:Int64}) / {stepMs:Int64})), -1) AS pub_i,
-      greatest(toInt64(floor((first_ms - {fromMs:Int64}) / {stepMs:Int64})), -1) AS del_i,
-      -- waiting at the end of intervals [max(pub_i, 0), resolve_i): published, not yet delivered
-      greatest(least(if(has_del, toInt64(floor((greatest(pub_ms, first_ms) - {fromMs:Int64}) / {stepMs:Int64})), {points:Int64}),
-                     {points:Int64}), 0) AS resolve_i
-    FROM (
-      SELECT p.destination AS destination, g.consumer_group AS consumer_group, p.partition AS partition,
-             p.span_key AS span_key, p.pub_ms AS pub_ms, p.offset AS offset
-      FROM pubs AS p INNER JOIN groups AS g ON g.destination = p.destination
-    ) AS pg
-    FULL OUTER JOIN first AS f ON f.message_key = pg.span_key AND f.consumer_group = pg.consumer_group
-  )
-SELECT
-  multiIf(resolve_i IS NOT NULL, 'cell', partition IS NOT NULL, 'del', 'delg') AS kind,
-  destination, consumer_group, ifNull(partition, '') AS partition,
-  toString(if(kind = 'cell', pub_i, del_i)) AS i, toString(resolve_i) AS r, toString(count()) AS n,
-  toFloat64(if(kind = 'cell', min(pub_ms), min(first_ms))) AS a,
-  toFloat64(if(kind = 'cell', max(pub_ms), max(last_ms))) AS b,
-  if(kind = 'cell', [], quantilesExactInclusive(0.5, 0.95)(queue_ms)) AS q,
-  if(kind = 'cell', NULL, max(queue_ms)) AS qmax,
-  if(kind = 'cell', max(pub_offset), max(del_offset)) AS off
-FROM joined
-GROUP BY GROUPING SETS (
-  (has_pub, destination, consumer_group, partition, pub_i, resolve_i),
-  (has_del, destination, consumer_group, partition, del_i),
-  (has_del, destination, consumer_group, del_i)
-)
-HAVING if(kind = 'cell', has_pub, has_del) = 1
-SETTINGS group_by_use_nulls = 1`;
-}
 
 interface Acc {
   published: number[];
@@ -231,7 +138,7 @@ interface Pass {
 
 const groupKey = (destination: string, group: string) => `${destination}\u0000${group}`;
 
-async function runPass(store: Store, w: HopWindow, fromMs: number, stepMs: number, n: number, name: string): Promise<Pass> {
+async function runPass(store: Store, w: LagWindow, fromMs: number, stepMs: number, n: number, name: string): Promise<Pass> {
   const rows: Row[] = await lagRows(
     store,
     {
@@ -316,9 +223,7 @@ async function runPass(store: Store, w: HopWindow, fromMs: number, stepMs: numbe
 export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult> {
   const lookbackMs = publishLookbackMs(q.fromMs, q.toMs);
   const n = Math.ceil((q.toMs - q.fromMs) / q.stepMs);
-  const w: HopWindow = {
-    deliverFromMs: q.fromMs - lookbackMs,
-    deliverToMs: q.toMs,
+  const w: LagWindow = {
     publishFromMs: q.fromMs - lookbackMs,
     publishToMs: q.toMs,
     destination: q.destination,
@@ -334,7 +239,7 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
       ? null
       : runPass(
           store,
-          { ...w, deliverToMs: endMs, publishToMs: endMs },
+          { ...w, publishToMs: endMs },
           statusFromMs,
           STATUS_STEP_MS,
           Math.ceil((endMs - statusFromMs) / STATUS_STEP_MS),

@@ -1,8 +1,8 @@
-// Flow map queries: publish/deliver edges from the per-minute rollups (migration 002), queue time
-// from the shared hop pairing (hops.ts, narrow messaging_spans), sync calls and external peers from call_spans
+// Flow map queries: publish/deliver edges and their queue time from the hop model's per-minute
+// state (hop-state.ts), current lag from lag.ts, sync calls and external peers from call_spans
 // (migrations 003/004, joined on 64-bit span keys). graph.ts turns the rows into nodes and edges.
 import type { Store } from '../store/index.js';
-import { deliverWhere, hopParams, publishLookbackMs, publishWhere, type HopWindow } from './hops.js';
+import { publishLookbackMs } from './hops.js';
 import { consumerLag } from './lag.js';
 import { edgeState } from './hop-state.js';
 import { STATUS_STEP_MS } from './burrow.js';
@@ -12,8 +12,6 @@ import {
   type CallRow,
   type KnownConsumerRow,
   type LagRow,
-  type MessagingEdgeRow,
-  type QueueTimeRow,
   type Topology,
   type TopologyGroupBy,
 } from './graph.js';
@@ -30,104 +28,6 @@ const CALL_MARGIN_MS = 5 * 60_000;
 type Num = number | string;
 const num = (v: Num | null | undefined) => (v === null || v === undefined ? 0 : Number(v));
 const round = (v: Num | null | undefined) => Math.round(num(v) * 1000) / 1000;
-
-export async function messagingEdges(store: Store, q: TopologyQuery): Promise<MessagingEdgeRow[]> {
-  const byType = q.groupBy === 'messageType';
-  // Grouped by message type the destination is folded away (a type may travel over several).
-  const typeExpr = byType ? `if(message_type = '', destination, message_type)` : `''`;
-  const destExpr = byType ? `''` : 'destination';
-  const rows = await store.query<{
-    edge_kind: 'publish' | 'deliver';
-    service: string;
-    system: string;
-    edge_destination: string;
-    edge_message_type: string;
-    consumer_group: string;
-    count: Num;
-    errors: Num;
-    q: Num[];
-  }>(
-    `SELECT edge_kind, service, system, ${destExpr} AS edge_destination, ${typeExpr} AS edge_message_type, consumer_group,
-            uniqExactMerge(spans) AS count,
-            uniqExactIfMerge(errors) AS errors,
-            quantilesTDigestMerge(0.5, 0.95)(duration_ms) AS q
-       FROM ${store.database}.edge_rollup_1m
-      WHERE minute >= toStartOfMinute(fromUnixTimestamp64Milli({fromMs:Int64}))
-        AND minute < fromUnixTimestamp64Milli({toMs:Int64})
-      GROUP BY edge_kind, service, system, edge_destination, edge_message_type, consumer_group`,
-    { name: 'topology:messaging', params: { fromMs: q.fromMs, toMs: q.toMs } },
-  );
-  return rows.map((r) => ({
-    edgeKind: r.edge_kind,
-    service: r.service,
-    system: r.system,
-    destination: r.edge_destination,
-    messageType: r.edge_message_type,
-    consumerGroup: r.consumer_group,
-    count: num(r.count),
-    errors: num(r.errors),
-    p50Ms: round(r.q[0]),
-    p95Ms: round(r.q[1]),
-  }));
-}
-
-/**
- * Queue time per deliver edge over the shared publish → deliver pairing (hops.ts): a deliver span
- * is paired with every publish span among its refs (parent and links, DESIGN §1), so link-only
- * batch consumers count exactly like parent/child ones. Like /api/lag, one sample per message and
- * consumer group edge (its first delivery; a redelivery adds none), clamped at 0, exact percentiles.
- */
-export async function queueTimes(store: Store, q: TopologyQuery): Promise<QueueTimeRow[]> {
-  const byType = q.groupBy === 'messageType';
-  const w: HopWindow = {
-    deliverFromMs: q.fromMs,
-    deliverToMs: q.toMs,
-    publishFromMs: q.fromMs - publishLookbackMs(q.fromMs, q.toMs),
-    publishToMs: q.toMs,
-  };
-  // Only hops whose publish span is found give a queue time, so an inner join of the deliver
-  // spans' ref keys with the publish spans' keys suffices (no producer-less fallbacks needed here);
-  // a resent span repeats a (delivery, producer) pair, which the per-producer min() absorbs.
-  const db = store.database;
-  const rows = await store.query<{
-    service: string;
-    destination: string;
-    message_type: string;
-    consumer_group: string;
-    samples: Num;
-    q: Num[];
-  }>(
-    `SELECT service, destination, message_type, consumer_group, count() AS samples,
-            quantilesExactInclusive(0.5, 0.95)(queue_ms) AS q
-       FROM (
-         SELECT d.service_name AS service, ${byType ? `''` : 'd.destination'} AS destination,
-                ${byType ? `if(d.message_type = '', d.destination, d.message_type)` : `''`} AS message_type,
-                d.consumer_group AS consumer_group,
-                greatest(min(toUnixTimestamp64Nano(d.timestamp) - toUnixTimestamp64Nano(p.end_time)), 0) / 1e6 AS queue_ms
-           FROM (
-             SELECT service_name, destination, message_type, consumer_group, timestamp, ref_keys
-               FROM ${db}.messaging_spans
-              WHERE ${deliverWhere(db, w)}
-           ) AS d
-          ARRAY JOIN d.ref_keys AS ref_key
-          INNER JOIN (
-             SELECT span_key, end_time FROM ${db}.messaging_spans WHERE ${publishWhere(w)}
-          ) AS p ON p.span_key = ref_key
-          GROUP BY service, destination, message_type, consumer_group, p.span_key
-       )
-      GROUP BY service, destination, message_type, consumer_group`,
-    { name: 'topology:queue', params: hopParams(w) },
-  );
-  return rows.map((r) => ({
-    service: r.service,
-    destination: r.destination,
-    messageType: r.message_type,
-    consumerGroup: r.consumer_group,
-    samples: num(r.samples),
-    p50Ms: round(r.q[0]),
-    p95Ms: round(r.q[1]),
-  }));
-}
 
 /** CLIENT spans in the window, each with the service of its child SERVER span ('' if none). */
 export async function callEdges(store: Store, q: TopologyQuery): Promise<CallRow[]> {
