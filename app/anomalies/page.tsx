@@ -153,6 +153,11 @@ function DuplicateRow({ o }: { o: DuplicateOccurrence; range: RangeKey }) {
       <td className="mono">{formatClock(o.at, true)}</td>
       <td>
         <span className={`badge ${dangerous ? 'danger' : 'warn'}`}>{CLASS_TEXT[o.class]}</span>
+        {o.fromRewind ? (
+          <div className="help" data-testid="from-rewind" title="the consumer group re-read offsets it had already processed and moved past: its position was reset (REWIND on the lag page)">
+            from a rewind (offset reset)
+          </div>
+        ) : null}
       </td>
       <td>
         {o.destination} → <b>{o.consumerGroup}</b>
@@ -175,6 +180,7 @@ function DuplicateRow({ o }: { o: DuplicateOccurrence; range: RangeKey }) {
               <ServiceChip service={del.service} />{' '}
               {del.status === 'ERROR' ? <span className="badge error">failed</span> : <span className="badge ok">ok</span>}
               {del.redelivered ? <span className="badge neutral" title="the span carries a redelivery marker">redelivered</span> : null}
+              {del.fromRewind ? <span className="badge neutral" title="re-read after the group had moved past this offset">rewind</span> : null}
             </li>
           ))}
         </ol>

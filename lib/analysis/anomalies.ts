@@ -39,6 +39,8 @@ export interface DeliveryRef {
   redelivered: boolean;
   /** null for the first delivery; else how this extra delivery is classified */
   class: DuplicateClass | null;
+  /** a duplicate after success that re-read an offset the group had moved past: its position was reset */
+  fromRewind: boolean;
 }
 
 export interface DuplicateOccurrence {
@@ -52,6 +54,8 @@ export interface DuplicateOccurrence {
   key: string;
   /** the most dangerous class among the extra deliveries */
   class: DuplicateClass;
+  /** the extra deliveries come from a rewind (an offset reset), not from a lost acknowledgement */
+  fromRewind: boolean;
   /** deliveries beyond the first */
   extraDeliveries: number;
   /** time of the first extra delivery */
@@ -142,7 +146,7 @@ type DuplicateRow = {
   p_trace_id: string;
   p_span_id: string;
   p_service: string;
-  deliveries: Array<[string, string, string, string, string, number, string]>;
+  deliveries: Array<[string, string, string, string, string, number, string, number]>;
 };
 
 /** A hop of one deliver span as the anomaly answers show it. */
@@ -165,6 +169,7 @@ type HopDetail = {
   d_status: string;
   d_redelivered: number;
   d_operation: string;
+  rewind: number;
 };
 
 /**
@@ -190,7 +195,7 @@ async function hopDetails(store: Store, w: HopWindow, name: string): Promise<Map
             p_trace_id, p_span_id, p_service,
             if(matched, toString(toUnixTimestamp64Nano(assumeNotNull(p_start))), NULL) AS p_start_ns,
             toString(toUnixTimestamp64Nano(d_start)) AS d_start_ns, d_trace_id, d_span_id, d_service, d_status,
-            d_redelivered, d_operation
+            d_redelivered, d_operation, rewind
      FROM (${hopsSql(store.database, w)})`,
     { name, params: hopParams(w) },
   );
@@ -235,7 +240,7 @@ export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<Dup
       p_span_id: h.p_span_id,
       p_service: h.p_service,
       deliveries: hops
-        .map((x) => [x.d_start_ns, x.d_trace_id, x.d_span_id, x.d_service, x.d_status, x.d_redelivered, x.d_operation] as DuplicateRow['deliveries'][number])
+        .map((x) => [x.d_start_ns, x.d_trace_id, x.d_span_id, x.d_service, x.d_status, x.d_redelivered, x.d_operation, Number(x.rewind)] as DuplicateRow['deliveries'][number])
         .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)),
     });
   }
@@ -270,6 +275,7 @@ export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<Dup
         startNs: d[0],
         status: d[4],
         redelivered: d[5] === 1,
+        fromRewind: cls === 'duplicate_after_success' && d[7] === 1,
         class: cls,
       };
     });
@@ -292,6 +298,7 @@ export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<Dup
       offset: r.offset,
       key: r.msg_key,
       class: extrasInRange.some((d) => d.class === 'duplicate_after_success') ? 'duplicate_after_success' : 'redelivery_after_failure',
+      fromRewind: extrasInRange.some((d) => d.fromRewind),
       extraDeliveries: extrasInRange.length,
       at: firstExtra.at,
       publish: r.p_trace_id ? { traceId: r.p_trace_id, spanId: r.p_span_id, service: r.p_service } : null,

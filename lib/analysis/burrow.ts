@@ -53,6 +53,11 @@ export interface LagEvaluationInput {
   lastDeliveryMs: number | null;
   /** last publish to the destination (partition) seen, epoch ms */
   lastPublishMs: number | null;
+  /**
+   * deliveries in the window that re-read offsets the consumer had moved past (the hop model's
+   * rewind marks): its position was reset
+   */
+  replays?: { count: number; lastMs: number; minOffset: number | null; maxOffset: number | null } | null;
 }
 
 export interface LagEvaluation {
@@ -104,6 +109,16 @@ export function evaluateLag(input: LagEvaluationInput): LagEvaluation {
           (backlog > 0 ? `${plural(backlog, 'message')} waiting` : 'the destination is still being published to'),
       };
     }
+  }
+
+  // REWIND: it re-read offsets it had already processed and moved past.
+  const replays = input.replays;
+  if (replays && replays.count > 0) {
+    const range = replays.minOffset === null ? '' : replays.minOffset === replays.maxOffset ? ` (offset ${replays.minOffset})` : ` (offsets ${replays.minOffset}–${replays.maxOffset})`;
+    return {
+      status: 'REWIND',
+      reason: `re-read ${plural(replays.count, 'message')} it had already processed${range}, the latest at ${iso(replays.lastMs)}: its position was reset`,
+    };
   }
 
   // REWIND: the highest offset delivered in an interval fell below the previous interval's.

@@ -128,7 +128,7 @@ export function storedHopsSql(db: string, w: StoredHopWindow): string {
   return `
     SELECT message, message_key, identified, matched, destination, partition, offset, msg_key, message_id, consumer_group,
            d_key, d_trace_id, d_span_id, d_start, d_service, d_status, d_redelivered, d_operation,
-           p_trace_id, p_span_id, p_start, p_end, p_service, queue_ns, ordinal, class
+           p_trace_id, p_span_id, p_start, p_end, p_service, queue_ns, ordinal, class, rewind
       FROM ${db}.hops FINAL
      WHERE ${window}
        ${w.destination !== undefined ? 'AND destination = {sDestination:String}' : ''}

@@ -14,7 +14,7 @@
 // - groups of a destination: those with at least one delivery in the range or the look-back.
 import type { Store } from '../store/index.js';
 import type { LagStatus } from '../domain.js';
-import { evaluateLag, statusWindow, STATUS_STEP_MS, STATUS_WINDOW_MS, worst, type LagEvaluation, type LagWindowPoint } from './burrow.js';
+import { evaluateLag, statusWindow, STATUS_STEP_MS, STATUS_WINDOW_MS, worst, type LagEvaluation, type LagEvaluationInput, type LagWindowPoint } from './burrow.js';
 import { publishLookbackMs } from './hops.js';
 import { lagRows, type LagRow as Row } from './lag-state.js';
 
@@ -247,12 +247,13 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
         ),
   ]);
   const statusPass = status ?? main;
+  const replays = await rewindsIn(store, { fromMs: statusFromMs, toMs: endMs, destination: q.destination, consumerGroup: q.consumerGroup });
   const judge = (dest: string, group: string, partition: string | null): LagEvaluation => {
     const g = statusPass.groups.get(groupKey(dest, group));
     const acc = partition === null ? g?.acc : g?.parts.get(partition);
     if (!acc) return { status: 'OK', reason: 'no messages in the window' };
     const lastPublishMs = statusPass.lastPublish.get(`${dest}\u0000${partition ?? '*'}`) ?? null;
-    return evaluate(statusPass, acc, lastPublishMs, partition !== null, endMs, statusFromMs);
+    return evaluate(statusPass, acc, lastPublishMs, partition !== null, endMs, statusFromMs, replays.get(`${dest}\u0000${group}\u0000${partition ?? '*'}`) ?? null);
   };
 
   const result: GroupLag[] = [];
@@ -346,7 +347,54 @@ function describe(q: LagQuery, acc: Acc, offsetLag: Array<number | null>): { cur
  * The Burrow-style status at endMs from a pass's intervals that end within the status window
  * (after windowFromMs), starting where the consumer becomes observable.
  */
-function evaluate(pass: Pass, acc: Acc, lastPublishMs: number | null, withOffsets: boolean, endMs: number, windowFromMs: number): LagEvaluation {
+type Replays = NonNullable<LagEvaluationInput['replays']>;
+
+/** Rewind replays per destination\0group\0partition (and \0* for the whole group) in a window. */
+async function rewindsIn(
+  store: Store,
+  w: { fromMs: number; toMs: number; destination?: string; consumerGroup?: string },
+): Promise<Map<string, Replays>> {
+  const out = new Map<string, Replays>();
+  if (w.toMs <= w.fromMs) return out;
+  const rows = await store.query<{ destination: string; consumer_group: string; partition: string; n: string; last: string; lo: string | null; hi: string | null }>(
+    `SELECT destination, consumer_group, partition, toString(sum(rewinds)) AS n, toString(max(last_rewind_ms)) AS last,
+            min(rewind_min_offset) AS lo, max(rewind_max_offset) AS hi
+       FROM ${store.database}.hop_minutes FINAL
+      WHERE kind = 'deliver' AND rewinds > 0
+        AND minute >= toStartOfMinute(fromUnixTimestamp64Milli({fromMs:Int64})) AND minute < fromUnixTimestamp64Milli({toMs:Int64})
+        AND last_rewind_ms >= {fromMs:Int64}
+        ${w.destination !== undefined ? 'AND destination = {destination:String}' : ''}
+        ${w.consumerGroup !== undefined ? 'AND consumer_group = {group:String}' : ''}
+      GROUP BY destination, consumer_group, partition`,
+    { name: 'lag:rewinds', params: { fromMs: w.fromMs, toMs: w.toMs, destination: w.destination ?? '', group: w.consumerGroup ?? '' } },
+  );
+  const add = (k: string, r: (typeof rows)[number]) => {
+    const prev = out.get(k);
+    const lo = r.lo === null ? null : Number(r.lo);
+    const hi = r.hi === null ? null : Number(r.hi);
+    out.set(k, {
+      count: (prev?.count ?? 0) + Number(r.n),
+      lastMs: Math.max(prev?.lastMs ?? 0, Number(r.last)),
+      minOffset: prev?.minOffset == null ? lo : lo === null ? prev.minOffset : Math.min(prev.minOffset, lo),
+      maxOffset: prev?.maxOffset == null ? hi : hi === null ? prev.maxOffset : Math.max(prev.maxOffset, hi),
+    });
+  };
+  for (const r of rows) {
+    add(`${r.destination}\u0000${r.consumer_group}\u0000${r.partition}`, r);
+    add(`${r.destination}\u0000${r.consumer_group}\u0000*`, r);
+  }
+  return out;
+}
+
+function evaluate(
+  pass: Pass,
+  acc: Acc,
+  lastPublishMs: number | null,
+  withOffsets: boolean,
+  endMs: number,
+  windowFromMs: number,
+  replays: Replays | null,
+): LagEvaluation {
   const points: LagWindowPoint[] = [];
   let active = false;
   for (let i = 0; i < pass.n; i++) {
@@ -368,5 +416,6 @@ function evaluate(pass: Pass, acc: Acc, lastPublishMs: number | null, withOffset
     firstDeliveryMs: acc.firstDeliveryMs,
     lastDeliveryMs: acc.lastDeliveryMs,
     lastPublishMs,
+    replays,
   });
 }

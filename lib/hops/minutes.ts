@@ -15,7 +15,8 @@ export function queuePercentilesSql(samples = 'queue_samples', exact = 'queue_ex
 }
 
 const COLUMNS = `minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system,
-  spans, messages, first_deliveries, redeliveries, duplicates, errors, retries, queue_samples, queue_ms, queue_exact, queue_max_ms,
+  spans, messages, first_deliveries, redeliveries, duplicates, errors, retries,
+  rewinds, rewind_min_offset, rewind_max_offset, last_rewind_ms, queue_samples, queue_ms, queue_exact, queue_max_ms,
   duration_ms, max_offset, min_offset, first_ms, last_ms, version`;
 const KEY = `minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system`;
 
@@ -61,6 +62,10 @@ function deliverMinutesSql(db: string): string {
            countIf(class = 'duplicate_after_success') AS duplicates,
            countIf(class != 'prelude' AND d_status = 'ERROR') AS errors,
            countIf(class != 'prelude' AND d_redelivered = 1) AS retries,
+           countIf(rewind = 1) AS rewinds,
+           minIf(offset, rewind = 1) AS rewind_min_offset,
+           maxIf(offset, rewind = 1) AS rewind_max_offset,
+           toInt64(if(rewinds = 0, 0, toUnixTimestamp64Milli(maxIf(d_start, rewind = 1)))) AS last_rewind_ms,
            countIf(${first}) AS queue_samples,
            quantilesTDigestStateIf(0.5, 0.95)(${queueMs}, ${first}) AS queue_ms,
            if(queue_samples <= ${EXACT_SAMPLES}, quantilesExactInclusiveStateIf(0.5, 0.95)(${queueMs}, ${first}),
@@ -87,7 +92,8 @@ function publishMinutesSql(db: string): string {
            countIf(NOT (operation = 'send' AND link_count > 0)) AS messages,
            0 AS first_deliveries, 0 AS redeliveries, 0 AS duplicates,
            countIf(status_code = 'ERROR') AS errors,
-           0 AS retries, 0 AS queue_samples,
+           0 AS retries, 0 AS rewinds, NULL AS rewind_min_offset, NULL AS rewind_max_offset, 0 AS last_rewind_ms,
+           0 AS queue_samples,
            quantilesTDigestStateIf(0.5, 0.95)(0., 0) AS queue_ms, quantilesExactInclusiveStateIf(0.5, 0.95)(0., 0) AS queue_exact,
            0. AS queue_max_ms,
            quantilesTDigestState(0.5, 0.95)((toUnixTimestamp64Nano(end_time) - toUnixTimestamp64Nano(timestamp)) / 1e6) AS duration_ms,

@@ -40,7 +40,7 @@ export interface PairingStats {
   cpuMicros: number;
 }
 
-type Row = PairedHopRow & ClassifiableHop & { version: string; deleted: number };
+type Row = PairedHopRow & ClassifiableHop & { version: string; deleted: number; rewind: number };
 
 /** What a pass changed, in epoch seconds: the buckets whose state it recomputes. */
 interface Touched {
@@ -255,6 +255,62 @@ export class PairingPass {
     return out;
   }
 
+  /**
+   * Marks the duplicates after success that come from a rewind: between the message's previous
+   * delivery and this one the group delivered other offsets of the partition — it had moved past
+   * the message and came back (its position was reset), unlike a duplicate delivered right away.
+   */
+  private async markRewinds(rows: Row[]): Promise<void> {
+    const byMessage = new Map<string, Row[]>();
+    for (const r of rows) {
+      r.rewind = 0;
+      if (r.class === 'prelude') continue;
+      const k = `${r.consumer_group}\u0000${r.destination}\u0000${r.message_key}`;
+      let list = byMessage.get(k);
+      if (!list) byMessage.set(k, (list = []));
+      list.push(r);
+    }
+    const candidates: Array<{ row: Row; prevStart: string }> = [];
+    for (const list of byMessage.values()) {
+      list.sort((a, b) => a.ordinal - b.ordinal);
+      for (let i = 1; i < list.length; i++) {
+        const r = list[i]!;
+        if (r.class === 'duplicate_after_success' && r.offset !== null) candidates.push({ row: r, prevStart: list[i - 1]!.d_start });
+      }
+    }
+    if (candidates.length === 0) return;
+    const part = (r: { consumer_group: string; destination: string; partition: string }) => `${r.consumer_group}\u0000${r.destination}\u0000${r.partition}`;
+    const parts = [...new Map(candidates.map((c) => [part(c.row), c.row])).values()];
+    const from = candidates.reduce((m, c) => (c.prevStart < m ? c.prevStart : m), candidates[0]!.prevStart);
+    const to = candidates.reduce((m, c) => (c.row.d_start > m ? c.row.d_start : m), candidates[0]!.row.d_start);
+    const stored = await this.store.query<{ consumer_group: string; destination: string; partition: string; d_key: string; message_key: string; d_start: string; offset: string }>(
+      `SELECT consumer_group, destination, partition, d_key, message_key, d_start, offset FROM ${this.db}.hops FINAL
+        WHERE d_start >= parseDateTime64BestEffort({from:String}, 9) AND d_start <= parseDateTime64BestEffort({to:String}, 9)
+          AND offset IS NOT NULL AND class != 'prelude'
+          AND has(arrayZip({g:Array(String)}, {d:Array(String)}, {p:Array(String)}), (consumer_group, destination, partition))`,
+      {
+        name: 'pairing:rewinds',
+        params: { from, to, g: parts.map((r) => r.consumer_group), d: parts.map((r) => r.destination), p: parts.map((r) => r.partition) },
+      },
+    );
+    const deliveries = new Map<string, Array<{ start: string; offset: string }>>();
+    const seen = new Set<string>();
+    for (const r of [...rows, ...stored]) {
+      if (r.offset === null || ('class' in r && r.class === 'prelude')) continue;
+      const id = hopId(r);
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const k = part(r);
+      let list = deliveries.get(k);
+      if (!list) deliveries.set(k, (list = []));
+      list.push({ start: r.d_start, offset: String(r.offset) });
+    }
+    for (const { row, prevStart } of candidates) {
+      const moved = (deliveries.get(part(row)) ?? []).some((d) => d.start > prevStart && d.start < row.d_start && d.offset !== String(row.offset));
+      if (moved) row.rewind = 1;
+    }
+  }
+
   private async pairDeliveries(deliveries: Map<string, number>, touched: Touched): Promise<number> {
     const db = this.db;
     const keys = [...deliveries.keys()];
@@ -299,10 +355,11 @@ export class PairingPass {
       else all.set(id, { ...e });
     }
     classifyHops([...all.values()]);
+    await this.markRewinds([...all.values()]);
     const writes: Row[] = [...tombstones];
     for (const [id, h] of all) {
       const old = before.get(id);
-      if (old && !fresh.has(id) && old.ordinal === h.ordinal && old.class === h.class) continue;
+      if (old && !fresh.has(id) && old.ordinal === h.ordinal && old.class === h.class && Number(old.rewind) === h.rewind) continue;
       writes.push({ ...h, version });
     }
     if (writes.length === 0) return 0;
@@ -359,6 +416,7 @@ function stripForInsert(r: Row): Record<string, unknown> {
     queue_ns: r.queue_ns,
     ordinal: r.ordinal,
     class: r.class,
+    rewind: Number(r.rewind ?? 0),
     version: r.version,
     deleted: r.deleted,
   };

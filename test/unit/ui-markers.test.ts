@@ -6,13 +6,13 @@ import type { DuplicateOccurrence, OrderingOccurrence } from '../../lib/analysis
 
 const T = 'a'.repeat(32);
 const delivery = (spanId: string, status: string, cls: DuplicateOccurrence['class'] | null) => ({
-  traceId: T, spanId, service: 'billing', operation: 'process', at: '2026-11-26T09:18:44.540Z', startNs: '1', status, redelivered: false, class: cls,
+  traceId: T, spanId, service: 'billing', operation: 'process', at: '2026-11-26T09:18:44.540Z', startNs: '1', status, redelivered: false, fromRewind: false, class: cls,
 });
 
 test('duplicate and ordering occurrences mark the deliveries involved', () => {
   const dup: DuplicateOccurrence = {
     message: `span:${T}:00000000000000aa`, messageId: null, destination: 'orders', consumerGroup: 'billing', partition: '0', offset: '7', key: '',
-    class: 'duplicate_after_success', extraDeliveries: 2, at: '2026-11-26T09:18:44.900Z', publish: null,
+    class: 'duplicate_after_success', fromRewind: false, extraDeliveries: 2, at: '2026-11-26T09:18:44.900Z', publish: null,
     deliveries: [delivery('0000000000000001', 'ERROR', null), delivery('0000000000000002', 'OK', 'redelivery_after_failure'), delivery('0000000000000003', 'OK', 'duplicate_after_success')],
     traceIds: [T],
   };

@@ -82,6 +82,9 @@ CREATE TABLE IF NOT EXISTS ${db}.hops${local} ${onCluster}
     ordinal UInt32,
     -- first | redelivery_after_failure | duplicate_after_success | prelude (a receive span before the process span)
     class LowCardinality(String),
+    -- a repeated delivery of an offset the group had already moved past (it delivered a higher offset
+    -- of the partition in between): the group's position was reset, a rewind (DESIGN §6)
+    rewind UInt8 DEFAULT 0,
     version UInt64,
     deleted UInt8 DEFAULT 0,
     INDEX idx_d_trace d_trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
@@ -121,6 +124,11 @@ CREATE TABLE IF NOT EXISTS ${db}.hop_minutes${local} ${onCluster}
     errors UInt64,
     -- deliveries with an explicit redelivery / retry marker
     retries UInt64,
+    -- repeated deliveries that come from a rewind (hops.rewind), their offsets and the latest
+    rewinds UInt64 DEFAULT 0,
+    rewind_min_offset Nullable(Int64),
+    rewind_max_offset Nullable(Int64),
+    last_rewind_ms Int64 DEFAULT 0,
     -- queue time of first deliveries with a known producer, ms, clamped at 0
     queue_samples UInt64,
     queue_ms AggregateFunction(quantilesTDigest(0.5, 0.95), Float64),
