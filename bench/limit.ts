@@ -2,8 +2,8 @@
 // span rows the collector would write, inserted straight into the same chDB engine and schema (fresh
 // temp folder, migrations applied) with no HTTP, decoding or normalization:
 //   1. exactly as the collector writes them (store.insertSpans), batches like the collector's;
-//   2. for information, as RowBinary from the table's generated encoder (lib/store/rowbinary.ts) through
-//      chDB's native raw-insert entry (lib/store/chdb-binary.ts), without the store: no resources step;
+//   2. for information, as RowBinary from the table's generated encoder (lib/store/rowbinary.ts), read by
+//      the engine from a tmpfs file (lib/store/chdb-binary.ts), without the store: no resources step;
 //   3. stages: the store's encoding alone (store.prepareSpans when the store has that step, else the
 //      JSONEachRow text it sends), the old JSONEachRow text of the same rows (the 'before' encoder),
 //      and the engine's cost per table: `INSERT INTO … SELECT` from a staging copy of one batch (no
@@ -17,7 +17,7 @@ import { loadConfig } from '../lib/config/index.js';
 import { openStore, type Store } from '../lib/store/index.js';
 import type { SpanRow } from '../lib/store/rows.js';
 import { createRequire } from 'node:module';
-import { chdbInsertBinary } from '../lib/store/chdb-binary.js';
+import { chdbBinaryInserter } from '../lib/store/chdb-binary.js';
 import { RowBinaryWriter, tableEncoding, type Column } from '../lib/store/rowbinary.js';
 import { batches, cpuNow, flatRow, peakRss, poolRows, roundAfter, type PoolOptions } from './rows.js';
 
@@ -112,8 +112,7 @@ async function rowBinaryInserter(store: Store, dataDir: string): Promise<(rows: 
   const enc = tableEncoding<SpanRow>('spans', columns.map((c) => c.name), columns, { resource_key: ['resource', 'resource_key'] });
   // a second connection to the same folder (they share the one engine): the store keeps its own private
   const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection');
-  const chdb = createChdbConnection({ path: dataDir }).chdb;
-  const statement = `INSERT INTO ${store.database}.spans ${enc.columnList} FORMAT RowBinary`;
+  const binary = chdbBinaryInserter(createChdbConnection({ path: dataDir }).chdb);
   let estimate = 1 << 20;
   return async (rows) => {
     const t0 = performance.now();
@@ -121,7 +120,7 @@ async function rowBinaryInserter(store: Store, dataDir: string): Promise<(rows: 
     enc.rowBinary(rows, w);
     estimate = w.pos + 1024;
     const encodeMs = performance.now() - t0;
-    await chdbInsertBinary(chdb, statement, w.bytes());
+    await binary.insert(`${store.database}.spans`, enc.columns, w.bytes());
     return encodeMs;
   };
 }
@@ -296,7 +295,7 @@ async function main() {
     if (opts.rowBinarySpans > 0) {
       try {
         const insert = await rowBinaryInserter(store, dataDir);
-        runs.push(await timed('RowBinary, generated encoder (native entry, no resources step)', batches(rows, opts.rowBinarySpans, opts.batchSpans, round), insert));
+        runs.push(await timed('RowBinary, generated encoder (tmpfs file, no resources step)', batches(rows, opts.rowBinarySpans, opts.batchSpans, round), insert));
       } catch (err) {
         rowBinaryError = (err as Error).message.split('\n')[0];
       }

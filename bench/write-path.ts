@@ -2,7 +2,7 @@
 // the collector's decoder) inserted in batches of 20,000 into a fresh embedded store, one case per
 // child process (chDB binds one data folder per process):
 //   old-json      the previous schema (generation 1, from git) and its JSONEachRow insert
-//   old-rowbinary the previous schema, RowBinary through chDB's native entry
+//   old-rowbinary the previous schema, RowBinary (read by the engine from a tmpfs file)
 //   lean          this schema (spans + resources), RowBinary through Store.prepareSpans/commitSpans
 //   lean-json     this schema, JSONEachRow
 //   lean-no-<mv>  this schema with one materialized view dropped (its share of the insert cost)
@@ -19,7 +19,7 @@ import { createRequire } from 'node:module';
 import { loadConfig } from '../lib/config/index.js';
 import { openStore } from '../lib/store/index.js';
 import { renderMigration } from '../lib/store/migrate.js';
-import { chdbInsertBinary } from '../lib/store/chdb-binary.js';
+import { chdbBinaryInserter } from '../lib/store/chdb-binary.js';
 import { RowBinaryWriter, nsToDateTime64, tableEncoding, type Column } from '../lib/store/rowbinary.js';
 import type { SpanRow } from '../lib/store/rows.js';
 import { decodeProtoTraces } from '../collector/otlp/proto.js';
@@ -151,13 +151,13 @@ async function runCase(name: string, total: number): Promise<CaseResult> {
         );
         const string = name === 'lean-types-string';
         const enc = tableEncoding<SpanRow>('spans', cols.map((c) => c.name), cols, { resource_key: ['resource', 'resource_key'], ...(string ? { attribute_types: 'compact_types' } : {}) });
-        const statement = `INSERT INTO ${db}.spans ${enc.columnList} FORMAT RowBinary`;
+        const binary = chdbBinaryInserter(chdbFor(dir));
         return await timed(name, batches, (b) => {
           const input = string ? b.map((r) => Object.assign(stamped(r, r.trace_id, r['links.trace_id']), { compact_types: compactTypes(r.attribute_types) })) : b;
           const t0 = performance.now();
           const w = new RowBinaryWriter(b.length * 1200);
           enc.rowBinary(input, w);
-          return { encodeMs: performance.now() - t0, bytes: w.pos, commit: () => chdbInsertBinary(chdbFor(dir), statement, w.bytes()) };
+          return { encodeMs: performance.now() - t0, bytes: w.pos, commit: () => binary.insert(`${db}.spans`, enc.columns, w.bytes()) };
         });
       }
       if (name === 'lean-json') {
@@ -226,7 +226,7 @@ async function runOld(name: string, batches: SpanRow[][], dir: string): Promise<
   const res = await chdb.queryAsync(`SELECT name, type FROM system.columns WHERE database = 'eventscope' AND table = 'spans' ORDER BY position`, { format: 'JSONEachRow' });
   const cols = res.text().trim().split('\n').map((l) => JSON.parse(l) as Column);
   const enc = tableEncoding<Record<string, unknown>>('spans', cols.map((c) => c.name), cols);
-  const statement = `INSERT INTO eventscope.spans ${enc.columnList} FORMAT RowBinary`;
+  const binary = chdbBinaryInserter(chdb);
   const shaped = batches.map((b) => b.map(oldRow));
   let k = 0;
   return timed(name, batches, () => {
@@ -243,7 +243,7 @@ async function runOld(name: string, batches: SpanRow[][], dir: string): Promise<
     }
     const w = new RowBinaryWriter(b.length * 2000);
     enc.rowBinary(b, w);
-    return { encodeMs: performance.now() - t0, bytes: w.pos, commit: () => chdbInsertBinary(chdb, statement, w.bytes()) };
+    return { encodeMs: performance.now() - t0, bytes: w.pos, commit: () => binary.insert('eventscope.spans', enc.columns, w.bytes()) };
   });
 }
 

@@ -135,6 +135,7 @@ export async function openStore(
     },
     async close() {
       try {
+        spanWriter?.close();
         await client.close();
       } finally {
         release();

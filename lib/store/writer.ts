@@ -1,12 +1,12 @@
 // The write path: span rows → bytes (prepare, synchronous, can run while the previous batch is
-// being inserted) → committed rows (commit). RowBinary when the engine takes it (embedded chDB through
-// its native raw-insert entry; a server through @clickhouse/client's exec with the bytes as the
-// body), else JSONEachRow; chosen once at start by a probe insert into null().
+// being inserted) → committed rows (commit). RowBinary when the engine takes it (embedded chDB reads
+// it from a tmpfs file, lib/store/chdb-binary.ts; a server gets it as the body of @clickhouse/client's
+// exec), else JSONEachRow; chosen once at start by a probe insert into null().
 // A span refers to its (resource, scope) by key: each batch's resources that this process has not
 // written yet for that day are inserted first, so a committed span always has its resource.
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { chdbInsertBinary } from './chdb-binary.js';
+import { chdbBinaryInserter, type ChdbBinaryInserter } from './chdb-binary.js';
 import { RowBinaryWriter, tableEncoding, type Column, type TableEncoding } from './rowbinary.js';
 import { RESOURCE_COLUMNS, SPAN_COLUMNS, type ResourceRow, type SpanRow } from './rows.js';
 
@@ -28,6 +28,7 @@ export interface SpanWriter {
   readonly format: InsertFormat;
   prepare(rows: readonly SpanRow[]): PreparedSpans;
   commit(prepared: PreparedSpans): Promise<void>;
+  close(): void;
 }
 
 /** Where the bytes go: embedded chDB (its raw-insert handle) or a server (the client). */
@@ -50,8 +51,9 @@ const RESOURCE_CACHE_SIZE = 50_000;
 export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertFormat } = {}): Promise<SpanWriter> {
   const spans = tableEncoding<SpanRow>('spans', SPAN_COLUMNS, await t.columns('spans'), { resource_key: ['resource', 'resource_key'] });
   const resources = tableEncoding<DayResource>('resources', RESOURCE_COLUMNS, await t.columns('resources'));
-  const format = opts.format ?? ((await probeRowBinary(t)) ? 'RowBinary' : 'JSONEachRow');
-  const send = (enc: TableEncoding<unknown>, body: Buffer) => insertBody(t, enc, format, body);
+  const binary = t.chdb ? chdbBinaryInserter(t.chdb) : undefined;
+  const format = opts.format ?? ((await probeRowBinary(t, binary)) ? 'RowBinary' : 'JSONEachRow');
+  const send = (enc: TableEncoding<unknown>, body: Buffer) => insertBody(t, binary, enc, format, body);
   const encode = <R>(enc: TableEncoding<R>, rows: readonly R[], estimate: number): Buffer => {
     if (format === 'JSONEachRow') return Buffer.from(enc.jsonEachRow(rows));
     const w = new RowBinaryWriter(estimate);
@@ -81,6 +83,9 @@ export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertF
       }
       await send(spans as TableEncoding<unknown>, p.body);
     },
+    close() {
+      binary?.close();
+    },
   };
 }
 
@@ -106,13 +111,18 @@ export function dayOf(ns: string): number {
   return ns.length > 9 ? Math.floor(Number(ns.slice(0, -9)) / 86400) : 0;
 }
 
-async function insertBody(t: WriterTarget, enc: TableEncoding<unknown>, format: InsertFormat, body: Buffer): Promise<void> {
+async function insertBody(
+  t: WriterTarget,
+  binary: ChdbBinaryInserter | undefined,
+  enc: TableEncoding<unknown>,
+  format: InsertFormat,
+  body: Buffer,
+): Promise<void> {
   if (body.length === 0) return;
   const table = `${t.database}.${enc.table}`;
   if (format === 'RowBinary') {
-    const statement = `INSERT INTO ${table} ${enc.columnList} FORMAT RowBinary`;
-    if (t.chdb) return chdbInsertBinary(t.chdb, statement.replace(' FORMAT', ' SETTINGS async_insert = 0 FORMAT'), body);
-    return exec(t.client, statement, body, BINARY_SETTINGS);
+    if (binary) return binary.insert(table, enc.columns, body);
+    return exec(t.client, `INSERT INTO ${table} ${enc.columnList} FORMAT RowBinary`, body, BINARY_SETTINGS);
   }
   if (t.chdb) {
     // Through @clickhouse/client the chDB connection pastes the body into the SQL text, which cost
@@ -132,13 +142,12 @@ async function exec(client: ClickHouseClient, query: string, body: Buffer, setti
 }
 
 /** Can the engine take RowBinary the way we send it? One 8-byte row into null(). */
-async function probeRowBinary(t: WriterTarget): Promise<boolean> {
+async function probeRowBinary(t: WriterTarget, binary: ChdbBinaryInserter | undefined): Promise<boolean> {
   const w = new RowBinaryWriter(8);
   w.dec64('1');
-  const statement = `INSERT INTO FUNCTION null('x UInt64') FORMAT RowBinary`;
   try {
-    if (t.chdb) await chdbInsertBinary(t.chdb, statement, w.bytes());
-    else await exec(t.client, statement, w.bytes(), BINARY_SETTINGS);
+    if (binary) await binary.insert(`FUNCTION null('x UInt64')`, [{ name: 'x', type: 'UInt64' }], w.bytes());
+    else await exec(t.client, `INSERT INTO FUNCTION null('x UInt64') FORMAT RowBinary`, w.bytes(), BINARY_SETTINGS);
     return true;
   } catch {
     return false;
