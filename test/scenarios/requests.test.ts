@@ -110,14 +110,15 @@ test('typed attributes, resource, events and messaging fields come back as sent'
   const t = clock(Date.now() - 100_000);
   const s = t.span({
     service: 'typed', name: 'work', kind: 'INTERNAL', start: 0, durationMs: 5, host: 'typed-1',
-    attributes: { str: 'x', num: 42, big: { int: '9007199254740993' }, ratio: 0.5, flag: true, list: ['a', 'b'], mixed: [1, 'two'] },
+    // a blank line inside a value (RowBinary must not end there), and a number whose bytes hold one (0x0A0A)
+    attributes: { str: 'x', num: 42, big: { int: '9007199254740993' }, ratio: 0.5, flag: true, list: ['a', 'b'], mixed: [1, 'two'], note: 'a\n\nDROP TABLE spans', nl: 2570 },
     resource: { 'deployment.environment': 'typed-env', 'process.pid': 4242, 'feature.on': true },
     events: [{ name: 'retry', at: 2, attributes: { attempt: 2 } }],
   });
   await send([s]);
   const tl = await timeline(s.traceId);
   const span = tl.spans[0];
-  assert.deepEqual(span.attributes, { big: '9007199254740993', flag: true, list: ['a', 'b'], mixed: [1, 'two'], num: 42, ratio: 0.5, str: 'x' });
+  assert.deepEqual(span.attributes, { big: '9007199254740993', flag: true, list: ['a', 'b'], mixed: [1, 'two'], nl: 2570, note: 'a\n\nDROP TABLE spans', num: 42, ratio: 0.5, str: 'x' });
   // resource attributes are stored once per resource (`resources`) and come back typed
   assert.deepEqual(span.resource, { 'deployment.environment': 'typed-env', 'feature.on': true, 'host.name': 'typed-1', 'process.pid': 4242, 'service.name': 'typed' });
   const found = await es.api(`/api/requests?from=now-1h&attribute=deployment.environment=typed-env`);
