@@ -149,6 +149,15 @@ FROM (
   ARRAY JOIN arrayConcat(range(10), if(n % 500 = 3, [10], []), if(n % 300 = 5, [11], [])) AS k
 )`;
 
+/**
+ * Traces per INSERT when the pairing pass (lib/hops/pairing.ts) will read the data. Every row of one
+ * INSERT gets the same `messaging_spans.ingested_at` (its DEFAULT now64(3)), and a pass never cuts
+ * inside one millisecond of inserts: a chunk whose messaging spans exceed the pass's bound
+ * (200,000) would be paired in one oversized pass. 20,000 traces = 200,000 spans, 80,000 of them
+ * messaging spans; the collector's own batches are 20,000 spans.
+ */
+export const PAIRABLE_CHUNK_TRACES = 20_000;
+
 /** Inserts one phase in chunks of traces (bounded memory); returns the spans written. */
 export async function generatePhase(store: Store, phase: Phase, chunkTraces = 100_000): Promise<number> {
   // resources first, like the collector: every span's resource row exists (a day either side is spare)
