@@ -1,8 +1,12 @@
 // Child process of the benchmark: query latency at scale. Generates the dataset of dataset.ts in a
-// fresh embedded store (fast path, inside the engine), then calls the JSON API handlers the way
-// Next.js does (route table → runHandler), so the whole API path is timed: parameter parsing, every
-// SQL query, and the shaping in JS. Runs once with its options as argv[2] (JSON) and sends the
-// result as its only message.
+// fresh embedded store (fast path, inside the engine), runs the pairing pass over it to completion
+// (bench/pairing.ts: the views read the hops it writes; its cost is measured), then calls the JSON API
+// handlers the way Next.js does (route table → runHandler), so the whole API path is timed: parameter
+// parsing, every SQL query, and the shaping in JS. Every answer is checked for content (deliver
+// edges with counts, lag groups, duplicates, requests), so an empty view cannot look fast. Scales
+// are cumulative phases of the same system (same services, destinations and groups) over the same
+// 24 hours, so the last hour of the second scale holds scale₂/scale₁ times the messages of the first.
+// Runs once with its options as argv[2] (JSON) and sends the result as its only message.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +14,8 @@ import { loadConfig } from '../lib/config/index.js';
 import { openStore, type Store } from '../lib/store/index.js';
 import { matchRoute } from '../lib/api/routes.js';
 import { runHandler } from '../lib/api/http.js';
-import { generatePhase, SPANS_PER_TRACE } from './dataset.js';
+import { generatePhase, PAIRABLE_CHUNK_TRACES, SPANS_PER_TRACE } from './dataset.js';
+import { BenchPairing, type PairingResult } from './pairing.js';
 
 export interface QueryOptions {
   scales: number[];
@@ -30,15 +35,25 @@ export interface QueryTiming {
   sqlMs: Record<string, number>;
   /** a size figure of the last answer (spans, edges, groups, occurrences) */
   answer: string;
+  /** what the last answer lacks that the data has (null: the answer has content) */
+  empty: string | null;
+  /** figures of the last answer, for comparing scales (e.g. messages delivered in the range) */
+  figures?: Record<string, number>;
 }
 
 export interface ScaleResult {
   spans: number;
   traces: number;
+  /** spans generated for this scale (the earlier scales' spans stay) */
+  addedSpans?: number;
   generateS: number;
   generateCpuS: number;
   parts: number;
   messagingParts: number;
+  /** the pairing pass over this scale's new spans */
+  pairing?: PairingResult;
+  /** the API's "now" for every call: the end of the generated data (ISO) */
+  now?: string;
   queries: QueryTiming[];
 }
 
@@ -63,9 +78,15 @@ async function main() {
   let sqlTimes: Array<{ name: string; ms: number }> = [];
   const store = await openStore(loadConfig({ EVENTSCOPE_DATA_DIR: dataDir }), { onQuery: (t) => sqlTimes.push(t) });
   const results: ScaleResult[] = [];
+  const log = (msg: string) => console.log(`[bench ${new Date().toISOString().slice(11, 19)}] queries: ${msg}`);
   try {
     const nowNs = BigInt(Date.now()) * 1_000_000n;
+    // Every API call runs at the data's end, however long generation and pairing took: the 1 h
+    // windows of both scales cover the same last hour of generated traffic.
+    const now = new Date(Number(nowNs / 1_000_000n));
+    const pairing = new BenchPairing(store);
     let traces = 0;
+    let spansBefore = 0;
     for (const scale of opts.scales) {
       const target = Math.round(scale / SPANS_PER_TRACE);
       const add = target - traces;
@@ -73,17 +94,38 @@ async function main() {
       const c0 = cpuNow();
       // each phase spreads its traces over the same last 24 hours, offset from the earlier ones
       const spacing = DAY_NS / BigInt(add);
-      await generatePhase(store, { firstTrace: traces, traces: add, baseNs: nowNs - DAY_NS, spacingNs: spacing, shiftNs: spacing / 2n });
+      await generatePhase(store, { firstTrace: traces, traces: add, baseNs: nowNs - DAY_NS, spacingNs: spacing, shiftNs: spacing / 2n }, PAIRABLE_CHUNK_TRACES);
       const generateS = (performance.now() - t0) / 1000;
       const generateCpuS = cpuNow() - c0;
       traces = target;
       const [count] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${store.database}.spans`, { name: 'bench:count' });
+      const spans = Number(count!.n);
+      log(`${spans} spans (${spans - spansBefore} new) generated in ${generateS.toFixed(1)} s, ${generateCpuS.toFixed(1)} CPU-s; pairing`);
+      const paired = await pairing.run(spans - spansBefore, log);
+      log(
+        `pairing: ${paired.wallS.toFixed(1)} s, ${paired.cpuS.toFixed(1)} CPU-s (${paired.cpuSecondsPerMillion.toFixed(1)} per 1M spans), ` +
+          `${paired.passes} passes, ${paired.hopsWritten} hops written${paired.error ? `, FAILED: ${paired.error}` : ''}`,
+      );
       const parts = await partCounts(store);
-      const queries = await runQueries(store, opts.runs, (fn) => {
+      sqlTimes = [];
+      const queries = await runQueries(store, opts.runs, now, traces / 24, (fn) => {
         sqlTimes = [];
         return fn().then((r) => ({ ...r, sql: sqlTimes }));
       });
-      results.push({ spans: Number(count!.n), traces, generateS, generateCpuS, parts: parts.spans, messagingParts: parts.messaging, queries });
+      for (const q of queries) log(`${q.name}: p50 ${q.p50Ms.toFixed(0)} ms, p95 ${q.p95Ms.toFixed(0)} ms, ${q.answer}${q.empty ? ` — EMPTY: ${q.empty}` : ''}`);
+      results.push({
+        spans,
+        traces,
+        addedSpans: spans - spansBefore,
+        generateS,
+        generateCpuS,
+        parts: parts.spans,
+        messagingParts: parts.messaging,
+        pairing: paired,
+        now: now.toISOString(),
+        queries,
+      });
+      spansBefore = spans;
     }
     await new Promise<void>((resolve) => process.send!(results, undefined, {}, () => resolve()));
   } finally {
@@ -106,6 +148,8 @@ type Measured = { status: number; body: any; sql: Array<{ name: string; ms: numb
 async function runQueries(
   store: Store,
   runs: number,
+  now: Date,
+  tracesPerHour: number,
   track: (fn: () => Promise<{ status: number; body: any }>) => Promise<Measured>,
 ): Promise<QueryTiming[]> {
   const db = store.database;
@@ -113,34 +157,74 @@ async function runQueries(
   // default window is the last hour), picked before timing.
   const traces = await store.query<{ trace_id: string }>(
     `SELECT trace_id FROM ${db}.spans
-      WHERE service_name = 'gateway' AND span_kind = 'SERVER' AND timestamp > now64(9) - INTERVAL 23 HOUR
+      WHERE service_name = 'gateway' AND span_kind = 'SERVER' AND timestamp > fromUnixTimestamp64Milli({now:Int64}) - INTERVAL 23 HOUR
       ORDER BY cityHash64(trace_id) LIMIT {n:UInt32}`,
-    { name: 'bench:pick-traces', params: { n: runs + 1 } },
+    { name: 'bench:pick-traces', params: { n: runs + 1, now: now.getTime() } },
   );
   const messages = await store.query<{ id: string }>(
     `SELECT message_id AS id FROM ${db}.messaging_spans
-      WHERE operation = 'send' AND message_id != '' AND timestamp > now64(9) - INTERVAL 50 MINUTE
+      WHERE operation = 'send' AND message_id != '' AND timestamp > fromUnixTimestamp64Milli({now:Int64}) - INTERVAL 50 MINUTE
       ORDER BY cityHash64(id) LIMIT {n:UInt32}`,
-    { name: 'bench:pick-messages', params: { n: runs + 1 } },
+    { name: 'bench:pick-messages', params: { n: runs + 1, now: now.getTime() } },
   );
-  const cases: Array<{ name: string; path: (i: number) => string; size: (body: any) => string }> = [
+  type Case = {
+    name: string;
+    path: (i: number) => string;
+    size: (body: any) => string;
+    /** what the answer lacks (null: it has content) */
+    empty: (body: any) => string | null;
+    figures?: (body: any) => Record<string, number>;
+  };
+  // dataset.ts: a second delivery after success for 1 trace in 500
+  const duplicatesPerHour = tracesPerHour / 500;
+  const deliverEdges = (b: any) => (b.edges ?? []).filter((e: any) => e.kind === 'deliver');
+  const sum = (xs: number[]) => xs.reduce((a, x) => a + x, 0);
+  const delivered = (b: any) => sum(deliverEdges(b).map((e: any) => Number(e.count) || 0));
+  const lagDelivered = (b: any) => sum((b.groups ?? []).flatMap((g: any) => (g.series ?? []).map((p: any) => Number(p.delivered) || 0)));
+  const topology = (range: string): Case => ({
+    name: `topology ${range}`,
+    path: () => `/api/topology?from=now-${range.replace(' ', '')}`,
+    size: (b) => `${b.nodes?.length} nodes, ${b.edges?.length} edges (${deliverEdges(b).length} deliver, ${delivered(b).toLocaleString('en-US')} messages)`,
+    empty: (b) => (deliverEdges(b).length === 0 ? 'no deliver edge' : delivered(b) === 0 ? 'deliver edges without counts' : null),
+    figures: (b) => ({ deliverEdges: deliverEdges(b).length, delivered: delivered(b) }),
+  });
+  const lag = (range: string): Case => ({
+    name: `lag (${range})`,
+    path: () => `/api/lag?from=now-${range.replace(' ', '')}`,
+    size: (b) => `${b.groups?.length} groups, ${lagDelivered(b).toLocaleString('en-US')} delivered`,
+    empty: (b) => (!b.groups?.length ? 'no consumer group' : lagDelivered(b) === 0 ? 'no deliveries in the series' : null),
+    figures: (b) => ({ groups: b.groups?.length ?? 0, delivered: lagDelivered(b) }),
+  });
+  const cases: Case[] = [
     {
       name: 'request timeline by trace id',
       path: (i) => `/api/requests/${traces[i % traces.length]!.trace_id}`,
       size: (b) => `${b.spanCount} spans, ${b.traceIds?.length} traces`,
+      empty: (b) => (b.spanCount > 0 ? null : 'no spans'),
     },
     {
       name: 'request search by message id (1 h)',
       path: (i) => `/api/requests?messageId=${encodeURIComponent(messages[i % messages.length]!.id)}&from=now-1h`,
       size: (b) => `${b.requests?.length} requests`,
+      empty: (b) => (b.requests?.length ? null : 'no request'),
     },
-    { name: 'topology 1 h', path: () => '/api/topology?from=now-1h', size: (b) => `${b.nodes?.length} nodes, ${b.edges?.length} edges` },
-    { name: 'topology 24 h', path: () => '/api/topology?from=now-24h', size: (b) => `${b.nodes?.length} nodes, ${b.edges?.length} edges` },
-    { name: 'lag (1 h)', path: () => '/api/lag?from=now-1h', size: (b) => `${b.groups?.length} groups` },
+    {
+      name: 'request list (1 h)',
+      path: () => '/api/requests?from=now-1h',
+      size: (b) => `${b.requests?.length} requests, ${sum((b.requests ?? []).map((r: any) => Number(r.hopCount) || 0))} hops`,
+      empty: (b) => (!b.requests?.length ? 'no request' : sum((b.requests ?? []).map((r: any) => Number(r.hopCount) || 0)) === 0 ? 'no hop counts' : null),
+    },
+    topology('1 h'),
+    topology('24 h'),
+    lag('1 h'),
+    lag('24 h'),
     {
       name: 'anomalies (1 h)',
       path: () => '/api/anomalies?from=now-1h',
-      size: (b) => `${b.duplicates?.total} duplicates, ${b.ordering?.total} inversions`,
+      size: (b) => `${b.duplicates?.total} duplicates (≈ ${Math.round(duplicatesPerHour)} generated), ${b.ordering?.total} inversions`,
+      // too few generated in an hour at small scales for an empty answer to mean anything
+      empty: (b) => (b.duplicates?.total > 0 || duplicatesPerHour < 3 ? null : 'no duplicates'),
+      figures: (b) => ({ duplicates: Number(b.duplicates?.total ?? 0), inversions: Number(b.ordering?.total ?? 0) }),
     },
   ];
   const out: QueryTiming[] = [];
@@ -159,7 +243,7 @@ async function runQueries(
       const match = matchRoute(url.pathname)!;
       const { handler } = await match.route.load();
       const t0 = performance.now();
-      const r = await track(() => runHandler(handler, { store, url, params: match.params, now: new Date() }));
+      const r = await track(() => runHandler(handler, { store, url, params: match.params, now }));
       const ms = performance.now() - t0;
       if (i === 0) continue;
       times.push(ms);
@@ -184,6 +268,8 @@ async function runQueries(
       ok,
       sqlMs,
       answer: ok ? c.size(last) : `HTTP error: ${JSON.stringify(last).slice(0, 200)}`,
+      empty: ok ? c.empty(last) : 'HTTP error',
+      ...(ok && c.figures ? { figures: c.figures(last) } : {}),
     });
   }
   return out;
