@@ -73,7 +73,12 @@ if (args.help) {
                           else ref:${BEFORE_REF}, the code before issue 9's write path)
   --overload-seconds S    seconds of 2x overload (default 60 [15])
   --overload-rate R       offered spans/s of the overload (default 2x the HTTP rate measured, else 40000)
-  --query-scales A,B      stored spans for the query runs (default 1000000,10000000 [100000,300000])
+  --query-scales A,B      stored spans for the query runs (default 1000000,10000000 [100000,300000]): cumulative
+                          phases of the same system over the same 24 h. After each phase the pairing pass runs to
+                          completion over it (its CPU-s per 1M spans is reported); then every query runs, its answer
+                          checked for content. First vs last scale is issue 8's growth table (judged when the 1 h
+                          window's traffic grows ≈ 10×, e.g. 100000,1000000 for a medium check); its query targets
+                          are judged at 10M spans
   --query-runs N          timed runs per query (default 20 [5]; a query slower than 15 s in all stops after 3)
   --decode-seconds S      one-second rounds of the decode loop (default 5 [2])
   output:
@@ -86,7 +91,8 @@ if (args.help) {
 examples:
   npm run bench -- --quick --only ingest,otel          quick look at the ratio (≈ 1 min)
   npm run bench -- --only limit,otel --limit-spans 100000 --otel-spans 100000 --stage-spans 40000
-  npm run bench -- --only sdk --sdk-seconds 10`);
+  npm run bench -- --only sdk --sdk-seconds 10
+  npm run bench -- --only queries --query-scales 100000,1000000 --out /tmp/q.md   growth ×10 and pairing at 1M (≈ 5 min)`);
   process.exit(0);
 }
 
