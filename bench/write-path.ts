@@ -122,13 +122,20 @@ function compactTypes(types: Record<string, string>): string {
   return s;
 }
 
+function checkCount(name: string, stored: number, total: number): void {
+  if (stored !== total) throw new Error(`${name}: ${stored} spans stored of ${total} inserted`);
+}
+
 async function runCase(name: string, total: number): Promise<CaseResult> {
   const batches = rows(total);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-write-path-'));
   try {
     if (name.startsWith('old')) {
       try {
-        return await runOld(name, batches, dir);
+        const r = await runOld(name, batches, dir);
+        const res = await chdbFor(dir).queryAsync('SELECT count() AS n FROM eventscope.spans', { format: 'JSONEachRow' });
+        checkCount(name, Number(JSON.parse(res.text()).n), total);
+        return r;
       } finally {
         await closeChdb(dir);
       }
@@ -170,11 +177,14 @@ async function runCase(name: string, total: number): Promise<CaseResult> {
           return { encodeMs: performance.now() - t0, bytes: p.body.length, commit: () => writer.commit(p) };
         });
       }
-      return await timed(name, batches, (b) => {
+      const r = await timed(name, batches, (b) => {
         const t0 = performance.now();
         const p = store.prepareSpans(b);
         return { encodeMs: performance.now() - t0, bytes: p.body.length, commit: () => store.commitSpans(p) };
       });
+      const [c] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${db}.spans`, { name: 'bench:count' });
+      checkCount(name, Number(c!.n), total);
+      return r;
     } finally {
       await closeChdb(dir);
       await store.close();

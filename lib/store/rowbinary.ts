@@ -78,19 +78,17 @@ export class RowBinaryWriter {
       this.ensure(1 + len * 3);
       const b = this.buf;
       const start = this.pos + 1;
-      if (len <= 24) {
-        // short ASCII (ids, names, most values) in JS: cheaper than a native call per string
-        let i = 0;
-        for (; i < len; i++) {
-          const c = s.charCodeAt(i);
-          if (c >= 0x80) break;
-          b[start + i] = c;
-        }
-        if (i === len) {
-          b[this.pos] = len;
-          this.pos = start + len;
-          return;
-        }
+      // ASCII (ids, names, most values) in JS: cheaper than a native call per string
+      let i = 0;
+      for (; i < len; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[start + i] = c;
+      }
+      if (i === len) {
+        b[this.pos] = len;
+        this.pos = start + len;
+        return;
       }
       const n = (b as Utf8Buffer).utf8Write(s, start);
       b[this.pos] = n;
