@@ -1,6 +1,6 @@
 // Starts the collector: the ingest queue over a store, and the OTLP/HTTP and OTLP/gRPC receivers.
 import type { Config } from '../lib/config/index.js';
-import type { Store } from '../lib/store/index.js';
+import type { PreparedSpans, Store } from '../lib/store/index.js';
 import { startGrpcReceiver } from './grpc.js';
 import { startHttpReceiver } from './http.js';
 import { IngestQueue } from './pipeline.js';
@@ -19,16 +19,17 @@ export interface Collector {
 }
 
 export interface CollectorDeps {
-  store: Pick<Store, 'insertSpans'> & Partial<Store>;
+  store: Pick<Store, 'prepareSpans' | 'commitSpans'> & Partial<Store>;
   config: Config;
   log?: (msg: string) => void;
 }
 
 export async function startCollector({ store, config, log = console.error }: CollectorDeps): Promise<Collector> {
   const queue = new IngestQueue({
-    // Store.prepareSpans/commitSpans split this in two (encode on the JS thread while the engine
-    // commits the previous batch); wired once IngestQueue takes a `prepare` stage.
-    insert: (rows) => store.insertSpans(rows),
+    // encoding (prepare) on the JS thread, commit in the engine: the queue encodes the next batch
+    // while the current one commits (collector/pipeline.ts says when)
+    prepare: (rows) => store.prepareSpans(rows),
+    insert: (prepared: PreparedSpans) => store.commitSpans(prepared),
     maxBatchSpans: config.batchMaxSpans,
     flushIntervalMs: config.batchIntervalMs,
     maxQueueSpans: config.queueMaxSpans,
@@ -83,13 +84,9 @@ export async function startCollector({ store, config, log = console.error }: Col
  */
 function startPairing(store: CollectorDeps['store'], queue: IngestQueue, config: Config, log: (msg: string) => void): PairingPass | undefined {
   if (!store.query || !store.command || !store.client) return undefined;
-  const inflight = () => {
-    const q = queue as unknown as { committedBefore?: () => number };
-    return q.committedBefore ? q.committedBefore() : queue.stats.queuedSpans === 0 ? Date.now() : Date.now() - 10_000;
-  };
   const settle = config.store.mode === 'server' ? config.pairing.settleMs : 0;
   const pairing = new PairingPass(store as Store, {
-    committedBefore: () => Math.min(inflight(), Date.now() - settle),
+    committedBefore: () => Math.min(queue.committedBefore(), Date.now() - settle),
     lookbackMs: 24 * 3_600_000,
     lateWindowMs: config.pairing.lateWindowMs,
     maxSpansPerPass: 200_000,
