@@ -141,3 +141,26 @@ export function storedHopsSql(db: string, w: StoredHopWindow): string {
        }
        ${w.deliverKeys ? 'AND d_key IN {sDeliverKeys:Array(UInt64)}' : ''}`;
 }
+
+/** Clock offsets per host (host_clocks, estimated by the pairing pass), for SQL correcting times per host. */
+export interface HostClocks {
+  hosts: string[];
+  offsetsNs: bigint[];
+  basis: Map<string, string>;
+}
+
+export async function loadHostClocks(store: Store): Promise<HostClocks> {
+  const rows = await store.query<{ host: string; offset_ns: string; basis: string }>(
+    `SELECT host, toString(argMax(offset_ns, updated_ms)) AS offset_ns, argMax(basis, updated_ms) AS basis
+       FROM ${store.database}.host_clocks GROUP BY host HAVING offset_ns != '0'`,
+    { name: 'host-clocks' },
+  );
+  return { hosts: rows.map((r) => r.host), offsetsNs: rows.map((r) => BigInt(r.offset_ns)), basis: new Map(rows.map((r) => [r.host, r.basis])) };
+}
+
+/** `transform(<host>, …)`: the host's clock offset in ns as SQL (params clockHosts / clockOffsets). */
+export function hostOffsetSql(hostExpr: string, clocks: HostClocks): string {
+  return clocks.hosts.length === 0 ? 'toInt64(0)' : `transform(${hostExpr}, {clockHosts:Array(String)}, {clockOffsets:Array(Int64)}, toInt64(0))`;
+}
+
+export const hostClockParams = (clocks: HostClocks) => ({ clockHosts: clocks.hosts, clockOffsets: clocks.offsetsNs });

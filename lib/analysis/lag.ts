@@ -17,6 +17,7 @@ import type { LagStatus } from '../domain.js';
 import { evaluateLag, statusWindow, STATUS_STEP_MS, STATUS_WINDOW_MS, worst, type LagEvaluation, type LagEvaluationInput, type LagWindowPoint } from './burrow.js';
 import { publishLookbackMs } from './hops.js';
 import { lagRows, type LagRow as Row } from './lag-state.js';
+import { loadHostClocks } from './hop-state.js';
 
 /** The data a lag pass reads: publishes and first deliveries in [publishFromMs, publishToMs). */
 interface LagWindow {
@@ -86,6 +87,23 @@ export interface LagResult {
   stepMs: number;
   lookbackMs: number;
   groups: GroupLag[];
+  /**
+   * hosts whose clock is off, with the correction applied to their publish and delivery times and
+   * to every queue time between them (estimated by the pairing pass, lib/hops/clocks.ts)
+   */
+  clockSkew: ClockSkewNote[];
+}
+
+export interface ClockSkewNote {
+  host: string;
+  offsetMs: number;
+  basis: string;
+}
+
+/** The known host clock offsets as the views report them. */
+export async function clockSkewNotes(store: Store): Promise<ClockSkewNote[]> {
+  const c = await loadHostClocks(store);
+  return c.hosts.map((host, i) => ({ host, offsetMs: Number(c.offsetsNs[i]!) / 1e6, basis: c.basis.get(host) ?? '' }));
 }
 
 
@@ -283,7 +301,14 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
       partitions: knownPartitions ? partitions : [],
     });
   }
-  return { from: new Date(q.fromMs).toISOString(), to: new Date(q.toMs).toISOString(), stepMs: q.stepMs, lookbackMs, groups: result };
+  return {
+    from: new Date(q.fromMs).toISOString(),
+    to: new Date(q.toMs).toISOString(),
+    stepMs: q.stepMs,
+    lookbackMs,
+    groups: result,
+    clockSkew: await clockSkewNotes(store),
+  };
 }
 
 function comparePartitions(a: string, b: string): number {

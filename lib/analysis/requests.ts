@@ -5,6 +5,7 @@
 import type { Store } from '../store/index.js';
 import { findOrderingInversions } from './anomalies.js';
 import { publishLookbackMs } from './hops.js';
+import { hostClockParams, hostOffsetSql, loadHostClocks } from './hop-state.js';
 
 export interface RequestFilters {
   fromMs: number;
@@ -32,6 +33,8 @@ export interface RequestRow {
   hopCount: number;
   hasError: boolean;
   hasAnomaly: boolean;
+  /** present (true) when start and duration are on corrected clocks: a host of the trace has a known clock offset (host_clocks) */
+  clockSkewCorrected?: true;
 }
 
 export async function listRequests(store: Store, f: RequestFilters): Promise<RequestRow[]> {
@@ -78,6 +81,9 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
         ORDER BY last_seen DESC, trace_id
         LIMIT {limit:UInt32}`;
 
+  // durations on corrected clocks: a host whose clock is off would stretch a 100 ms request to seconds
+  const clocks = await loadHostClocks(store);
+  const offset = hostOffsetSql('host', clocks);
   const rows = await store.query<{
     trace_id: string;
     root: [string, string];
@@ -86,18 +92,20 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
     span_count: string;
     services: string[];
     errors: string;
+    skewed: string;
   }>(
     `WITH matched AS (${matched}),
      (SELECT (min(start), max(end)) FROM ${db}.trace_index WHERE trace_id IN (SELECT trace_id FROM matched)) AS b
      SELECT trace_id,
             argMin((service_name, span_name), (parent_span_id != '', timestamp)) AS root,
-            toString(toUnixTimestamp64Nano(min(timestamp))) AS start_ns,
-            toString(max(toUnixTimestamp64Nano(timestamp) + duration_ns)) AS end_ns,
+            toString(min(toInt64(toUnixTimestamp64Nano(timestamp)) + ${offset})) AS start_ns,
+            toString(max(toInt64(toUnixTimestamp64Nano(timestamp)) + ${offset} + toInt64(duration_ns))) AS end_ns,
+            countIf(${offset} != 0) AS skewed,
             count() AS span_count,
             arraySort(groupUniqArray(service_name)) AS services,
             countIf(status_code = 'ERROR') AS errors
        FROM (
-         SELECT trace_id, span_id, parent_span_id, timestamp, duration_ns, service_name, span_name, status_code
+         SELECT trace_id, span_id, parent_span_id, timestamp, duration_ns, service_name, host, span_name, status_code
            FROM ${db}.spans
           WHERE trace_id IN (SELECT trace_id FROM matched) AND timestamp >= b.1 AND timestamp <= b.2
           LIMIT 1 BY trace_id, span_id
@@ -107,6 +115,7 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
     {
       name: 'requests:list',
       params: {
+        ...hostClockParams(clocks),
         fromMs: f.fromMs,
         toMs: f.toMs,
         limit: f.limit,
@@ -143,6 +152,7 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
       hopCount: hopCounts.get(r.trace_id) ?? 0,
       hasError: Number(r.errors) > 0,
       hasAnomaly: anomalous.has(r.trace_id),
+      ...(Number(r.skewed) > 0 ? { clockSkewCorrected: true as const } : {}),
     };
   });
 }

@@ -27,6 +27,13 @@ export interface LagCellRecompute {
   /** whole publish ranges to recompute (a new consumer group's backfill): [fromS, toS) per destination */
   backfills: Array<{ destination: string; fromS: number; toS: number }>;
   version: string;
+  /** clock offsets per host (ms, lib/hops/clocks.ts): publish and delivery times are corrected with them */
+  clocks?: { hosts: string[]; offsetsMs: number[] };
+}
+
+/** SQL adding the host's clock offset (ms) to a time in ms; params chosts / coffs. */
+function correction(host: string, clocks: LagCellRecompute['clocks']): string {
+  return clocks && clocks.hosts.length > 0 ? `transform(${host}, {chosts:Array(String)}, {coffs:Array(Int64)}, toInt64(0))` : 'toInt64(0)';
 }
 
 const bucketsOf = (seconds: number[], res: number) => [...new Set(seconds.map((s) => Math.floor(s / res) * res))];
@@ -35,11 +42,11 @@ export async function recomputeLagCells(store: Store, r: LagCellRecompute): Prom
   for (const res of LAG_RESOLUTIONS) {
     const pubBuckets = bucketsOf(r.publishSeconds, res);
     if (pubBuckets.length > 0) {
-      await publishedCells(store, res, r.version, { buckets: pubBuckets, fromS: Math.min(...pubBuckets), toS: Math.max(...pubBuckets) + res });
+      await publishedCells(store, res, r.version, { buckets: pubBuckets, fromS: Math.min(...pubBuckets), toS: Math.max(...pubBuckets) + res }, r.clocks);
     }
     for (const b of r.backfills) {
       const fromS = Math.floor(b.fromS / res) * res;
-      await publishedCells(store, res, r.version, { fromS, toS: Math.ceil(b.toS / res) * res, destination: b.destination });
+      await publishedCells(store, res, r.version, { fromS, toS: Math.ceil(b.toS / res) * res, destination: b.destination }, r.clocks);
     }
     const delBuckets = bucketsOf(r.unmatchedSeconds, res);
     if (delBuckets.length > 0) await unmatchedCells(store, res, r.version, delBuckets);
@@ -54,18 +61,28 @@ interface BucketSet {
   destination?: string;
 }
 
-async function publishedCells(store: Store, res: number, version: string, set: BucketSet): Promise<void> {
+async function publishedCells(store: Store, res: number, version: string, set: BucketSet, clocks: LagCellRecompute['clocks']): Promise<void> {
   const db = store.database;
   const bucket = `toStartOfInterval(timestamp, INTERVAL {res:UInt32} SECOND)`;
   const inSet = `${set.buckets ? `AND toUnixTimestamp(${bucket}) IN {buckets:Array(Int64)}` : ''}
                  ${set.destination !== undefined ? 'AND destination = {destination:String}' : ''}`;
   const first = `queue_ns IS NOT NULL`;
   const queueMs = `greatest(ifNull(queue_ns, 0), 0) / 1e6`;
-  const params = { res, version, buckets: set.buckets ?? [], fromS: set.fromS, toS: set.toS, destination: set.destination ?? '', horizon: GROUP_HORIZON_S };
+  const params = {
+    res,
+    version,
+    buckets: set.buckets ?? [],
+    fromS: set.fromS,
+    toS: set.toS,
+    destination: set.destination ?? '',
+    horizon: GROUP_HORIZON_S,
+    chosts: clocks?.hosts ?? [],
+    coffs: clocks?.offsetsMs ?? [],
+  };
   await store.command(
     `INSERT INTO ${db}.lag_cells (${COLUMNS})
      WITH pubs AS (
-       SELECT span_key, destination, partition, toInt64(toUnixTimestamp64Milli(timestamp)) AS pub_ms, offset,
+       SELECT span_key, destination, partition, toInt64(toUnixTimestamp64Milli(timestamp)) + ${correction('host', clocks)} AS pub_ms, offset,
               ${bucket} AS pub_bucket
          FROM (
            SELECT * FROM ${db}.messaging_spans
@@ -84,8 +101,8 @@ async function publishedCells(store: Store, res: number, version: string, set: B
      ),
      firsts AS (
        SELECT consumer_group, message_key,
-              toInt64(toUnixTimestamp64Milli(min(d_start))) AS first_ms,
-              toInt64(toUnixTimestamp64Milli(max(d_start))) AS last_ms,
+              toInt64(toUnixTimestamp64Milli(min(d_start))) + any(${correction('d_host', clocks)}) AS first_ms,
+              toInt64(toUnixTimestamp64Milli(max(d_start))) + any(${correction('d_host', clocks)}) AS last_ms,
               argMin(partition, d_start) AS d_partition,
               argMin(offset, d_start) AS d_offset,
               minIf(queue_ns, matched = 1) AS queue_ns

@@ -13,6 +13,7 @@ import { classifyHops, hopId, type ClassifiableHop } from './classify.js';
 import { pairingSql, type PairedHopRow } from './sql.js';
 import { recomputeMinutes } from './minutes.js';
 import { recomputeLagCells } from './lag-cells.js';
+import { estimateHostOffsets, type ClockEvidence } from './clocks.js';
 
 const DELIVER = `('receive', 'process')`;
 const PUBLISH = `('create', 'send')`;
@@ -40,7 +41,8 @@ export interface PairingStats {
   cpuMicros: number;
 }
 
-type Row = PairedHopRow & ClassifiableHop & { version: string; deleted: number; rewind: number };
+type Row = PairedHopRow &
+  ClassifiableHop & { version: string; deleted: number; rewind: number; queue_ns: string | null; skew_ns?: string };
 
 /** What a pass changed, in epoch seconds: the buckets whose state it recomputes. */
 interface Touched {
@@ -60,6 +62,15 @@ function nextVersion(nowMs: number): string {
 }
 
 const msOf = (dt: string) => Date.parse(dt.replace(' ', 'T').slice(0, 23) + 'Z');
+
+/** DateTime64(9) text ('2024-01-02 03:04:05.123456789', UTC) → ns since the epoch, exact. */
+function nsOf(dt: string): bigint {
+  const seconds = BigInt(Date.parse(dt.slice(0, 19).replace(' ', 'T') + 'Z') / 1000);
+  return seconds * 1_000_000_000n + BigInt((dt.slice(20) || '0').padEnd(9, '0'));
+}
+
+/** How often the host clock offsets are re-estimated at most (sooner when a hop contradicts them). */
+const CLOCK_REFRESH_MS = 10_000;
 
 export class PairingPass {
   readonly stats: PairingStats = { watermarkMs: 0, passes: 0, hopsWritten: 0, lastPassMs: 0, lastError: null, cpuMicros: 0 };
@@ -221,6 +232,7 @@ export class PairingPass {
       unmatchedSeconds: [...touched.unmatchedSeconds],
       backfills: await this.newGroupBackfills(touched.groups),
       version,
+      clocks: this.clockOffsetsMs(),
     });
     const minutes = (set: Set<number>) => [...new Set([...set].map((sec) => Math.floor(sec / 60) * 60))];
     await recomputeMinutes(this.store, { deliverMinutes: minutes(touched.deliverSeconds), publishMinutes: minutes(touched.publishSeconds), version });
@@ -253,6 +265,99 @@ export class PairingPass {
       out.push({ destination: g.destination, fromS: g.firstS - 86_400, toS: Math.floor(this.now() / 1000) + 60 });
     }
     return out;
+  }
+
+  /** Host → clock offset (ns), from host_clocks / the last estimate. */
+  private clocks: Map<string, bigint> | undefined;
+  private clocksAt = 0;
+
+  /** The current clock offsets (ms) for SQL that corrects times per host. */
+  clockOffsetsMs(): { hosts: string[]; offsetsMs: number[] } {
+    const hosts = [...(this.clocks ?? new Map()).keys()];
+    return { hosts, offsetsMs: hosts.map((h) => Number(this.clocks!.get(h)! / 1_000_000n)) };
+  }
+
+  /**
+   * Sets each hop's queue time on corrected clocks (queue_ns = raw + offset(deliver host) −
+   * offset(publish host)), re-estimating the offsets when they are old or a hop contradicts them.
+   */
+  private async correctClocks(rows: Row[]): Promise<void> {
+    const off = (h: string) => this.clocks?.get(h) ?? 0n;
+    const gapOf = (r: Row) => nsOf(r.d_start) - nsOf(r.p_start!);
+    const cross = rows.filter((r) => Number(r.matched) === 1 && r.p_start && r.p_host && r.d_host && r.p_host !== r.d_host);
+    const contradicted = cross.some((r) => gapOf(r) + off(r.d_host) - off(r.p_host) < 0n);
+    if (!this.clocks || contradicted || this.now() - this.clocksAt >= CLOCK_REFRESH_MS) {
+      const stored = await this.store.query<{ p_host: string; d_host: string; gap: string; n: string }>(
+        `SELECT p_host, d_host, toString(min(toUnixTimestamp64Nano(d_start) - toUnixTimestamp64Nano(assumeNotNull(p_start)))) AS gap,
+                toString(count()) AS n
+           FROM ${this.db}.hops FINAL
+          WHERE matched = 1 AND p_host != '' AND d_host != '' AND p_host != d_host
+            AND d_start >= fromUnixTimestamp64Milli({since:Int64})
+          GROUP BY p_host, d_host`,
+        { name: 'pairing:clock-evidence', params: { since: this.now() - 15 * 60_000 } },
+      );
+      const evidence = new Map<string, ClockEvidence>();
+      const add = (producerHost: string, consumerHost: string, gap: bigint, n: number) => {
+        const k = `${producerHost}\u0000${consumerHost}`;
+        const e = evidence.get(k);
+        if (!e) evidence.set(k, { producerHost, consumerHost, minStartGapNs: gap, hops: n });
+        else {
+          e.minStartGapNs = gap < e.minStartGapNs ? gap : e.minStartGapNs;
+          e.hops += n;
+        }
+      };
+      for (const r of stored) add(r.p_host, r.d_host, BigInt(r.gap), Number(r.n));
+      for (const r of cross) add(r.p_host, r.d_host, gapOf(r), 1);
+      // synchronous calls across hosts: the server span must lie inside its client span (the shift
+      // that centres it, as the timeline's adjuster computes it), median per host pair
+      const calls = await this.store.query<{ client_host: string; server_host: string; corr: string; n: string }>(
+        `SELECT c.host AS client_host, s.host AS server_host, toString(toInt64(quantileExact(0.5)(multiIf((s.se - s.ss) > (c.ce - c.cs), if(s.ss < c.cs, c.cs - s.ss, 0), s.ss >= c.cs AND s.se <= c.ce, 0, c.cs + intDiv((c.ce - c.cs) - (s.se - s.ss), 2) - s.ss)))) AS corr, toString(count()) AS n
+           FROM (
+             SELECT span_key, host, toInt64(toUnixTimestamp64Nano(timestamp)) AS cs, cs + toInt64(duration_ns) AS ce
+               FROM ${this.db}.call_spans
+              WHERE span_kind = 'CLIENT' AND timestamp >= fromUnixTimestamp64Milli({since:Int64})
+              LIMIT 1 BY span_key
+           ) AS c
+          INNER JOIN (
+             SELECT parent_key, host, toInt64(toUnixTimestamp64Nano(timestamp)) AS ss, ss + toInt64(duration_ns) AS se
+               FROM ${this.db}.call_spans
+              WHERE span_kind = 'SERVER' AND parent_key != 0 AND timestamp >= fromUnixTimestamp64Milli({since:Int64}) - toIntervalMinute(5)
+              LIMIT 1 BY parent_key
+           ) AS s ON s.parent_key = c.span_key
+          WHERE c.host != s.host AND c.host != '' AND s.host != ''
+          GROUP BY client_host, server_host
+         SETTINGS join_use_nulls = 0`,
+        // 'corr' per call: 0 when the server span lies inside the client span; a longer server span
+        // only moves so it does not start before the client; else the shift that centres it
+        { name: 'pairing:clock-calls', params: { since: this.now() - 15 * 60_000 } },
+      );
+      const estimate = estimateHostOffsets(
+        [...evidence.values()],
+        calls.map((c) => ({ clientHost: c.client_host, serverHost: c.server_host, medianCorrectionNs: BigInt(c.corr), calls: Number(c.n) })),
+      );
+      const next = new Map([...estimate].map(([h, o]) => [h, o.offsetNs]));
+      const changed = [...new Set([...next.keys(), ...(this.clocks?.keys() ?? [])])].filter((h) => (next.get(h) ?? 0n) !== (this.clocks?.get(h) ?? 0n));
+      if (changed.length > 0) {
+        const u = this.now();
+        await this.store.client.insert({
+          table: `${this.db}.host_clocks`,
+          values: changed.map((h) => ({ host: h, offset_ns: String(next.get(h) ?? 0n), basis: estimate.get(h)?.basis ?? '', updated_ms: u })),
+          format: 'JSONEachRow',
+        });
+      }
+      this.clocks = next;
+      this.clocksAt = this.now();
+    }
+    for (const r of rows) {
+      if (r.raw_queue_ns === null || r.raw_queue_ns === undefined) {
+        r.queue_ns = null;
+        r.skew_ns = '0';
+        continue;
+      }
+      const skew = off(r.d_host) - off(r.p_host);
+      r.skew_ns = skew.toString();
+      r.queue_ns = (BigInt(r.raw_queue_ns) + skew).toString();
+    }
   }
 
   /**
@@ -356,6 +461,7 @@ export class PairingPass {
     }
     classifyHops([...all.values()]);
     await this.markRewinds([...all.values()]);
+    await this.correctClocks([...all.values()]);
     const writes: Row[] = [...tombstones];
     for (const [id, h] of all) {
       const old = before.get(id);
@@ -413,7 +519,11 @@ function stripForInsert(r: Row): Record<string, unknown> {
     p_start: r.p_start,
     p_end: r.p_end,
     p_service: r.p_service,
+    d_host: r.d_host,
+    p_host: r.p_host,
     queue_ns: r.queue_ns,
+    raw_queue_ns: r.raw_queue_ns,
+    skew_ns: r.skew_ns ?? '0',
     ordinal: r.ordinal,
     class: r.class,
     rewind: Number(r.rewind ?? 0),

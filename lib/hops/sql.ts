@@ -39,7 +39,10 @@ export interface PairedHopRow {
   p_start: string | null;
   p_end: string | null;
   p_service: string;
-  queue_ns: string | null;
+  d_host: string;
+  p_host: string;
+  /** raw deliver start − publish end (the pass corrects it per host into queue_ns) */
+  raw_queue_ns: string | null;
 }
 
 /**
@@ -59,7 +62,7 @@ export function pairingSql(db: string): string {
     SELECT
       consumer_group, destination, message_key, d_key, message, identified, matched, system, partition, offset, msg_key,
       message_id, message_type, d_trace_id, d_span_id, d_start, d_end, d_service, d_operation, d_status, d_redelivered,
-      d_link_count, p_trace_id, p_span_id, p_start, p_end, p_service, queue_ns
+      d_link_count, p_trace_id, p_span_id, p_start, p_end, p_service, d_host, p_host, raw_queue_ns
     FROM (
       SELECT
         d.span_key AS d_key,
@@ -92,12 +95,14 @@ export function pairingSql(db: string): string {
         if(matched, p.timestamp, NULL) AS p_start,
         if(matched, p.end_time, NULL) AS p_end,
         if(matched, p.service_name, '') AS p_service,
-        if(matched, toUnixTimestamp64Nano(d.timestamp) - toUnixTimestamp64Nano(p.end_time), NULL) AS queue_ns
+        d.host AS d_host,
+        if(matched, p.host, '') AS p_host,
+        if(matched, toUnixTimestamp64Nano(d.timestamp) - toUnixTimestamp64Nano(p.end_time), NULL) AS raw_queue_ns
       FROM (
         -- the candidates that are stored publish spans; when none is, every candidate (for the
         -- fallback identities a batch consumer may carry per link), or the one empty candidate
         SELECT span_key, trace_id, span_id, timestamp, end_time, operation, system, destination, consumer_group,
-               service_name, status_code, redelivered, link_count, message_type,
+               service_name, host, status_code, redelivered, link_count, message_type,
                hop_key, hop_partition, hop_offset, hop_msg_key, hop_message_id, hop_unmatched_key
         FROM (
           SELECT *,
@@ -112,7 +117,7 @@ export function pairingSql(db: string): string {
       ) AS d
       LEFT ANY JOIN (
         SELECT span_key, trace_id, span_id, timestamp, end_time, system, destination, partition, offset, msg_key,
-               message_id, message_type, service_name
+               message_id, message_type, service_name, host
         FROM ${db}.publish_keys
         WHERE span_key IN (${candidates})
       ) AS p ON p.span_key = d.hop_key

@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS ${db}.messaging_spans${local} ${onCluster}
     msg_key String CODEC(ZSTD(1)),
     message_type LowCardinality(String) CODEC(ZSTD(1)),
     service_name LowCardinality(String) CODEC(ZSTD(1)),
+    -- the clock the span's times come from (clock-skew correction per host)
+    host LowCardinality(String) CODEC(ZSTD(1)),
     status_code LowCardinality(String) CODEC(ZSTD(1)),
     link_count UInt16 CODEC(ZSTD(1)),
     -- an explicit redelivery / retry marker on a deliver span (RabbitMQ redelivered flag, delivery
@@ -74,6 +76,7 @@ AS SELECT
     msg_key,
     msg_message_type AS message_type,
     service_name,
+    host,
     status_code,
     length(links.trace_id) AS link_count,
     toUInt8(

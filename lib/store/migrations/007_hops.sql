@@ -26,7 +26,8 @@ CREATE TABLE IF NOT EXISTS ${db}.publish_keys${local} ${onCluster}
     msg_key String CODEC(ZSTD(1)),
     message_id String CODEC(ZSTD(1)),
     message_type LowCardinality(String) CODEC(ZSTD(1)),
-    service_name LowCardinality(String) CODEC(ZSTD(1))
+    service_name LowCardinality(String) CODEC(ZSTD(1)),
+    host LowCardinality(String) CODEC(ZSTD(1))
 )
 ENGINE = ${engine:MergeTree}
 PARTITION BY toDate(timestamp)
@@ -38,7 +39,7 @@ SETTINGS ttl_only_drop_parts = 1;
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.publish_keys_mv${local} ${onCluster}
 TO ${db}.publish_keys${local}
 AS SELECT span_key, timestamp, end_time, trace_id, span_id, system, destination, partition, offset, msg_key,
-          message_id, message_type, service_name
+          message_id, message_type, service_name, host
 FROM ${db}.messaging_spans${local}
 WHERE operation IN ('create', 'send');
 
@@ -76,8 +77,13 @@ CREATE TABLE IF NOT EXISTS ${db}.hops${local} ${onCluster}
     p_start Nullable(DateTime64(9)) CODEC(ZSTD(1)),
     p_end Nullable(DateTime64(9)) CODEC(ZSTD(1)),
     p_service LowCardinality(String),
-    -- deliver start − publish end, ns, raw clocks; NULL without a producer
+    d_host LowCardinality(String),
+    p_host LowCardinality(String),
+    -- deliver start − publish end, ns, with both hosts' clocks corrected (host_clocks); NULL without a producer
     queue_ns Nullable(Int64),
+    -- the same from the raw timestamps (negative when a clock is off), and the correction applied
+    raw_queue_ns Nullable(Int64),
+    skew_ns Int64 DEFAULT 0,
     -- 1-based position among the deliveries of this message to this group ('prelude' rows: 0)
     ordinal UInt32,
     -- first | redelivery_after_failure | duplicate_after_success | prelude (a receive span before the process span)
@@ -189,6 +195,22 @@ ORDER BY (resolution, destination, consumer_group, partition, has_pub, pub_bucke
 TTL toDateTime(if(has_pub = 1, pub_bucket, resolve_bucket)) + toIntervalDay(${ttlDays})
 SETTINGS ttl_only_drop_parts = 1;
 -- distributed: lag_cells by cityHash64(destination, consumer_group)
+
+-- Clock offset per host (added to its span times to put them on the reference clock), estimated by
+-- the pairing pass from the hops of the last 15 minutes: a message cannot be delivered before it was
+-- published, so a consumer that starts before its producer ended shows the least shift between the
+-- two hosts' clocks (lib/hops/clocks.ts). Views correct queue time and durations with it.
+CREATE TABLE IF NOT EXISTS ${db}.host_clocks${local} ${onCluster}
+(
+    host LowCardinality(String),
+    offset_ns Int64,
+    -- the host pair and the evidence that fixed the offset
+    basis String,
+    updated_ms Int64
+)
+ENGINE = ${engine:ReplacingMergeTree}(updated_ms)
+ORDER BY host;
+-- distributed: host_clocks by cityHash64(host)
 
 -- The pairing pass's watermark: every messaging span committed before it is paired.
 CREATE TABLE IF NOT EXISTS ${db}.pairing_state${local} ${onCluster}
