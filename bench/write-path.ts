@@ -18,7 +18,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { loadConfig } from '../lib/config/index.js';
 import { openStore } from '../lib/store/index.js';
-import { renderMigration } from '../lib/store/migrate.js';
+import { MIGRATIONS_DIR, renderMigration } from '../lib/store/migrate.js';
 import { chdbBinaryInserter } from '../lib/store/chdb-binary.js';
 import { RowBinaryWriter, nsToDateTime64, tableEncoding, type Column } from '../lib/store/rowbinary.js';
 import type { SpanRow } from '../lib/store/rows.js';
