@@ -134,6 +134,27 @@ describe('pairing pass', () => {
     assert.deepEqual(await minuteTotals(es.store, 'dup-orders'), { messages: '4', first: '2', dup: '1', redel: '1', published: '2', samples: '2' });
   });
 
+  test('the pass runs on its own: a committed delivery reaches the flow map without anyone asking', async () => {
+    const t = clock(Date.now() - 1_000);
+    const p = pub(t, 'fresh-orders', 0);
+    await es.sendSpans([p, del(t, p, 'fresh', 20)]);
+    const acked = Date.now();
+    // call the handler directly: the harness's api() would run a pass first
+    const { matchRoute } = await import('../../lib/api/routes.js');
+    const { runHandler } = await import('../../lib/api/http.js');
+    const url = new URL('http://eventscope.test/api/topology?from=now-5m');
+    const match = matchRoute(url.pathname)!;
+    const { handler } = await match.route.load();
+    for (;;) {
+      const r = await runHandler(handler, { store: es.store, url, params: match.params, now: new Date() });
+      const edges = (r.body as { edges: Array<{ kind: string; group?: string; count: number }> }).edges;
+      if (edges.some((e) => e.kind === 'deliver' && e.group === 'fresh' && e.count === 1)) break;
+      assert.ok(Date.now() - acked < 15_000, 'the deliver edge did not appear within 15 s of the acknowledgement');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`# visible in the flow map ${Date.now() - acked} ms after the acknowledgement`);
+  });
+
   test('/api/health reports the pairing watermark', async () => {
     const res = await es.api<{ pairing: { watermark: string | null; behindMs: number | null } }>('/api/health');
     assert.equal(res.status, 200);
