@@ -61,7 +61,13 @@ export function childCorrectionNs(parent: { startNs: bigint; endNs: bigint }, ch
   return parent.startNs + gap - child.startNs;
 }
 
-export function adjustClockSkew(spans: SkewSpan[]): SkewResult {
+/**
+ * `known`: host clock offsets estimated across all traffic (host_clocks, lib/hops/clocks.ts). A host
+ * this request reaches only through messaging hand-offs (no synchronous call tells its offset here)
+ * keeps the known offset relative to the host it was reached from, so a producer host whose clock
+ * is off does not make every queue time of the request negative.
+ */
+export function adjustClockSkew(spans: SkewSpan[], known: Map<string, bigint> = new Map()): SkewResult {
   const byKey = new Map<string, SkewSpan>();
   for (const s of spans) byKey.set(spanKey(s.traceId, s.spanId), s);
   const children = new Map<string, SkewSpan[]>();
@@ -101,6 +107,8 @@ export function adjustClockSkew(spans: SkewSpan[]): SkewResult {
             { startNs: parent.startNs + parentOffset, endNs: parent.endNs + parentOffset },
             child,
           );
+        } else if (child.host !== parent.host && (known.has(child.host) || known.has(parent.host))) {
+          delta = parentOffset + (known.get(child.host) ?? 0n) - (known.get(parent.host) ?? 0n);
         }
         offset.set(child.host, delta);
         if (delta !== 0n) {

@@ -9,6 +9,7 @@ import { typedAttributes, type AnyValue } from '../store/anyvalue.js';
 import { anomaliesForTraces, type DuplicateOccurrence, type OrderingOccurrence } from './anomalies.js';
 import { pairRequestHops } from './request-hops.js';
 import { adjustClockSkew, spanKey, type HostAdjustment } from './skew.js';
+import { loadHostClocks } from './hop-state.js';
 
 export interface TimelineQuery {
   traceId: string;
@@ -241,6 +242,8 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
 
   const list = [...spans.values()];
   const resources = await resourcesOf(store, list);
+  const clocks = await loadHostClocks(store);
+  const known = new Map(clocks.hosts.map((h, i) => [h, clocks.offsetsNs[i]!]));
   const skew = adjustClockSkew(
     list.map((r) => ({
       traceId: r.trace_id,
@@ -252,6 +255,7 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
       startNs: BigInt(r.start_ns),
       endNs: BigInt(r.start_ns) + BigInt(r.duration_ns),
     })),
+    known,
   );
   const timeline = assembleTimeline(q.traceId, list, linksIn, depthOf, skew, truncated, resources);
   if (q.anomalies === false) return timeline;

@@ -13,6 +13,7 @@ const AHEAD_MS = 3_000;
 let es: TestEventscope;
 let now: Date;
 const traceIds: string[] = [];
+const lonely: string[] = [];
 const range = () => `from=${now.getTime() - 2 * 60_000}&to=${now.getTime()}`;
 
 before(async () => {
@@ -49,6 +50,29 @@ before(async () => {
     spans.push(call, server, pub, del);
     traceIds.push(call.traceId);
   }
+  // a producer host 2 s ahead that nothing calls: only the hops tell its clock
+  for (let s = 0; s < 20; s++) {
+    const p = t.span({
+      service: 'ledger',
+      host: 'lonely-host',
+      name: 'skew-audit send',
+      kind: 'PRODUCER',
+      start: s * 1000 + 2_000,
+      durationMs: 1,
+      attributes: messaging({ destination: 'skew-audit', operation: 'send' }),
+    });
+    const d = t.span({
+      service: 'audit',
+      host: 'audit-host',
+      name: 'skew-audit process',
+      kind: 'CONSUMER',
+      parent: p,
+      start: s * 1000 + 31 + (s % 5) * 10,
+      attributes: messaging({ destination: 'skew-audit', operation: 'process', group: 'audit' }),
+    });
+    spans.push(p, d);
+    lonely.push(p.traceId);
+  }
   await es.sendSpans(spans);
 });
 after(async () => {
@@ -59,8 +83,7 @@ describe('a producer host 3 s ahead', () => {
   it('is found and corrected: the host offset says so', async () => {
     const r = await es.api(`/api/lag?${range()}`, now);
     assert.equal(r.status, 200, JSON.stringify(r.body));
-    assert.equal(r.body.clockSkew.length, 1);
-    const [skew] = r.body.clockSkew;
+    const skew = r.body.clockSkew.find((c: any) => c.host === 'orders-host');
     assert.equal(skew.host, 'orders-host');
     // centring the 50 ms server span in its 100 ms client span: −(3000 + 10 − 25) ms
     assert.equal(skew.offsetMs, -2_985);
@@ -92,5 +115,22 @@ describe('a producer host 3 s ahead', () => {
     const rows = r.body.requests.filter((x: any) => traceIds.includes(x.traceId));
     assert.equal(rows.length, 30);
     assert.deepEqual([...new Set(rows.map((x: any) => `${x.durationMs}/${x.clockSkewCorrected}`))], ['100/true']);
+  });
+
+  it('a host only the hops know: the timeline shifts it by the estimate and says so', async () => {
+    const r = await es.api(`/api/lag?${range()}&destination=skew-audit`, now);
+    const skew = r.body.clockSkew.find((c: any) => c.host === 'lonely-host');
+    // true queue times 30–70 ms; the bound can only remove the impossible part: −(2000 − 30 ... ) ms
+    assert.equal(skew.offsetMs, -1_969);
+    assert.match(skew.basis, /^lonely-host → audit-host: a delivery started 1,969 ms before its publish started$/);
+    const g = r.body.groups.find((x: any) => x.consumerGroup === 'audit');
+    assert.equal(g.status, 'OK', g.reason);
+    const tl = await es.api(`/api/requests/${lonely[4]}`, now);
+    assert.equal(tl.status, 200);
+    assert.deepEqual(tl.body.clockSkew.map((c: any) => [c.host, c.offsetMs]), [['audit-host', 1_969]]);
+    const [hop] = tl.body.hops;
+    // message 4: true queue 70 ms; on the estimate 40 ms (the least true queue, 30 ms, is what the bound cannot see)
+    assert.equal(hop.rawQueueMs, -1_930);
+    assert.equal(hop.queueMs, 39);
   });
 });
