@@ -86,6 +86,13 @@ async function LagView({ range, destination, group }: { range: RangeKey; destina
         <Stat k="STALL / STOP" v={String(count('STALL') + count('STOP'))} tone={count('STALL') + count('STOP') ? 'danger' : undefined} />
         <Stat k="total backlog" v={formatMessages(groups.reduce((a, g) => a + g.current.backlog, 0))} />
       </div>
+      {r.data.clockSkew.length ? (
+        <p className="help" data-testid="lag-clock-skew" style={{ marginTop: 0 }}>
+          Clock skew corrected: {r.data.clockSkew.map((c) => `${c.host} by ${formatDurationMs(c.offsetMs)}`).join(', ')} — publish and
+          delivery times of these hosts, and every queue time between them, are shifted onto one clock (a delivery cannot start before
+          its publish; a called span lies inside its caller).
+        </p>
+      ) : null}
       <div className="panel" style={{ padding: 0, marginBottom: 14 }}>
         <table className="data" data-testid="lag-table">
           <thead>

@@ -110,7 +110,14 @@ async function RequestTable({ range, filters }: { range: RangeKey; filters: Filt
                   <strong>{q.rootService}</strong> · {q.rootName}
                 </Link>
               </td>
-              <td className="num">{formatDurationMs(q.durationMs)}</td>
+              <td className="num">
+                {formatDurationMs(q.durationMs)}
+                {q.clockSkewCorrected ? (
+                  <span className="badge neutral" title="a host of this request has a clock that is off; start and duration are corrected">
+                    skew
+                  </span>
+                ) : null}
+              </td>
               <td className="num">{q.spanCount}</td>
               <td className="num">{q.hopCount}</td>
               <td>
