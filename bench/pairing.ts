@@ -114,13 +114,13 @@ export class BenchPairing {
   }
 
   /** Pairs everything committed so far; `spans` is what was generated since the last call. */
-  async run(spans: number, log: (msg: string) => void = () => {}): Promise<PairingResult> {
+  async run(spans: number, log: (msg: string) => void = () => {}, o: { settle?: boolean; tables?: boolean } = {}): Promise<PairingResult> {
     const db = this.store.database;
     const [pending] = await this.store.query<{ n: string }>(
       `SELECT count() AS n FROM ${db}.messaging_spans WHERE ingested_at >= fromUnixTimestamp64Milli({w:Int64})`,
       { name: 'bench:pending', params: { w: this.pass.stats.watermarkMs } },
     );
-    const settle = await settleMerges(this.store, 60);
+    const settle = o.settle === false ? { settleS: 0, mergesLeft: 0 } : await settleMerges(this.store, 60);
     this.sql = new Map();
     const s0 = { ...this.pass.stats };
     const progress = setInterval(() => log(`pairing: ${this.pass.stats.passes - s0.passes} passes, ${this.pass.stats.hopsWritten - s0.hopsWritten} hops so far`), 30_000);
@@ -137,7 +137,7 @@ export class BenchPairing {
     const wallS = (performance.now() - t0) / 1000;
     const cpuS = cpuNow() - c0;
     const s = this.pass.stats;
-    const [rows] = await this.store.query<{ h: string; m: string; l: string }>(
+    const [rows] = o.tables === false ? [undefined] : await this.store.query<{ h: string; m: string; l: string }>(
       `SELECT (SELECT count() FROM ${db}.hops FINAL WHERE deleted = 0) AS h,
               (SELECT count() FROM ${db}.hop_minutes FINAL WHERE deleted = 0) AS m,
               (SELECT count() FROM ${db}.lag_cells FINAL WHERE deleted = 0) AS l`,
@@ -158,4 +158,86 @@ export class BenchPairing {
       ...(error ? { error } : {}),
     };
   }
+}
+
+export interface BatchedPairingResult {
+  /** spans stored before the first appended batch */
+  storedSpans: number;
+  spans: number;
+  batches: number;
+  batchSpans: number;
+  /** generation of the batches (not in the figures below) */
+  generateCpuS: number;
+  wallS: number;
+  cpuS: number;
+  cpuSecondsPerMillion: number;
+  passes: number;
+  hopsWritten: number;
+  /** one pass, per batch: median and slowest wall time */
+  passMedianMs: number;
+  passMaxMs: number;
+  sql: PairingSql[];
+  error?: string;
+}
+
+/**
+ * The pass at the collector's cadence on a store that already holds the bench's data: `spans` new
+ * spans appended in collector-sized batches, the pass run after each (a running collector runs one
+ * per batch interval, each over a few batches). `generate(firstTrace, traces)` appends traces.
+ */
+export async function measureBatchedPairing(
+  store: Store,
+  pairing: BenchPairing,
+  opts: { storedSpans: number; batches: number; batchSpans: number; generate: (batch: number) => Promise<number> },
+  log: (msg: string) => void = () => {},
+): Promise<BatchedPairingResult> {
+  let cpuS = 0;
+  let wallS = 0;
+  let generateCpuS = 0;
+  let spans = 0;
+  let passes = 0;
+  let hops = 0;
+  const passMs: number[] = [];
+  const sql = new Map<string, PairingSql>();
+  let error: string | undefined;
+  for (let b = 0; b < opts.batches; b++) {
+    const c0 = cpuNow();
+    const n = await opts.generate(b);
+    generateCpuS += cpuNow() - c0;
+    spans += n;
+    const r = await pairing.run(n, undefined, { settle: false, tables: false });
+    cpuS += r.cpuS;
+    wallS += r.wallS;
+    passes += r.passes;
+    hops += r.hopsWritten;
+    passMs.push(r.wallS * 1000);
+    for (const s of r.sql) {
+      const x = sql.get(s.name) ?? { name: s.name, calls: 0, totalMs: 0 };
+      x.calls += s.calls;
+      x.totalMs += s.totalMs;
+      sql.set(s.name, x);
+    }
+    if (r.error) {
+      error = r.error;
+      break;
+    }
+    if (b % 5 === 4) log(`pairing at the collector's cadence: ${b + 1}/${opts.batches} batches, ${(cpuS / (spans / 1e6)).toFixed(1)} CPU-s per 1M so far`);
+  }
+  passMs.sort((a, b) => a - b);
+  return {
+    storedSpans: opts.storedSpans,
+    spans,
+    batches: passMs.length,
+    batchSpans: opts.batchSpans,
+    generateCpuS,
+    wallS,
+    cpuS,
+    cpuSecondsPerMillion: spans > 0 ? cpuS / (spans / 1e6) : 0,
+    passes,
+    hopsWritten: hops,
+    passMedianMs: passMs[Math.floor((passMs.length - 1) / 2)] ?? 0,
+    passMaxMs: passMs.at(-1) ?? 0,
+    sql: [...sql.values()].sort((a, b) => b.totalMs - a.totalMs).map((x) => ({ ...x, totalMs: Math.round(x.totalMs) })),
+    ...(error ? { error } : {}),
+  };
 }

@@ -15,12 +15,19 @@ import { openStore, type Store } from '../lib/store/index.js';
 import { matchRoute } from '../lib/api/routes.js';
 import { runHandler } from '../lib/api/http.js';
 import { generatePhase, PAIRABLE_CHUNK_TRACES, SPANS_PER_TRACE } from './dataset.js';
-import { BenchPairing, type PairingResult } from './pairing.js';
+import { BenchPairing, measureBatchedPairing, type BatchedPairingResult, type PairingResult } from './pairing.js';
 
 export interface QueryOptions {
   scales: number[];
   runs: number;
+  /** after the last scale's queries: spans appended in collector-sized batches, the pass after each (0: none) */
+  cadenceSpans?: number;
 }
+
+/** The collector's batch (EVENTSCOPE_BATCH_MAX_SPANS 20,000 spans) in generated traces. */
+const CADENCE_BATCH_TRACES = 2_000;
+/** the appended batches' traces are spread over the last this many ns before the data's end */
+const CADENCE_SPREAD_NS = 600_000_000_000n;
 
 export interface QueryTiming {
   name: string;
@@ -52,6 +59,8 @@ export interface ScaleResult {
   messagingParts: number;
   /** the pairing pass over this scale's new spans */
   pairing?: PairingResult;
+  /** last scale only: the pass at the collector's cadence on this store, after the queries */
+  batchedPairing?: BatchedPairingResult;
   /** the API's "now" for every call: the end of the generated data (ISO) */
   now?: string;
   queries: QueryTiming[];
@@ -126,6 +135,33 @@ async function main() {
         queries,
       });
       spansBefore = spans;
+    }
+    const cadence = opts.cadenceSpans ?? 0;
+    if (cadence > 0 && results.length > 0) {
+      const batches = Math.max(1, Math.round(cadence / (CADENCE_BATCH_TRACES * SPANS_PER_TRACE)));
+      const spacing = CADENCE_SPREAD_NS / BigInt(batches * CADENCE_BATCH_TRACES);
+      const base = nowNs - CADENCE_SPREAD_NS;
+      const first = traces;
+      log(`pairing at the collector's cadence: ${batches} batches of ${CADENCE_BATCH_TRACES * 10} spans appended to ${spansBefore} stored, the pass after each`);
+      const r = await measureBatchedPairing(
+        store,
+        pairing,
+        {
+          storedSpans: spansBefore,
+          batches,
+          batchSpans: Math.round(CADENCE_BATCH_TRACES * SPANS_PER_TRACE),
+          // new traces (ids after every earlier one) over the last minutes before the data's end
+          generate: (b) =>
+            generatePhase(
+              store,
+              { firstTrace: first + b * CADENCE_BATCH_TRACES, traces: CADENCE_BATCH_TRACES, baseNs: base + BigInt(b * CADENCE_BATCH_TRACES) * spacing, spacingNs: spacing, shiftNs: 0n },
+              CADENCE_BATCH_TRACES,
+            ),
+        },
+        log,
+      );
+      log(`pairing at the collector's cadence: ${r.cpuSecondsPerMillion.toFixed(1)} CPU-s per 1M spans, pass median ${r.passMedianMs.toFixed(0)} ms, slowest ${r.passMaxMs.toFixed(0)} ms${r.error ? `, FAILED: ${r.error}` : ''}`);
+      results.at(-1)!.batchedPairing = r;
     }
     await new Promise<void>((resolve) => process.send!(results, undefined, {}, () => resolve()));
   } finally {

@@ -39,6 +39,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string' },
     'query-scales': { type: 'string' },
     'query-runs': { type: 'string' },
+    'pairing-cadence-spans': { type: 'string' },
     'overload-seconds': { type: 'string' },
     'overload-rate': { type: 'string' },
     'decode-seconds': { type: 'string' },
@@ -80,6 +81,9 @@ if (args.help) {
                           window's traffic grows ≈ 10×, e.g. 100000,1000000 for a medium check); its query targets
                           are judged at 10M spans
   --query-runs N          timed runs per query (default 20 [5]; a query slower than 15 s in all stops after 3)
+  --pairing-cadence-spans N  after the last scale's queries, N more spans appended in collector-sized batches
+                          (20,000 spans) with the pairing pass after each: its cost at the collector's cadence on
+                          a full store (default 300000 [100000]; 0 skips)
   --decode-seconds S      one-second rounds of the decode loop (default 5 [2])
   output:
   --out FILE              report file (default docs/benchmarks.md; --quick: none); raw figures go to
@@ -112,6 +116,7 @@ const opts = {
   concurrency: int(args.concurrency, 64),
   scales: (args['query-scales'] ?? (quick ? '100000,300000' : '1000000,10000000')).split(',').map((s) => int(s, 0)),
   queryRuns: int(args['query-runs'], quick ? 5 : 20),
+  cadenceSpans: int(args['pairing-cadence-spans'], quick ? 100_000 : 300_000),
   overloadSeconds: int(args['overload-seconds'], quick ? 15 : 60),
   overloadRate: int(args['overload-rate'], 0),
   decodeSeconds: int(args['decode-seconds'], quick ? 2 : 5),
@@ -331,7 +336,7 @@ async function main() {
 
   if (opts.only.has('queries')) {
     log(`queries: ${opts.scales.join(' then ')} spans, ${opts.queryRuns} runs per query`);
-    const child = startChild('queries.ts', [JSON.stringify({ scales: opts.scales, runs: opts.queryRuns } satisfies QueryOptions)]);
+    const child = startChild('queries.ts', [JSON.stringify({ scales: opts.scales, runs: opts.queryRuns, cadenceSpans: opts.cadenceSpans } satisfies QueryOptions)]);
     try {
       report.queries = (await child.ready) as ScaleResult[];
     } finally {
