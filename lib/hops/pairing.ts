@@ -69,6 +69,9 @@ function nsOf(dt: string): bigint {
   return seconds * 1_000_000_000n + BigInt((dt.slice(20) || '0').padEnd(9, '0'));
 }
 
+/** The longest wait between passes when passes are slow (freshness stays within a few seconds). */
+const MAX_INTERVAL_MS = 4_000;
+
 /** How often the host clock offsets are re-estimated at most (sooner when a hop contradicts them). */
 const CLOCK_REFRESH_MS = 10_000;
 
@@ -95,15 +98,21 @@ export class PairingPass {
   }
 
   /** Runs a pass every `intervalMs` until stop(). */
+  /**
+   * Runs a pass every `intervalMs` until stop(). Under load a pass takes longer: the next one then
+   * waits three times as long as the last took (at most MAX_INTERVAL_MS), so pairing uses at most
+   * about a quarter of the time the process has and ingest keeps the rest.
+   */
   start(intervalMs: number): void {
-    const loop = () => {
+    const loop = (delay: number) => {
       if (this.stopped) return;
       this.timer = setTimeout(async () => {
+        const t0 = performance.now();
         await this.runOnce().catch(() => {});
-        loop();
-      }, intervalMs);
+        loop(Math.min(MAX_INTERVAL_MS, Math.max(intervalMs, 3 * (performance.now() - t0))));
+      }, delay);
     };
-    loop();
+    loop(intervalMs);
   }
 
   async stop(): Promise<void> {
