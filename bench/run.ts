@@ -53,7 +53,7 @@ const { values: args } = parseArgs({
 });
 
 if (args.help) {
-  console.log(`npm run bench -- [options]      (a full run takes about 15 minutes on 2 cores, more under load; --quick about 5)
+  console.log(`npm run bench -- [options]      (a full run takes about 25 minutes on 2 cores, more under load; --quick about 6)
   --quick                 small smoke run: sizes below in [brackets] (prints only, unless --out is given)
   --only a,b              run only some sections: ${SECTIONS.join(', ')}
   sizes (N accepts 1_000_000 or 1e6):
