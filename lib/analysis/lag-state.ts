@@ -9,7 +9,7 @@
 //   delg (group, i): first deliveries and queue time over all partitions
 // Cells are 1 s buckets (60 s when the step is whole minutes): a bucket is placed by its first
 // message, so for a range not aligned to the bucket width an interval boundary is exact only to the
-// bucket. The cost depends on buckets × groups × partitions, not on the messages in them.
+// bucket (a second, or a minute for steps of minutes). The cost depends on buckets × groups × partitions, not on the messages in them.
 import type { Store } from '../store/index.js';
 import { queuePercentilesSql } from '../hops/minutes.js';
 import { NEVER } from '../hops/lag-cells.js';
@@ -43,9 +43,12 @@ export type LagRow = {
   off: string | null;
 };
 
-/** 60 s cells when the step and the grid's start are whole minutes, else 1 s cells. */
+/**
+ * 60 s cells when the step is whole minutes (a range of hours or days: its grid boundaries are then
+ * exact to the minute), else 1 s cells.
+ */
 export function lagResolution(g: Pick<LagGrid, 'fromMs' | 'stepMs'>): 1 | 60 {
-  return g.stepMs % 60_000 === 0 && g.fromMs % 60_000 === 0 ? 60 : 1;
+  return g.stepMs % 60_000 === 0 ? 60 : 1;
 }
 
 export async function lagRows(store: Store, g: LagGrid, name: string): Promise<LagRow[]> {

@@ -177,6 +177,7 @@ async function anomalousTraces(store: Store, traceIds: string[], fromMs: number,
                 countIf(class IN ('redelivery_after_failure', 'duplicate_after_success')) AS extra
            FROM ${store.database}.hops FINAL
           WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalMillisecond(2 * {lookback:Int64})
+            AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond(2 * {lookback:Int64})
             AND (consumer_group, destination, message_key) IN touched
           GROUP BY consumer_group, destination, message_key
          HAVING extra > 0

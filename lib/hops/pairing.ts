@@ -268,12 +268,15 @@ export class PairingPass {
       // groups of this very pass are already in hops: treat them as new unless seen before now
       this.knownGroups = new Set(rows.map((r) => `${r.destination}\u0000${r.consumer_group}`).filter((k) => !groups.has(k)));
     }
-    const out: Array<{ destination: string; fromS: number; toS: number }> = [];
+    // one backfill per destination (it recomputes every group of the destination), from the earliest new group's day before
+    const out = new Map<string, { destination: string; fromS: number; toS: number }>();
     for (const [k, g] of groups) {
       if (this.knownGroups.has(k)) continue;
-      out.push({ destination: g.destination, fromS: g.firstS - 86_400, toS: Math.floor(this.now() / 1000) + 60 });
+      const fromS = g.firstS - 86_400;
+      const prev = out.get(g.destination);
+      if (!prev || fromS < prev.fromS) out.set(g.destination, { destination: g.destination, fromS, toS: Math.floor(this.now() / 1000) + 60 });
     }
-    return out;
+    return [...out.values()];
   }
 
   /** Host → clock offset (ns), from host_clocks / the last estimate. */
@@ -348,11 +351,11 @@ export class PairingPass {
       const changed = [...new Set([...next.keys(), ...(this.clocks?.keys() ?? [])])].filter((h) => (next.get(h) ?? 0n) !== (this.clocks?.get(h) ?? 0n));
       if (changed.length > 0) {
         const u = this.now();
-        await this.store.client.insert({
-          table: `${this.db}.host_clocks`,
-          values: changed.map((h) => ({ host: h, offset_ns: String(next.get(h) ?? 0n), basis: estimate.get(h)?.basis ?? '', updated_ms: u })),
-          format: 'JSONEachRow',
-        });
+        await this.store.insertRows(
+          'host_clocks',
+          changed.map((h) => ({ host: h, offset_ns: String(next.get(h) ?? 0n), basis: estimate.get(h)?.basis ?? '', updated_ms: u })),
+          { name: 'pairing:insert-clocks' },
+        );
       }
       this.clocks = next;
       this.clocksAt = this.now();
@@ -488,12 +491,7 @@ export class PairingPass {
       if (!g) touched.groups.set(gk, { destination: w.destination, firstS: ds });
       else g.firstS = Math.min(g.firstS, ds);
     }
-    await this.store.client.insert({
-      table: `${db}.hops`,
-      values: writes.map(stripForInsert),
-      format: 'JSONEachRow',
-      clickhouse_settings: { date_time_input_format: 'best_effort' },
-    });
+    await this.store.insertRows('hops', writes.map(stripForInsert), { name: 'pairing:insert-hops' });
     return writes.length;
   }
 }

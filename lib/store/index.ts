@@ -37,6 +37,12 @@ export interface Store {
   commitSpans(prepared: PreparedSpans): Promise<void>;
   /** prepareSpans + commitSpans. */
   insertSpans(rows: readonly SpanRow[]): Promise<void>;
+  /**
+   * Inserts JSON rows (JSONEachRow shape) into one of Eventscope's own tables — the pairing pass's
+   * writes; resolves when committed. Embedded, chDB gets the bytes as one Buffer (through
+   * @clickhouse/client its connection pastes the body into the SQL text, several times the CPU).
+   */
+  insertRows(table: string, rows: readonly object[], opts?: { name?: string }): Promise<void>;
   version(): Promise<string>;
   close(): Promise<void>;
 }
@@ -124,6 +130,19 @@ export async function openStore(
     },
     commitSpans(prepared) {
       return writer().commit(prepared);
+    },
+    async insertRows(table, rows, o = {}) {
+      if (rows.length === 0) return;
+      const t0 = performance.now();
+      const settings = { date_time_input_format: 'best_effort', input_format_skip_unknown_fields: 0 } as const;
+      if (chdb) {
+        let body = '';
+        for (const r of rows) body += JSON.stringify(r) + '\n';
+        await chdb.rawInsert({ table: `${database}.${table}`, values: Buffer.from(body), format: 'JSONEachRow', settings });
+      } else {
+        await client.insert({ table: `${database}.${table}`, values: rows as object[], format: 'JSONEachRow', clickhouse_settings: settings });
+      }
+      opts.onQuery?.({ name: o.name ?? `insert:${table}`, ms: performance.now() - t0 });
     },
     async insertSpans(rows) {
       const w = writer();

@@ -95,11 +95,14 @@ CREATE TABLE IF NOT EXISTS ${db}.hops${local} ${onCluster}
     deleted UInt8 DEFAULT 0,
     INDEX idx_d_trace d_trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
     INDEX idx_p_trace p_trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
-    INDEX idx_d_key d_key TYPE bloom_filter(0.001) GRANULARITY 1
+    INDEX idx_d_key d_key TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX idx_message_key message_key TYPE bloom_filter(0.001) GRANULARITY 1
 )
 ENGINE = ${engine:ReplacingMergeTree}(version, deleted)
 PARTITION BY toDate(d_start)
-ORDER BY (consumer_group, destination, message_key, d_key)
+-- the hour first: a view over a time range reads only its hours; the key stays the deliver span's
+-- (its start never changes), so a rewritten hop replaces its earlier version
+ORDER BY (toStartOfHour(d_start), consumer_group, destination, message_key, d_key)
 TTL toDateTime(d_start) + toIntervalDay(${ttlDays})
 SETTINGS ttl_only_drop_parts = 1;
 -- distributed: hops by cityHash64(consumer_group, destination, message_key)
@@ -191,7 +194,7 @@ CREATE TABLE IF NOT EXISTS ${db}.lag_cells${local} ${onCluster}
 )
 ENGINE = ${engine:ReplacingMergeTree}(version, deleted)
 PARTITION BY toDate(if(has_pub = 1, pub_bucket, resolve_bucket))
-ORDER BY (resolution, destination, consumer_group, partition, has_pub, pub_bucket, resolve_bucket)
+ORDER BY (resolution, has_pub, pub_bucket, destination, consumer_group, partition, resolve_bucket)
 TTL toDateTime(if(has_pub = 1, pub_bucket, resolve_bucket)) + toIntervalDay(${ttlDays})
 SETTINGS ttl_only_drop_parts = 1;
 -- distributed: lag_cells by cityHash64(destination, consumer_group)
