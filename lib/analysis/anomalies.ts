@@ -358,6 +358,7 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
               argMin(partition, d_start) AS partition, argMin(offset, d_start) AS offset, argMin(msg_key, d_start) AS msg_key,
               if(max(matched) = 1, toUnixTimestamp64Nano(assumeNotNull(anyIf(p_start, matched = 1))), NULL) AS p_start_ns,
               min(d_start) AS first_start,
+              toInt64(toUnixTimestamp64Nano(first_start)) AS first_ns,
               argMin(d_span_id, d_start) AS d_span_id, argMin(d_key, d_start) AS first_d_key
        FROM (${hopsSql(store.database, w)}) AS h
        WHERE identified
@@ -377,7 +378,9 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
        FROM first
        WHERE cls != ''
        WINDOW prior AS (PARTITION BY consumer_group, destination, partition, cls, if(cls = 'k', msg_key, '')
-                        ORDER BY first_start, d_span_id ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+                        -- deliveries that started earlier; the messages of one batch span start together and
+                        -- are delivered at once, so they are never compared with each other
+                        ORDER BY first_ns RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
      )
      WHERE prior_count > 0 AND ord < prior_max AND first_start >= fromUnixTimestamp64Milli({fromMs:Int64})`,
     { name: 'anomalies:ordering', params: { ...hopParams(w), fromMs: q.fromMs } },

@@ -19,13 +19,15 @@ export interface ClassifiableHop {
   identified: number;
   ordinal: number;
   class: string;
+  /** 1 on the message's earliest delivery to the group (a prelude receive, else the first): its queue time is the sample */
+  queue_sample: number;
 }
 
 export const hopId = (h: { d_key: string; message_key: string }) => `${h.d_key}:${h.message_key}`;
 const groupId = (h: ClassifiableHop) => `${h.consumer_group}\u0000${h.destination}\u0000${h.message_key}`;
 
 /**
- * Sets `ordinal` and `class` on every hop, per (consumer group, destination, message), in delivery
+ * Sets `ordinal`, `class` and `queue_sample` on every hop, per (consumer group, destination, message), in delivery
  * order. A process span is the delivery; a receive span of the same message to the same group (the
  * Java agent's receive + process) is its prelude, not a second delivery. An unidentified message
  * (known only through this one delivery) is always a first delivery.
@@ -41,6 +43,8 @@ export function classifyHops<T extends ClassifiableHop>(hops: T[]): T[] {
   for (const list of groups.values()) {
     list.sort((a, b) => (a.d_start < b.d_start ? -1 : a.d_start > b.d_start ? 1 : a.d_span_id < b.d_span_id ? -1 : a.d_span_id > b.d_span_id ? 1 : 0));
     const hasProcess = list.some((h) => h.d_operation === 'process');
+    // the earliest delivery (sorted first) carries the message's queue-time sample
+    list.forEach((h, i) => (h.queue_sample = i === 0 ? 1 : 0));
     let ordinal = 0;
     let prev: T | undefined;
     for (const h of list) {

@@ -63,9 +63,14 @@ interface BucketSet {
 
 async function publishedCells(store: Store, res: number, version: string, set: BucketSet, clocks: LagCellRecompute['clocks']): Promise<void> {
   const db = store.database;
-  const bucket = `toStartOfInterval(timestamp, INTERVAL {res:UInt32} SECOND)`;
-  const inSet = `${set.buckets ? `AND toUnixTimestamp(${bucket}) IN {buckets:Array(Int64)}` : ''}
+  // buckets on the corrected clock (the lag query places them by corrected times too)
+  const corrected = `(toInt64(toUnixTimestamp64Milli(timestamp)) + ${correction('host', clocks)})`;
+  const bucket = `toStartOfInterval(fromUnixTimestamp64Milli(${corrected}), INTERVAL {res:UInt32} SECOND)`;
+  const inSet = `AND toUnixTimestamp(${bucket}) >= {fromS:Int64} AND toUnixTimestamp(${bucket}) < {toS:Int64}
+                 ${set.buckets ? `AND toUnixTimestamp(${bucket}) IN {buckets:Array(Int64)}` : ''}
                  ${set.destination !== undefined ? 'AND destination = {destination:String}' : ''}`;
+  // raw times may lie up to the largest correction away from their corrected bucket
+  const slackS = Math.ceil(Math.max(0, ...(clocks?.offsetsMs ?? []).map(Math.abs)) / 1000) + 1;
   const first = `queue_ns IS NOT NULL`;
   const queueMs = `greatest(ifNull(queue_ns, 0), 0) / 1e6`;
   const params = {
@@ -78,16 +83,16 @@ async function publishedCells(store: Store, res: number, version: string, set: B
     horizon: GROUP_HORIZON_S,
     chosts: clocks?.hosts ?? [],
     coffs: clocks?.offsetsMs ?? [],
+    slackS,
   };
   await store.command(
     `INSERT INTO ${db}.lag_cells (${COLUMNS})
      WITH pubs AS (
-       SELECT span_key, destination, partition, toInt64(toUnixTimestamp64Milli(timestamp)) + ${correction('host', clocks)} AS pub_ms, offset,
-              ${bucket} AS pub_bucket
+       SELECT span_key, destination, partition, ${corrected} AS pub_ms, offset, ${bucket} AS pub_bucket
          FROM (
            SELECT * FROM ${db}.messaging_spans
             WHERE operation IN ${PUBLISH}
-              AND timestamp >= fromUnixTimestamp({fromS:Int64}) AND timestamp < fromUnixTimestamp({toS:Int64})
+              AND timestamp >= fromUnixTimestamp({fromS:Int64} - {slackS:Int64}) AND timestamp < fromUnixTimestamp({toS:Int64} + {slackS:Int64})
               ${inSet}
             LIMIT 1 BY span_key
          )
@@ -96,7 +101,7 @@ async function publishedCells(store: Store, res: number, version: string, set: B
      ),
      groups AS (
        SELECT DISTINCT destination, consumer_group FROM ${db}.hops
-        WHERE deleted = 0 AND d_start >= fromUnixTimestamp({fromS:Int64} - {horizon:Int64})
+        WHERE deleted = 0 AND d_start >= fromUnixTimestamp({fromS:Int64} - {horizon:Int64} - {slackS:Int64})
           AND destination IN (SELECT destination FROM pubs)
      ),
      firsts AS (
@@ -107,7 +112,7 @@ async function publishedCells(store: Store, res: number, version: string, set: B
               argMin(offset, d_start) AS d_offset,
               minIf(queue_ns, matched = 1) AS queue_ns
          FROM ${db}.hops FINAL
-        WHERE matched = 1 AND d_start >= fromUnixTimestamp({fromS:Int64} - 300)
+        WHERE matched = 1 AND d_start >= fromUnixTimestamp({fromS:Int64} - 300 - {slackS:Int64})
           AND message_key IN (SELECT span_key FROM pubs)
         GROUP BY consumer_group, message_key
      )

@@ -50,7 +50,8 @@ export async function recomputeMinutes(store: Store, r: MinuteRecompute): Promis
 }
 
 function deliverMinutesSql(db: string): string {
-  const first = `class = 'first' AND matched = 1`;
+  // one sample per message and group: its earliest delivery (a receive before the process span counts)
+  const first = `queue_sample = 1 AND matched = 1`;
   const queueMs = `greatest(ifNull(queue_ns, 0), 0) / 1e6`;
   return `
     SELECT toStartOfMinute(d_start) AS minute, 'deliver' AS kind, destination, consumer_group, partition, message_type,

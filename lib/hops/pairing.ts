@@ -222,13 +222,18 @@ export class PairingPass {
         },
       );
       for (const r of waiting) deliveries.set(r.k, Number(r.ms));
-      const secs = await this.store.query<{ s: string }>(
-        `SELECT DISTINCT toString(toUnixTimestamp(timestamp)) AS s FROM ${db}.messaging_spans
+      const secs = await this.store.query<{ ms: string; host: string }>(
+        `SELECT DISTINCT toString(toUnixTimestamp(timestamp) * 1000) AS ms, host FROM ${db}.messaging_spans
           WHERE operation IN ${PUBLISH}
             AND ingested_at >= fromUnixTimestamp64Milli({lo:Int64}) AND ingested_at < fromUnixTimestamp64Milli({hi:Int64})`,
         { name: 'pairing:publish-seconds', params: range },
       );
-      for (const r of secs) touched.publishSeconds.add(Number(r.s));
+      // lag cells bucket publishes on the corrected clock (a second either side: the correction's ms)
+      for (const r of secs) {
+        const c = Number(r.ms) + this.clockMs(r.host);
+        touched.publishSeconds.add(Math.floor(c / 1000));
+        touched.publishSeconds.add(Math.floor((c + 999) / 1000));
+      }
     }
 
     let written = 0;
@@ -239,7 +244,7 @@ export class PairingPass {
     await recomputeLagCells(this.store, {
       publishSeconds: [...touched.publishSeconds],
       unmatchedSeconds: [...touched.unmatchedSeconds],
-      backfills: await this.newGroupBackfills(touched.groups),
+      backfills: [...(await this.newGroupBackfills(touched.groups)), ...(await this.clockBackfills())],
       version,
       clocks: this.clockOffsetsMs(),
     });
@@ -283,6 +288,32 @@ export class PairingPass {
   private clocks: Map<string, bigint> | undefined;
   private clocksAt = 0;
 
+  /** Hosts whose clock offset changed since the lag cells were last recomputed for them. */
+  private clockChanged = new Set<string>();
+
+  /**
+   * When a host's offset changed, its publishes of the evidence window were bucketed on the old
+   * estimate: recompute the lag cells of the destinations it publishes to over that window.
+   */
+  private async clockBackfills(): Promise<Array<{ destination: string; fromS: number; toS: number }>> {
+    if (this.clockChanged.size === 0) return [];
+    const hosts = [...this.clockChanged];
+    this.clockChanged.clear();
+    const fromMs = this.now() - 15 * 60_000;
+    const rows = await this.store.query<{ destination: string }>(
+      `SELECT DISTINCT destination FROM ${this.db}.messaging_spans
+        WHERE operation IN ${PUBLISH} AND timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}) AND host IN {hosts:Array(String)}`,
+      { name: 'pairing:clock-destinations', params: { fromMs, hosts } },
+    );
+    const slackS = Math.ceil(Math.max(0, ...this.clockOffsetsMs().offsetsMs.map(Math.abs)) / 1000) + 60;
+    return rows.map((r) => ({ destination: r.destination, fromS: Math.floor(fromMs / 1000) - slackS, toS: Math.floor(this.now() / 1000) + slackS }));
+  }
+
+  /** A host's current clock offset in ms (0 when unknown). */
+  private clockMs(host: string): number {
+    return Number((this.clocks?.get(host) ?? 0n) / 1_000_000n);
+  }
+
   /** The current clock offsets (ms) for SQL that corrects times per host. */
   clockOffsetsMs(): { hosts: string[]; offsetsMs: number[] } {
     const hosts = [...(this.clocks ?? new Map()).keys()];
@@ -293,8 +324,9 @@ export class PairingPass {
    * Sets each hop's queue time on corrected clocks (queue_ns = raw + offset(deliver host) −
    * offset(publish host)), re-estimating the offsets when they are old or a hop contradicts them.
    */
-  private async correctClocks(rows: Row[]): Promise<void> {
+  private async correctClocks(rows: Row[]): Promise<Row[]> {
     const off = (h: string) => this.clocks?.get(h) ?? 0n;
+    let stale: Row[] = [];
     const gapOf = (r: Row) => nsOf(r.d_start) - nsOf(r.p_start!);
     const cross = rows.filter((r) => Number(r.matched) === 1 && r.p_start && r.p_host && r.d_host && r.p_host !== r.d_host);
     const contradicted = cross.some((r) => gapOf(r) + off(r.d_host) - off(r.p_host) < 0n);
@@ -359,8 +391,19 @@ export class PairingPass {
       }
       this.clocks = next;
       this.clocksAt = this.now();
+      for (const h of changed) this.clockChanged.add(h);
+      if (changed.length > 0) {
+        // the hops of the evidence window that involve a host whose offset changed: their queue time was
+        // corrected with the old estimate
+        stale = await this.store.query<Row>(
+          `SELECT * FROM ${this.db}.hops FINAL
+            WHERE matched = 1 AND d_start >= fromUnixTimestamp64Milli({since:Int64})
+              AND (p_host IN {hosts:Array(String)} OR d_host IN {hosts:Array(String)})`,
+          { name: 'pairing:clock-stale', params: { since: this.now() - 15 * 60_000, hosts: changed } },
+        );
+      }
     }
-    for (const r of rows) {
+    for (const r of [...rows, ...stale]) {
       if (r.raw_queue_ns === null || r.raw_queue_ns === undefined) {
         r.queue_ns = null;
         r.skew_ns = '0';
@@ -370,6 +413,7 @@ export class PairingPass {
       r.skew_ns = skew.toString();
       r.queue_ns = (BigInt(r.raw_queue_ns) + skew).toString();
     }
+    return stale;
   }
 
   /**
@@ -473,18 +517,32 @@ export class PairingPass {
     }
     classifyHops([...all.values()]);
     await this.markRewinds([...all.values()]);
-    await this.correctClocks([...all.values()]);
+    // hops written before the clock estimate changed are corrected again (with their minutes and cells)
+    for (const h of await this.correctClocks([...all.values()])) if (!all.has(hopId(h))) {
+      before.set(hopId(h), { ...h, queue_ns: null });
+      all.set(hopId(h), h);
+    }
     const writes: Row[] = [...tombstones];
     for (const [id, h] of all) {
       const old = before.get(id);
-      if (old && !fresh.has(id) && old.ordinal === h.ordinal && old.class === h.class && Number(old.rewind) === h.rewind) continue;
+      if (
+        old &&
+        !fresh.has(id) &&
+        old.ordinal === h.ordinal &&
+        old.class === h.class &&
+        Number(old.rewind) === h.rewind &&
+        Number(old.queue_sample) === h.queue_sample &&
+        old.queue_ns === h.queue_ns
+      ) {
+        continue;
+      }
       writes.push({ ...h, version });
     }
     if (writes.length === 0) return 0;
     for (const w of writes) {
       const ds = Math.floor(msOf(w.d_start) / 1000);
       touched.deliverSeconds.add(ds);
-      if (Number(w.matched) === 1 && w.p_start) touched.publishSeconds.add(Math.floor(msOf(w.p_start) / 1000));
+      if (Number(w.matched) === 1 && w.p_start) touched.publishSeconds.add(Math.floor((msOf(w.p_start) + this.clockMs(w.p_host)) / 1000));
       else touched.unmatchedSeconds.add(ds);
       const gk = `${w.destination}\u0000${w.consumer_group}`;
       const g = touched.groups.get(gk);
@@ -534,6 +592,7 @@ function stripForInsert(r: Row): Record<string, unknown> {
     ordinal: r.ordinal,
     class: r.class,
     rewind: Number(r.rewind ?? 0),
+    queue_sample: Number(r.queue_sample ?? 0),
     version: r.version,
     deleted: r.deleted,
   };

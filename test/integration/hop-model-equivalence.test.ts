@@ -9,9 +9,10 @@
 // deliveries), ordering inversions (totals, every inverted pair) and lag (published, delivered,
 // backlog and queue time per interval, group and partition, on three grids) must answer exactly
 // what the oracle computes. A failure prints a compact diff; EVENTSCOPE_EQUIV_SEED=<n> runs another
-// dataset. Where the model is known to disagree with the definitions, the sub-assertion is a todo
-// that names the rule and the code (receive preludes in the flow map's queue time, ties inside a
-// batch span in the ordering query, the skewed host's corrected times).
+// dataset. The three disagreements this test first found are fixed in the model (receive preludes
+// in the flow map's queue time, ties inside one batch span in the ordering query, the skewed host's
+// corrected times: hops re-corrected and lag cells recomputed when an estimate changes, cells
+// bucketed on the corrected clock).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestEventscope, type TestEventscope } from '../support/harness.js';
@@ -36,13 +37,9 @@ const EXACT_SAMPLES = 256;
 const SKEW_MS = 3_000;
 /**
  * Clock skew: the query-time pairing read raw clocks (queue time clamped at 0, lag by raw publish
- * time); the hop model now corrects per host (e971fbe, lib/hops/clocks.ts), so the oracle puts
- * every time on the corrected clock with the offsets the rule gives over all the data. The model's
- * answers for the skewed host do not match that yet: they depend on when each hop was paired.
+ * time); the hop model corrects per host (lib/hops/clocks.ts), so the oracle puts every time on the
+ * corrected clock with the offsets the rule gives over all the data.
  */
-const SKEW_TODO =
-  'model: hops and lag cells keep the host offset estimated when they were written (earlier estimates differ from the final one), ' +
-  'and lag cells bucket a publish by its raw time but place the bucket by its corrected time (lib/hops/pairing.ts correctClocks, lib/hops/lag-cells.ts)';
 
 // ---- a seeded dataset ----------------------------------------------------------------------------
 
@@ -688,7 +685,7 @@ describe(`hop model ≡ query-time pairing on a generated dataset (seed ${SEED})
       assertSameRows('queue-time percentiles', e, exactQueue(actual, samples).filter(plain), (r) => r.edge);
     });
 
-    it('deliver edges from the skewed producer host: queue time on corrected clocks', { todo: SKEW_TODO }, () => {
+    it('deliver edges from the skewed producer host: queue time on corrected clocks', () => {
       const samples = new Map(expected.map((r) => [r.edge, r.queueSamples ?? 0]));
       const e = exactQueue(expected, samples).filter((r) => skewedEdge(r.edge));
       assert.ok(e.length >= 1, `${e.length} edges from the skewed host`);
@@ -701,7 +698,6 @@ describe(`hop model ≡ query-time pairing on a generated dataset (seed ${SEED})
     // about a millisecond later here.
     it(
       'deliver edges with a receive prelude: queue time ends at the receive span',
-      { todo: "model: hop_minutes samples queue time at class = 'first' (the process span), not at the message's earliest delivery (lib/hops/minutes.ts)" },
       () => {
         const samples = new Map(expected.map((r) => [r.edge, r.queueSamples ?? 0]));
         const preludes = withPrelude();
@@ -772,7 +768,6 @@ describe(`hop model ≡ query-time pairing on a generated dataset (seed ${SEED})
         // inversions inside a batch (the query-time pairing had the same window).
         it(
           'messages of one batch span are never out of order with each other',
-          { todo: 'model: ties (one batch span) in the ordering window are compared in read order (lib/analysis/anomalies.ts findOrderingInversions)' },
           () => {
             const inside = pairs.filter((p) => p.sameSpan);
             assert.deepEqual(
@@ -815,7 +810,7 @@ describe(`hop model ≡ query-time pairing on a generated dataset (seed ${SEED})
         );
       });
 
-      it('groups consuming from the skewed host, on corrected clocks', { todo: SKEW_TODO }, () => {
+      it('groups consuming from the skewed host, on corrected clocks', () => {
         assertSameLag(`lag ${name} (skewed producer host)`, split(expected, true), split(body.groups, true));
       });
     });

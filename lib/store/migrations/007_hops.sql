@@ -91,6 +91,8 @@ CREATE TABLE IF NOT EXISTS ${db}.hops${local} ${onCluster}
     -- a repeated delivery of an offset the group had already moved past (it delivered a higher offset
     -- of the partition in between): the group's position was reset, a rewind (DESIGN §6)
     rewind UInt8 DEFAULT 0,
+    -- 1 on the message's earliest delivery to the group: the one queue-time sample of the message
+    queue_sample UInt8 DEFAULT 0,
     version UInt64,
     deleted UInt8 DEFAULT 0,
     INDEX idx_d_trace d_trace_id TYPE bloom_filter(0.001) GRANULARITY 1,
