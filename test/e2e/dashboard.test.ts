@@ -65,6 +65,8 @@ before(async () => {
     if (Date.now() > deadline) throw new Error(`only ${row?.n} of ${spans.length} spans stored`);
     await new Promise((r) => setTimeout(r, 100));
   }
+  // the views read the hop model: let the pairing pass take the committed spans (it runs every second anyway)
+  await es.collector.pairing?.sync();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
