@@ -92,7 +92,7 @@ async function publishedCells(store: Store, res: number, version: string, set: B
          FROM (
            SELECT * FROM ${db}.messaging_spans
             WHERE operation IN ${PUBLISH}
-              AND timestamp >= fromUnixTimestamp({fromS:Int64} - {slackS:Int64}) AND timestamp < fromUnixTimestamp({toS:Int64} + {slackS:Int64})
+              AND timestamp >= fromUnixTimestamp64Milli(({fromS:Int64} - {slackS:Int64}) * 1000) AND timestamp < fromUnixTimestamp64Milli(({toS:Int64} + {slackS:Int64}) * 1000)
               ${inSet}
             LIMIT 1 BY span_key
          )
@@ -101,7 +101,7 @@ async function publishedCells(store: Store, res: number, version: string, set: B
      ),
      groups AS (
        SELECT DISTINCT destination, consumer_group FROM ${db}.hops
-        WHERE deleted = 0 AND d_start >= fromUnixTimestamp({fromS:Int64} - {horizon:Int64} - {slackS:Int64})
+        WHERE deleted = 0 AND d_start >= fromUnixTimestamp64Milli(({fromS:Int64} - {horizon:Int64} - {slackS:Int64}) * 1000)
           AND destination IN (SELECT destination FROM pubs)
      ),
      firsts AS (
@@ -112,7 +112,7 @@ async function publishedCells(store: Store, res: number, version: string, set: B
               argMin(offset, d_start) AS d_offset,
               minIf(queue_ns, matched = 1) AS queue_ns
          FROM ${db}.hops FINAL
-        WHERE matched = 1 AND d_start >= fromUnixTimestamp({fromS:Int64} - 300 - {slackS:Int64})
+        WHERE matched = 1 AND d_start >= fromUnixTimestamp64Milli(({fromS:Int64} - 300 - {slackS:Int64}) * 1000)
           AND message_key IN (SELECT span_key FROM pubs)
         GROUP BY consumer_group, message_key
      )
@@ -170,7 +170,7 @@ async function unmatchedCells(store: Store, res: number, version: string, bucket
                 toInt64(toUnixTimestamp64Milli(max(d_start))) AS last_ms,
                 argMin(partition, d_start) AS partition, argMin(offset, d_start) AS d_offset
            FROM ${db}.hops FINAL
-          WHERE matched = 0 AND d_start >= fromUnixTimestamp({fromS:Int64} - 3600) AND d_start < fromUnixTimestamp({toS:Int64})
+          WHERE matched = 0 AND d_start >= fromUnixTimestamp64Milli(({fromS:Int64} - 3600) * 1000) AND d_start < fromUnixTimestamp64Milli(({toS:Int64}) * 1000)
           GROUP BY consumer_group, destination, message_key
        )
       WHERE toUnixTimestamp(resolve_bucket) IN {buckets:Array(Int64)}

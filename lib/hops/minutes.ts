@@ -79,7 +79,7 @@ function deliverMinutesSql(db: string): string {
            toInt64(toUnixTimestamp64Milli(max(d_start))) AS last_ms,
            {version:UInt64} AS version
       FROM ${db}.hops FINAL
-     WHERE d_start >= fromUnixTimestamp({fromS:Int64}) AND d_start < fromUnixTimestamp({toS:Int64})
+     WHERE d_start >= fromUnixTimestamp64Milli(({fromS:Int64}) * 1000) AND d_start < fromUnixTimestamp64Milli(({toS:Int64}) * 1000)
        AND toUnixTimestamp(toStartOfMinute(d_start)) IN {minutes:Array(Int64)}
      GROUP BY minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system`;
 }
@@ -106,7 +106,7 @@ function publishMinutesSql(db: string): string {
       FROM (
         SELECT * FROM ${db}.messaging_spans
          WHERE operation IN ${PUBLISH}
-           AND timestamp >= fromUnixTimestamp({fromS:Int64}) AND timestamp < fromUnixTimestamp({toS:Int64})
+           AND timestamp >= fromUnixTimestamp64Milli(({fromS:Int64}) * 1000) AND timestamp < fromUnixTimestamp64Milli(({toS:Int64}) * 1000)
            AND toUnixTimestamp(toStartOfMinute(timestamp)) IN {minutes:Array(Int64)}
          LIMIT 1 BY span_key
       )

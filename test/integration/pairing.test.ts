@@ -155,6 +155,16 @@ describe('pairing pass', () => {
     console.log(`# visible in the flow map ${Date.now() - acked} ms after the acknowledgement`);
   });
 
+  test('a publish in the last milliseconds of a minute counts in that minute', async () => {
+    // regression: DateTime64 compared with a whole-second DateTime rounded 12:00:59.975 up to 12:01:00
+    const minute = Math.floor((Date.now() - 120_000) / 60_000) * 60_000;
+    const t = clock(minute - 25);
+    const p = pub(t, 'edge-orders', 0);
+    await es.sendSpans([p, del(t, p, 'edge', 40)]);
+    await es.collector.pairing!.sync();
+    assert.deepEqual(await minuteTotals(es.store, 'edge-orders'), { messages: '1', first: '1', dup: '0', redel: '0', published: '1', samples: '1' });
+  });
+
   test('/api/health reports the pairing watermark', async () => {
     const res = await es.api<{ pairing: { watermark: string | null; behindMs: number | null } }>('/api/health');
     assert.equal(res.status, 200);
