@@ -1,5 +1,6 @@
-// Binary inserts into embedded chDB: the RowBinary bytes go to a file in a private folder on tmpfs
-// (/dev/shm where there is one) and the engine reads them with `INSERT … SELECT FROM file()`.
+// Binary inserts into embedded chDB: the RowBinary bytes go to a file on tmpfs (/dev/shm where there
+// is one; created exclusively, owner-only, under an unguessable name, removed after the insert) and the
+// engine reads them with `INSERT … SELECT FROM file()`.
 //
 // Why not a Buffer straight into the engine: chdb-node's raw insert (connection.chdb.rawInsert) takes
 // text formats only, and its native entry (InsertRawAsyncConnection), which accepts any prefix, runs
@@ -8,6 +9,7 @@
 // are 0x0A 0x0A) is cut there and the rest is parsed as SQL (test/integration/store-rowbinary.test.ts
 // keeps the proof). Text formats are safe there because they never contain an empty line. A tmpfs
 // file costs one memory copy (about 3 ms per 20,000 spans) and is read by the engine as data only.
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,7 +22,7 @@ interface QueryTarget {
 export interface ChdbBinaryInserter {
   /** Inserts RowBinary `body` holding rows of `columns` into `table` (db.name); resolves once committed. */
   insert(table: string, columns: readonly Column[], body: Buffer): Promise<void>;
-  /** Removes the private folder. */
+  /** Nothing is kept between inserts; here for symmetry with the store's close. */
   close(): void;
 }
 
@@ -29,12 +31,13 @@ const literal = (s: string) => `'${s.replaceAll('\\', '\\\\').replaceAll("'", "\
 const ident = (s: string) => '`' + s.replaceAll('\\', '\\\\').replaceAll('`', '\\`') + '`';
 
 export function chdbBinaryInserter(chdb: QueryTarget, tmpRoot = defaultTmpRoot()): ChdbBinaryInserter {
-  const dir = fs.mkdtempSync(path.join(tmpRoot, 'eventscope-insert-'));
+  // no folder of our own: a process that dies between inserts leaves nothing behind
+  const prefix = path.join(tmpRoot, `eventscope-${process.pid}-`);
   let seq = 0;
   return {
     async insert(table, columns, body) {
       if (body.length === 0) return;
-      const file = path.join(dir, `${process.pid}-${seq++}.rowbinary`);
+      const file = `${prefix}${seq++}-${randomBytes(6).toString('hex')}.rowbinary`;
       await fs.promises.writeFile(file, body, { flag: 'wx', mode: 0o600 });
       try {
         const names = columns.map((c) => ident(c.name)).join(', ');
@@ -44,9 +47,7 @@ export function chdbBinaryInserter(chdb: QueryTarget, tmpRoot = defaultTmpRoot()
         await fs.promises.rm(file, { force: true });
       }
     },
-    close() {
-      fs.rmSync(dir, { recursive: true, force: true });
-    },
+    close() {},
   };
 }
 
