@@ -89,7 +89,8 @@ function startPairing(store: CollectorDeps['store'], queue: IngestQueue, config:
     committedBefore: () => Math.min(queue.committedBefore(), Date.now() - settle),
     lookbackMs: 24 * 3_600_000,
     lateWindowMs: config.pairing.lateWindowMs,
-    maxSpansPerPass: 200_000,
+    // bounded so a pass under load holds a bounded number of rows in memory
+    maxSpansPerPass: 50_000,
     log,
   });
   pairing.start(config.pairing.intervalMs);

@@ -59,10 +59,15 @@ export async function lagRows(store: Store, g: LagGrid, name: string): Promise<L
   return store.query<LagRow>(
     `WITH cells AS (
        SELECT * FROM ${store.database}.lag_cells FINAL
+        -- both branches are ranges of the primary key (resolution, has_pub, pub_bucket): messages
+        -- published in the window, or up to a day before it and first delivered in it; first
+        -- deliveries of messages without a stored publish span by their delivery bucket
         WHERE resolution = {res:UInt32} ${filters}
-          AND ((has_pub = 1 AND pub_bucket >= toStartOfInterval(fromUnixTimestamp64Milli({sinceMs:Int64}), INTERVAL {res:UInt32} SECOND)
-                AND pub_bucket < fromUnixTimestamp64Milli({untilMs:Int64}))
-            OR (delivered > 0 AND resolve_bucket >= toStartOfInterval(fromUnixTimestamp64Milli({sinceMs:Int64}), INTERVAL {res:UInt32} SECOND)
+          AND ((has_pub = 1 AND pub_bucket >= toStartOfInterval(fromUnixTimestamp64Milli({sinceMs:Int64}), INTERVAL {res:UInt32} SECOND) - INTERVAL 1 DAY
+                AND pub_bucket < fromUnixTimestamp64Milli({untilMs:Int64})
+                AND (pub_bucket >= toStartOfInterval(fromUnixTimestamp64Milli({sinceMs:Int64}), INTERVAL {res:UInt32} SECOND)
+                     OR (delivered > 0 AND resolve_bucket >= toStartOfInterval(fromUnixTimestamp64Milli({sinceMs:Int64}), INTERVAL {res:UInt32} SECOND))))
+            OR (has_pub = 0 AND resolve_bucket >= toStartOfInterval(fromUnixTimestamp64Milli({sinceMs:Int64}), INTERVAL {res:UInt32} SECOND)
                 AND resolve_bucket < fromUnixTimestamp64Milli({untilMs:Int64})))
      ),
      first_deliveries AS (

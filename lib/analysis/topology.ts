@@ -132,8 +132,8 @@ export async function knownConsumers(store: Store, q: TopologyQuery): Promise<Kn
   const typeExpr = q.groupBy === 'messageType' ? `if(message_type = '', destination, message_type)` : `''`;
   const rows = await store.query<{ service: string; system: string; destination: string; message_type: string; consumer_group: string }>(
     `SELECT d_service AS service, system, destination, ${typeExpr} AS message_type, consumer_group
-       FROM ${store.database}.hop_minutes FINAL
-      WHERE kind = 'deliver'
+       FROM ${store.database}.hop_minutes
+      WHERE kind = 'deliver' AND deleted = 0
         AND minute >= toStartOfMinute(fromUnixTimestamp64Milli({historyFromMs:Int64}))
         AND minute < toStartOfMinute(fromUnixTimestamp64Milli({fromMs:Int64}))
       GROUP BY service, system, destination, message_type, consumer_group`,

@@ -492,13 +492,21 @@ export class PairingPass {
     // every delivery already stored of the same messages to the same groups (for their order), and
     // the rows stored before for these deliver spans (their identity may have changed)
     const messageKeys = [...new Set(paired.map((h) => h.message_key))];
+    // earlier deliveries of these messages start after their publish (less clock skew); only a
+    // message without a stored producer needs the whole look-back
+    let sinceMs = Infinity;
+    for (const h of paired) {
+      const from = Number(h.matched) === 1 && h.p_start ? msOf(h.p_start) - 5 * 60_000 : msOf(h.d_start) - this.opts.lookbackMs;
+      sinceMs = Math.min(sinceMs, from);
+    }
+    if (!Number.isFinite(sinceMs)) sinceMs = minMs - this.opts.lookbackMs;
     const existing = await this.store.query<Row>(
       `SELECT * FROM ${db}.hops FINAL
         WHERE d_start >= fromUnixTimestamp64Milli({since:Int64})
           AND (d_key IN {keys:Array(UInt64)} OR message_key IN {mkeys:Array(UInt64)})`,
       {
         name: 'pairing:existing',
-        params: { since: minMs - this.opts.lookbackMs, keys: keys.map((k) => BigInt(k)), mkeys: messageKeys.map((k) => BigInt(k)) },
+        params: { since: Math.min(sinceMs, minMs - 5 * 60_000), keys: keys.map((k) => BigInt(k)), mkeys: messageKeys.map((k) => BigInt(k)) },
       },
     );
     const version = nextVersion(this.now());

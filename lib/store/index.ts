@@ -55,6 +55,9 @@ export interface StoreTiming {
 const SETTINGS = {
   // 64-bit values (nanosecond times, offsets, counts) stay exact in JSON output
   output_format_json_quote_64bit_integers: 1,
+  // the hop model's tables are read with FINAL: let their bloom indexes (trace ids, span and
+  // message keys) skip granules there too
+  use_skip_indexes_if_final: 1,
   date_time_input_format: 'best_effort',
 } as const;
 
