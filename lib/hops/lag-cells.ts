@@ -7,6 +7,7 @@
 // Rows are versioned; keys that vanish from a recomputed bucket get tombstones.
 import type { Store } from '../store/index.js';
 import { EXACT_SAMPLES } from './minutes.js';
+import { vanishedKeysSql } from './versioned.js';
 
 const PUBLISH = `('create', 'send')`;
 export const LAG_RESOLUTIONS = [1, 60] as const;
@@ -138,13 +139,15 @@ async function publishedCells(store: Store, res: number, version: string, set: B
     { name: `pairing:lag-cells-${res}s`, params },
   );
   await store.command(
-    `INSERT INTO ${db}.lag_cells (${KEY}, version, deleted)
-     SELECT ${KEY}, {version:UInt64}, 1 FROM ${db}.lag_cells FINAL
-      WHERE resolution = {res:UInt32} AND has_pub = 1
-        AND pub_bucket >= fromUnixTimestamp({fromS:Int64}) AND pub_bucket < fromUnixTimestamp({toS:Int64})
-        ${set.buckets ? 'AND toUnixTimestamp(pub_bucket) IN {buckets:Array(Int64)}' : ''}
-        ${set.destination !== undefined ? 'AND destination = {destination:String}' : ''}
-        AND version < {version:UInt64}`,
+    vanishedKeysSql(
+      db,
+      'lag_cells',
+      KEY,
+      `resolution = {res:UInt32} AND has_pub = 1
+       AND pub_bucket >= fromUnixTimestamp({fromS:Int64}) AND pub_bucket < fromUnixTimestamp({toS:Int64})
+       ${set.buckets ? 'AND toUnixTimestamp(pub_bucket) IN {buckets:Array(Int64)}' : ''}
+       ${set.destination !== undefined ? 'AND destination = {destination:String}' : ''}`,
+    ),
     { name: `pairing:lag-cells-${res}s-vanished`, params },
   );
 }
@@ -178,12 +181,14 @@ async function unmatchedCells(store: Store, res: number, version: string, bucket
     { name: `pairing:lag-unmatched-${res}s`, params },
   );
   await store.command(
-    `INSERT INTO ${db}.lag_cells (${KEY}, version, deleted)
-     SELECT ${KEY}, {version:UInt64}, 1 FROM ${db}.lag_cells FINAL
-      WHERE resolution = {res:UInt32} AND has_pub = 0
-        AND resolve_bucket >= fromUnixTimestamp({fromS:Int64}) AND resolve_bucket < fromUnixTimestamp({toS:Int64})
-        AND toUnixTimestamp(resolve_bucket) IN {buckets:Array(Int64)}
-        AND version < {version:UInt64}`,
+    vanishedKeysSql(
+      db,
+      'lag_cells',
+      KEY,
+      `resolution = {res:UInt32} AND has_pub = 0
+       AND resolve_bucket >= fromUnixTimestamp({fromS:Int64}) AND resolve_bucket < fromUnixTimestamp({toS:Int64})
+       AND toUnixTimestamp(resolve_bucket) IN {buckets:Array(Int64)}`,
+    ),
     { name: `pairing:lag-unmatched-${res}s-vanished`, params },
   );
 }

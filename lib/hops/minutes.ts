@@ -3,6 +3,7 @@
 // 'publish', by publish minute), with a new version; a key of the minute that no longer occurs gets
 // a tombstone. A recompute is idempotent: the same rows come out however often it runs.
 import type { Store } from '../store/index.js';
+import { vanishedKeysSql } from './versioned.js';
 
 const PUBLISH = `('create', 'send')`;
 
@@ -40,10 +41,13 @@ export async function recomputeMinutes(store: Store, r: MinuteRecompute): Promis
     const select = kind === 'deliver' ? deliverMinutesSql(db) : publishMinutesSql(db);
     await store.command(`INSERT INTO ${db}.hop_minutes (${COLUMNS}) ${select}`, { name: `pairing:minutes-${kind}`, params });
     await store.command(
-      `INSERT INTO ${db}.hop_minutes (${KEY}, version, deleted)
-       SELECT ${KEY}, {version:UInt64}, 1 FROM ${db}.hop_minutes FINAL
-        WHERE kind = '${kind}' AND minute >= fromUnixTimestamp({fromS:Int64}) AND minute < fromUnixTimestamp({toS:Int64})
-          AND toUnixTimestamp(minute) IN {minutes:Array(Int64)} AND version < {version:UInt64}`,
+      vanishedKeysSql(
+        db,
+        'hop_minutes',
+        KEY,
+        `kind = '${kind}' AND minute >= fromUnixTimestamp({fromS:Int64}) AND minute < fromUnixTimestamp({toS:Int64})
+         AND toUnixTimestamp(minute) IN {minutes:Array(Int64)}`,
+      ),
       { name: `pairing:minutes-${kind}-vanished`, params },
     );
   }
