@@ -419,7 +419,8 @@ export class PairingPass {
   /**
    * Marks the duplicates after success that come from a rewind: between the message's previous
    * delivery and this one the group delivered other offsets of the partition — it had moved past
-   * the message and came back (its position was reset), unlike a duplicate delivered right away.
+   * the message and came back — and a neighbouring offset was re-read too (its position was reset),
+   * unlike a single record delivered again.
    */
   private async markRewinds(rows: Row[]): Promise<void> {
     const byMessage = new Map<string, Row[]>();
@@ -444,8 +445,17 @@ export class PairingPass {
     const parts = [...new Map(candidates.map((c) => [part(c.row), c.row])).values()];
     const from = candidates.reduce((m, c) => (c.prevStart < m ? c.prevStart : m), candidates[0]!.prevStart);
     const to = candidates.reduce((m, c) => (c.row.d_start > m ? c.row.d_start : m), candidates[0]!.row.d_start);
-    const stored = await this.store.query<{ consumer_group: string; destination: string; partition: string; d_key: string; message_key: string; d_start: string; offset: string }>(
-      `SELECT consumer_group, destination, partition, d_key, message_key, d_start, offset FROM ${this.db}.hops FINAL
+    const stored = await this.store.query<{
+      consumer_group: string;
+      destination: string;
+      partition: string;
+      d_key: string;
+      message_key: string;
+      d_start: string;
+      offset: string;
+      rewind: number;
+    }>(
+      `SELECT consumer_group, destination, partition, d_key, message_key, d_start, offset, rewind FROM ${this.db}.hops FINAL
         WHERE d_start >= parseDateTime64BestEffort({from:String}, 9) AND d_start <= parseDateTime64BestEffort({to:String}, 9)
           AND offset IS NOT NULL AND class != 'prelude'
           AND has(arrayZip({g:Array(String)}, {d:Array(String)}, {p:Array(String)}), (consumer_group, destination, partition))`,
@@ -466,9 +476,18 @@ export class PairingPass {
       if (!list) deliveries.set(k, (list = []));
       list.push({ start: r.d_start, offset: String(r.offset) });
     }
-    for (const { row, prevStart } of candidates) {
-      const moved = (deliveries.get(part(row)) ?? []).some((d) => d.start > prevStart && d.start < row.d_start && d.offset !== String(row.offset));
-      if (moved) row.rewind = 1;
+    const moved = candidates.filter(({ row, prevStart }) =>
+      (deliveries.get(part(row)) ?? []).some((d) => d.start > prevStart && d.start < row.d_start && d.offset !== String(row.offset)),
+    );
+    // A reset re-reads a run of offsets; one record delivered again (a lost acknowledgement) is a
+    // duplicate, not a rewind: a replay counts when a neighbouring offset of the partition was
+    // replayed too (in this pass, or already marked)
+    const replayed = new Set<string>();
+    for (const { row } of moved) replayed.add(`${part(row)}\u0000${row.offset}`);
+    for (const r of stored) if (Number(r.rewind) === 1) replayed.add(`${part(r)}\u0000${r.offset}`);
+    for (const { row } of moved) {
+      const o = BigInt(row.offset!);
+      if (replayed.has(`${part(row)}\u0000${o - 1n}`) || replayed.has(`${part(row)}\u0000${o + 1n}`)) row.rewind = 1;
     }
   }
 

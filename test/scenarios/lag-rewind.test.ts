@@ -1,7 +1,8 @@
 // A real offset reset (issue 8): a consumer group that re-reads offsets it had already processed and
 // moved past is REWIND — on /api/lag and on the flow map — and its replayed messages are duplicates
-// "from a rewind", not plain duplicates after success; a message delivered twice in a row is a plain
-// duplicate. Through the real collector.
+// "from a rewind", not plain duplicates after success; a message delivered twice in a row, or one
+// record delivered again after the group moved on (a lost acknowledgement), is a plain duplicate.
+// Through the real collector.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestEventscope, type TestEventscope } from '../support/harness.js';
@@ -42,6 +43,10 @@ before(async () => {
   for (let o = 10; o < 30; o++) spans.push(consume('replayer', published[o]!, o, 32_000 + (o - 10) * 50));
   // a plain duplicate: offset 3 delivered again right away to another group
   spans.push(consume('twice', published[3]!, 3, 3_200), consume('twice', published[3]!, 3, 3_300));
+  // a lost acknowledgement: 'lossy' consumes everything once, and offset 7 once more 25 s later,
+  // after it had moved on — one record again, not a reset of its position
+  for (let o = 0; o < 30; o++) spans.push(consume('lossy', published[o]!, o, o * 1000 + 150));
+  spans.push(consume('lossy', published[7]!, 7, 32_500));
   await es.sendSpans(spans);
 });
 after(async () => {
@@ -57,6 +62,7 @@ describe('a consumer group whose offsets were reset', () => {
     assert.match(by.get('replayer').reason, /^(partition 0: )?re-read 20 messages it had already processed \(offsets 10–29\), the latest at .*: its position was reset$/);
     assert.equal(by.get('steady').status, 'OK');
     assert.notEqual(by.get('twice').status, 'REWIND', 'a duplicate delivered right away is not a rewind');
+    assert.notEqual(by.get('lossy').status, 'REWIND', 'one record delivered again after moving on is not a rewind');
   });
 
   it('marks the replayed deliveries as duplicates from a rewind, and a back-to-back duplicate as plain', async () => {
@@ -69,6 +75,8 @@ describe('a consumer group whose offsets were reset', () => {
     assert.deepEqual(replayed.map((o: any) => Number(o.offset)).sort((a: number, b: number) => a - b), Array.from({ length: 20 }, (_, i) => i + 10));
     const plain = occ.filter((o: any) => o.consumerGroup === 'twice');
     assert.deepEqual(plain.map((o: any) => [o.offset, o.class, o.fromRewind]), [['3', 'duplicate_after_success', false]]);
+    const lost = occ.filter((o: any) => o.consumerGroup === 'lossy');
+    assert.deepEqual(lost.map((o: any) => [o.offset, o.class, o.fromRewind]), [['7', 'duplicate_after_success', false]]);
   });
 
   it('shows REWIND on the flow map edge of the group', async () => {
