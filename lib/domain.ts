@@ -103,3 +103,7 @@ export function sqlList(values: readonly string[]): string {
   }
   return `(${values.map((v) => `'${v}'`).join(', ')})`;
 }
+
+/** The operation lists as SQL, for `operation IN …` (messaging_spans) and `msg_operation IN …` (spans). */
+export const PUBLISH_SQL = sqlList(PUBLISH_OPERATIONS);
+export const DELIVER_SQL = sqlList(DELIVER_OPERATIONS);

@@ -2,6 +2,8 @@
 // attempt, which a second delivery after success (DESIGN §6 "Duplicates"). Pure: the pairing pass
 // hands in every hop it knows of the touched (group, message) pairs and writes back what changed.
 
+import { hopKey } from '../domain.js';
+
 export type HopClass = 'first' | 'redelivery_after_failure' | 'duplicate_after_success' | 'prelude';
 
 /** The fields classification reads; the pass's rows carry many more. */
@@ -23,7 +25,8 @@ export interface ClassifiableHop {
   queue_sample: number;
 }
 
-export const hopId = (h: { d_key: string; message_key: string }) => `${h.d_key}:${h.message_key}`;
+/** A hop's identity: its deliver span and its message. */
+export const hopId = (h: { d_key: string; message_key: string }) => hopKey(h.d_key, h.message_key);
 const groupId = (h: ClassifiableHop) => `${h.consumer_group}\u0000${h.destination}\u0000${h.message_key}`;
 
 /**

@@ -5,11 +5,11 @@
 // that delivered from it within a day before the bucket, or since; a group seen for the first time
 // makes the pass backfill the day before (its backlog starts there, as in /api/lag's look-back).
 // Rows are versioned; keys that vanish from a recomputed bucket get tombstones.
+import { PUBLISH_SQL } from '../domain.js';
 import type { Store } from '../store/index.js';
 import { EXACT_SAMPLES } from './minutes.js';
 import { vanishedKeysSql } from './versioned.js';
 
-const PUBLISH = `('create', 'send')`;
 export const LAG_RESOLUTIONS = [1, 60] as const;
 /** resolve_bucket of messages not delivered yet */
 export const NEVER = '2106-01-01 00:00:00';
@@ -92,7 +92,7 @@ async function publishedCells(store: Store, res: number, version: string, set: B
        SELECT span_key, destination, partition, ${corrected} AS pub_ms, offset, ${bucket} AS pub_bucket
          FROM (
            SELECT * FROM ${db}.messaging_spans
-            WHERE operation IN ${PUBLISH}
+            WHERE operation IN ${PUBLISH_SQL}
               AND timestamp >= fromUnixTimestamp64Milli(({fromS:Int64} - {slackS:Int64}) * 1000) AND timestamp < fromUnixTimestamp64Milli(({toS:Int64} + {slackS:Int64}) * 1000)
               ${inSet}
             LIMIT 1 BY span_key

@@ -2,10 +2,10 @@
 // touched, whole, from the hops (kind 'deliver', by deliver minute) and from the publish spans (kind
 // 'publish', by publish minute), with a new version; a key of the minute that no longer occurs gets
 // a tombstone. A recompute is idempotent: the same rows come out however often it runs.
+import { PUBLISH_SQL } from '../domain.js';
 import type { Store } from '../store/index.js';
 import { vanishedKeysSql } from './versioned.js';
 
-const PUBLISH = `('create', 'send')`;
 
 /** Queue-time samples kept exactly per row (and used exactly by readers) up to this many. */
 export const EXACT_SAMPLES = 256;
@@ -109,7 +109,7 @@ function publishMinutesSql(db: string): string {
            {version:UInt64} AS version
       FROM (
         SELECT * FROM ${db}.messaging_spans
-         WHERE operation IN ${PUBLISH}
+         WHERE operation IN ${PUBLISH_SQL}
            AND timestamp >= fromUnixTimestamp64Milli(({fromS:Int64}) * 1000) AND timestamp < fromUnixTimestamp64Milli(({toS:Int64}) * 1000)
            AND toUnixTimestamp(toStartOfMinute(timestamp)) IN {minutes:Array(Int64)}
          LIMIT 1 BY span_key

@@ -8,6 +8,7 @@
 // they touch, and only then moves the watermark. Every write is keyed (hops by deliver span and
 // message, minutes by their dimensions) with a rising version, so a pass that is re-run after a
 // crash, or run by two collectors at once, changes nothing.
+import { DELIVER_SQL, PUBLISH_SQL } from '../domain.js';
 import type { Store } from '../store/index.js';
 import { classifyHops, hopId, type ClassifiableHop } from './classify.js';
 import { pairingSql, type PairedHopRow } from './sql.js';
@@ -15,8 +16,6 @@ import { recomputeMinutes } from './minutes.js';
 import { recomputeLagCells } from './lag-cells.js';
 import { estimateHostOffsets, type ClockEvidence } from './clocks.js';
 
-const DELIVER = `('receive', 'process')`;
-const PUBLISH = `('create', 'send')`;
 
 export interface PairingOptions {
   /** epoch ms before which every insert has committed (embedded: from the ingest queue) */
@@ -188,46 +187,41 @@ export class PairingPass {
     // 1. deliveries to (re)pair: those committed now, and earlier ones pointing at a publish committed now
     const fresh = await this.store.query<{ k: string; ms: string }>(
       `SELECT toString(span_key) AS k, toString(toUnixTimestamp64Milli(timestamp)) AS ms FROM ${db}.messaging_spans
-        WHERE operation IN ${DELIVER}
+        WHERE operation IN ${DELIVER_SQL}
           AND ingested_at >= fromUnixTimestamp64Milli({lo:Int64}) AND ingested_at < fromUnixTimestamp64Milli({hi:Int64})`,
       { name: 'pairing:new-deliveries', params: range },
     );
-    const pubs = await this.store.query<{ n: string; min_ms: string; max_ms: string }>(
-      `SELECT count() AS n, toString(toUnixTimestamp64Milli(min(timestamp))) AS min_ms, toString(toUnixTimestamp64Milli(max(timestamp))) AS max_ms
-         FROM ${db}.messaging_spans
-        WHERE operation IN ${PUBLISH}
+    // the seconds (and hosts) of the publishes committed now: one read gives what the lag cells
+    // recompute and where earlier deliveries waiting for them can start
+    const secs = await this.store.query<{ ms: string; host: string }>(
+      `SELECT DISTINCT toString(toUnixTimestamp(timestamp) * 1000) AS ms, host FROM ${db}.messaging_spans
+        WHERE operation IN ${PUBLISH_SQL}
           AND ingested_at >= fromUnixTimestamp64Milli({lo:Int64}) AND ingested_at < fromUnixTimestamp64Milli({hi:Int64})`,
-      { name: 'pairing:new-publishes', params: range },
+      { name: 'pairing:publish-seconds', params: range },
     );
-    const pub = pubs[0];
     const deliveries = new Map<string, number>();
     for (const r of fresh) deliveries.set(r.k, Number(r.ms));
     const touched: Touched = { publishSeconds: new Set(), deliverSeconds: new Set(), unmatchedSeconds: new Set(), groups: new Map() };
-    if (pub && Number(pub.n) > 0) {
+    if (secs.length > 0) {
       // deliveries stored before their producer: they start after it (less any clock skew)
+      const firstPublishMs = Math.min(...secs.map((r) => Number(r.ms)));
       const waiting = await this.store.query<{ k: string; ms: string }>(
         `SELECT toString(span_key) AS k, toString(toUnixTimestamp64Milli(timestamp)) AS ms FROM ${db}.messaging_spans
-          WHERE operation IN ${DELIVER}
+          WHERE operation IN ${DELIVER_SQL}
             AND timestamp >= fromUnixTimestamp64Milli({from:Int64})
             AND ingested_at < fromUnixTimestamp64Milli({lo:Int64})
             AND ingested_at >= fromUnixTimestamp64Milli({lo:Int64}) - toIntervalMillisecond({late:Int64})
             AND arrayExists(k -> k IN (
                   SELECT span_key FROM ${db}.messaging_spans
-                   WHERE operation IN ${PUBLISH}
+                   WHERE operation IN ${PUBLISH_SQL}
                      AND ingested_at >= fromUnixTimestamp64Milli({lo:Int64}) AND ingested_at < fromUnixTimestamp64Milli({hi:Int64})),
                 hop_keys)`,
         {
           name: 'pairing:waiting-deliveries',
-          params: { ...range, from: Number(pub.min_ms) - 5 * 60_000, late: this.opts.lateWindowMs },
+          params: { ...range, from: firstPublishMs - 5 * 60_000, late: this.opts.lateWindowMs },
         },
       );
       for (const r of waiting) deliveries.set(r.k, Number(r.ms));
-      const secs = await this.store.query<{ ms: string; host: string }>(
-        `SELECT DISTINCT toString(toUnixTimestamp(timestamp) * 1000) AS ms, host FROM ${db}.messaging_spans
-          WHERE operation IN ${PUBLISH}
-            AND ingested_at >= fromUnixTimestamp64Milli({lo:Int64}) AND ingested_at < fromUnixTimestamp64Milli({hi:Int64})`,
-        { name: 'pairing:publish-seconds', params: range },
-      );
       // lag cells bucket publishes on the corrected clock (a second either side: the correction's ms)
       for (const r of secs) {
         const c = Number(r.ms) + this.clockMs(r.host);
@@ -302,7 +296,7 @@ export class PairingPass {
     const fromMs = this.now() - 15 * 60_000;
     const rows = await this.store.query<{ destination: string }>(
       `SELECT DISTINCT destination FROM ${this.db}.messaging_spans
-        WHERE operation IN ${PUBLISH} AND timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}) AND host IN {hosts:Array(String)}`,
+        WHERE operation IN ${PUBLISH_SQL} AND timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}) AND host IN {hosts:Array(String)}`,
       { name: 'pairing:clock-destinations', params: { fromMs, hosts } },
     );
     const slackS = Math.ceil(Math.max(0, ...this.clockOffsetsMs().offsetsMs.map(Math.abs)) / 1000) + 60;

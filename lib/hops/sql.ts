@@ -8,7 +8,7 @@
 // else by D itself (which can never repeat). Producers are looked up by key in publish_keys
 // (migration 007), whatever their age.
 
-const DELIVER = `('receive', 'process')`;
+import { DELIVER_SQL } from '../domain.js';
 
 /** Columns of one paired hop as JSON rows (64-bit values as strings, DateTime64 as text). */
 export interface PairedHopRow {
@@ -53,7 +53,7 @@ export interface PairedHopRow {
 export function pairingSql(db: string): string {
   const deliveries = `
           SELECT * FROM ${db}.messaging_spans
-           WHERE operation IN ${DELIVER}
+           WHERE operation IN ${DELIVER_SQL}
              AND timestamp >= fromUnixTimestamp64Milli({dFromMs:Int64})
              AND timestamp < fromUnixTimestamp64Milli({dToMs:Int64})
              AND span_key IN {keys:Array(UInt64)}`;
