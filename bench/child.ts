@@ -93,3 +93,18 @@ export function memoryOf(pid: number): { rss: number; peak: number } {
   const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
   return { rss: kb('VmRSS'), peak: kb('VmHWM') };
 }
+
+/**
+ * The end of a bench child module: runs `main`, exits 0 when it resolves, 1 (after printing the
+ * error) when it throws, and at once when the parent goes away.
+ */
+export function runAsChild(main: () => Promise<unknown>): void {
+  process.on('disconnect', () => process.exit(0));
+  main().then(
+    () => process.exit(0),
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+}

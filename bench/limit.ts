@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { chdbBinaryInserter } from '../lib/store/chdb-binary.js';
 import { RowBinaryWriter, tableEncoding, type Column } from '../lib/store/rowbinary.js';
 import { batches, cpuNow, flatRow, peakRss, poolRows, roundAfter, type PoolOptions } from './rows.js';
+import { runAsChild } from './child.js';
 
 export interface LimitOptions {
   pool: PoolOptions;
@@ -322,11 +323,4 @@ async function main() {
   }
 }
 
-process.on('disconnect', () => process.exit(0));
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runAsChild(main);

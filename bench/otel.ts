@@ -19,6 +19,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { SpanRow } from '../lib/store/rows.js';
 import { batches, cpuNow, peakRss, poolRows, resourceOf, type PoolOptions } from './rows.js';
+import { runAsChild } from './child.js';
 
 export interface OtelOptions {
   pool: PoolOptions;
@@ -219,11 +220,4 @@ async function main() {
   }
 }
 
-process.on('disconnect', () => process.exit(0));
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runAsChild(main);

@@ -16,6 +16,7 @@ import { matchRoute } from '../lib/api/routes.js';
 import { runHandler } from '../lib/api/http.js';
 import { generatePhase, PAIRABLE_CHUNK_TRACES, SPANS_PER_TRACE } from './dataset.js';
 import { BenchPairing, measureBatchedPairing, type BatchedPairingResult, type PairingResult } from './pairing.js';
+import { runAsChild } from './child.js';
 
 export interface QueryOptions {
   scales: number[];
@@ -311,11 +312,4 @@ async function runQueries(
   return out;
 }
 
-process.on('disconnect', () => process.exit(0));
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runAsChild(main);

@@ -15,6 +15,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { cpuNow } from './rows.js';
 import { traceSpans } from './workload.js';
+import { runAsChild } from './child.js';
 
 export interface SdkOptions {
   /** OTLP/HTTP base URL of Eventscope */
@@ -147,11 +148,4 @@ async function main() {
   await new Promise<void>((resolve) => process.send!(result, undefined, {}, () => resolve()));
 }
 
-process.on('disconnect', () => process.exit(0));
-main().then(
-  () => process.exit(0),
-  (err) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runAsChild(main);
