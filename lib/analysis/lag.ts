@@ -25,6 +25,8 @@ interface LagWindow {
   publishToMs: number;
   destination?: string;
   consumerGroup?: string;
+  /** false: leave out the host clock notes (a caller that shows only statuses, e.g. the flow map) */
+  clockSkew?: boolean;
 }
 
 export interface LagQuery {
@@ -307,7 +309,7 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
     stepMs: q.stepMs,
     lookbackMs,
     groups: result,
-    clockSkew: await clockSkewNotes(store),
+    clockSkew: q.clockSkew === false ? [] : await clockSkewNotes(store),
   };
 }
 

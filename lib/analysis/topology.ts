@@ -107,6 +107,7 @@ export async function currentLag(store: Store, q: TopologyQuery, nowMs: number):
     // flow map only shows the current values
     stepMs: Math.min(STATUS_STEP_MS, Math.max(1_000, Math.ceil((q.toMs - fromMs) / 12))),
     nowMs,
+    clockSkew: false,
   });
   return result.groups.map((g) => ({
     destination: g.destination,
