@@ -25,8 +25,6 @@ interface LagWindow {
   publishToMs: number;
   destination?: string;
   consumerGroup?: string;
-  /** false: leave out the host clock notes (a caller that shows only statuses, e.g. the flow map) */
-  clockSkew?: boolean;
 }
 
 export interface LagQuery {
@@ -36,6 +34,8 @@ export interface LagQuery {
   nowMs: number;
   destination?: string;
   consumerGroup?: string;
+  /** false: leave out the host clock notes (a caller that shows only statuses, e.g. the flow map) */
+  clockSkew?: boolean;
 }
 
 export interface LagPoint {
