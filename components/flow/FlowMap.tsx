@@ -9,7 +9,7 @@ import { initialViewport, neighbourhood, type FlowLayout, type FlowNodeData } fr
 import { ConsumerGroupNode, DestinationNode, MessageTypeNode, PeerNode, ServiceNode } from './FlowNodes';
 import { FlowEdge, type FlowEdgeType } from './FlowEdge';
 import { FlowSidePanel } from './FlowSidePanel';
-import { SelectContext, type FlowSelection } from './selection';
+import { LookContext, SelectContext, sameSelection, type FlowSelection } from './selection';
 import type { RangeKey } from '@/lib/ui/url';
 
 // Module scope: a new object per render would make React Flow re-mount every node.
@@ -55,20 +55,12 @@ export function FlowMap({
   }, []);
   const lit = useMemo(() => neighbourhood(nodes, edges, hovered ?? selection), [nodes, edges, hovered, selection]);
 
+  // Stable across hover and selection (see selection.ts): only new data makes new node objects.
   const rfNodes: Node<FlowNodeData>[] = useMemo(
-    () =>
-      nodes.map((n) => ({
-        id: n.id,
-        type: n.type,
-        position: n.position,
-        data: n.data,
-        width: n.width,
-        height: n.height,
-        className: lit && !lit.nodes.has(n.id) ? 'dim' : undefined,
-        selected: selection?.type === 'node' && selection.id === n.id,
-      })),
-    [nodes, selection, lit],
+    () => nodes.map((n) => ({ id: n.id, type: n.type, position: n.position, data: n.data, width: n.width, height: n.height })),
+    [nodes],
   );
+  const look = useMemo(() => ({ selection, lit }), [selection, lit]);
   const rfEdges: FlowEdgeType[] = useMemo(
     () =>
       edges.map((e) => ({
@@ -98,47 +90,52 @@ export function FlowMap({
     },
     [bounds, rankdir],
   );
-  const onNodeClick = useCallback((_: unknown, n: Node) => setSelection({ type: 'node', id: n.id }), []);
-  const onEdgeClick = useCallback((_: unknown, e: Edge) => setSelection({ type: 'edge', id: e.id }), []);
-  const onPaneClick = useCallback(() => setSelection(null), []);
-  const onNodeEnter = useCallback((_: unknown, n: Node) => setHovered({ type: 'node', id: n.id }), []);
-  const onEdgeEnter = useCallback((_: unknown, e: Edge) => setHovered({ type: 'edge', id: e.id }), []);
-  const onLeave = useCallback(() => setHovered(null), []);
-  const interaction = useMemo(() => ({ select: setSelection, hover: setHovered }), []);
+  // Setting the element already set keeps the state object: no render, no new neighbourhood.
+  const select = useCallback((s: FlowSelection) => setSelection((prev) => (sameSelection(prev, s) ? prev : s)), []);
+  const hover = useCallback((s: FlowSelection) => setHovered((prev) => (sameSelection(prev, s) ? prev : s)), []);
+  const onNodeClick = useCallback((_: unknown, n: Node) => select({ type: 'node', id: n.id }), [select]);
+  const onEdgeClick = useCallback((_: unknown, e: Edge) => select({ type: 'edge', id: e.id }), [select]);
+  const onPaneClick = useCallback(() => select(null), [select]);
+  const onNodeEnter = useCallback((_: unknown, n: Node) => hover({ type: 'node', id: n.id }), [hover]);
+  const onEdgeEnter = useCallback((_: unknown, e: Edge) => hover({ type: 'edge', id: e.id }), [hover]);
+  const onLeave = useCallback(() => hover(null), [hover]);
+  const interaction = useMemo(() => ({ select, hover }), [select, hover]);
 
   return (
     <SelectContext.Provider value={interaction}>
-      <div className="flow-wrap">
-        <div className="flow-canvas" data-testid="flow-map" data-rankdir={rankdir} ref={canvasRef} style={canvasHeight ? { height: canvasHeight } : undefined}>
-          {canvasHeight ? (
-            <ReactFlow
-              nodes={rfNodes}
-              edges={rfEdges}
-              nodeTypes={nodeTypes}
-              edgeTypes={edgeTypes}
-              onInit={onInit}
-              onNodeClick={onNodeClick}
-              onEdgeClick={onEdgeClick}
-              onPaneClick={onPaneClick}
-              onNodeMouseEnter={onNodeEnter}
-              onNodeMouseLeave={onLeave}
-              onEdgeMouseEnter={onEdgeEnter}
-              onEdgeMouseLeave={onLeave}
-              nodesDraggable={false}
-              nodesConnectable={false}
-              elementsSelectable
-              fitViewOptions={{ padding: 0.04 }}
-              minZoom={0.2}
-              maxZoom={2}
-            >
-              <Background gap={24} color="#eceef2" />
-              <Controls showInteractive={false} position="bottom-left" />
-              {overflows ? <MiniMap pannable zoomable nodeColor={(n) => (n.data?.deadLetter ? MINIMAP_DEAD_LETTER : (MINIMAP_COLORS[n.type ?? ''] ?? '#ddd'))} style={{ width: 150, height: 100 }} /> : null}
-            </ReactFlow>
-          ) : null}
+      <LookContext.Provider value={look}>
+        <div className="flow-wrap">
+          <div className="flow-canvas" data-testid="flow-map" data-rankdir={rankdir} ref={canvasRef} style={canvasHeight ? { height: canvasHeight } : undefined}>
+            {canvasHeight ? (
+              <ReactFlow
+                nodes={rfNodes}
+                edges={rfEdges}
+                nodeTypes={nodeTypes}
+                edgeTypes={edgeTypes}
+                onInit={onInit}
+                onNodeClick={onNodeClick}
+                onEdgeClick={onEdgeClick}
+                onPaneClick={onPaneClick}
+                onNodeMouseEnter={onNodeEnter}
+                onNodeMouseLeave={onLeave}
+                onEdgeMouseEnter={onEdgeEnter}
+                onEdgeMouseLeave={onLeave}
+                nodesDraggable={false}
+                nodesConnectable={false}
+                elementsSelectable
+                fitViewOptions={{ padding: 0.04 }}
+                minZoom={0.2}
+                maxZoom={2}
+              >
+                <Background gap={24} color="#eceef2" />
+                <Controls showInteractive={false} position="bottom-left" />
+                {overflows ? <MiniMap pannable zoomable nodeColor={(n) => (n.data?.deadLetter ? MINIMAP_DEAD_LETTER : (MINIMAP_COLORS[n.type ?? ''] ?? '#ddd'))} style={{ width: 150, height: 100 }} /> : null}
+              </ReactFlow>
+            ) : null}
+          </div>
+          <FlowSidePanel selection={selection} nodes={nodes} edges={edges} range={range} rangeMs={rangeMs} onSelect={select} />
         </div>
-        <FlowSidePanel selection={selection} nodes={nodes} edges={edges} range={range} rangeMs={rangeMs} onSelect={setSelection} />
-      </div>
+      </LookContext.Provider>
     </SelectContext.Provider>
   );
 }

@@ -6,6 +6,7 @@ import { memo } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { DEAD_LETTER_HELP, destinationWord, nodeSubtitle, type FlowNodeData } from '@/lib/ui/layout';
 import { serviceColor } from '@/lib/ui/colors';
+import { useNodeLook } from './selection';
 
 type FlowNode = Node<FlowNodeData>;
 
@@ -22,10 +23,11 @@ function Handles({ rankdir }: { rankdir: FlowNodeData['rankdir'] }) {
   );
 }
 
-export const ServiceNode = memo(function ServiceNode({ data, selected }: NodeProps<FlowNode>) {
+export const ServiceNode = memo(function ServiceNode({ id, data }: NodeProps<FlowNode>) {
+  const { selected, dim } = useNodeLook(id);
   return (
     <div
-      className={`fnode service${selected ? ' selected' : ''}${data.errors ? ' has-errors' : ''}`}
+      className={`fnode service${selected ? ' selected' : ''}${dim ? ' dim' : ''}${data.errors ? ' has-errors' : ''}`}
       style={{ ['--svc' as string]: serviceColor(data.label) }}
       data-testid="flow-node"
       data-kind="service"
@@ -38,12 +40,13 @@ export const ServiceNode = memo(function ServiceNode({ data, selected }: NodePro
   );
 });
 
-export const DestinationNode = memo(function DestinationNode({ data, selected }: NodeProps<FlowNode>) {
+export const DestinationNode = memo(function DestinationNode({ id, data }: NodeProps<FlowNode>) {
+  const { selected, dim } = useNodeLook(id);
   const word = destinationWord(data.system);
   const deadLetter = !!data.deadLetter;
   return (
     <div
-      className={`fnode destination${deadLetter ? ' dead-letter' : ''}${selected ? ' selected' : ''}`}
+      className={`fnode destination${deadLetter ? ' dead-letter' : ''}${selected ? ' selected' : ''}${dim ? ' dim' : ''}`}
       data-testid="flow-node"
       data-kind="destination"
       data-label={data.label}
@@ -60,9 +63,10 @@ export const DestinationNode = memo(function DestinationNode({ data, selected }:
   );
 });
 
-export const MessageTypeNode = memo(function MessageTypeNode({ data, selected }: NodeProps<FlowNode>) {
+export const MessageTypeNode = memo(function MessageTypeNode({ id, data }: NodeProps<FlowNode>) {
+  const { selected, dim } = useNodeLook(id);
   return (
-    <div className={`fnode messageType${selected ? ' selected' : ''}`} data-testid="flow-node" data-kind="messageType" data-label={data.label}>
+    <div className={`fnode messageType${selected ? ' selected' : ''}${dim ? ' dim' : ''}`} data-testid="flow-node" data-kind="messageType" data-label={data.label}>
       <Handles rankdir={data.rankdir} />
       <div className="title" title={data.label}>
         <span className="icon" aria-hidden>✉</span>
@@ -73,10 +77,11 @@ export const MessageTypeNode = memo(function MessageTypeNode({ data, selected }:
   );
 });
 
-export const ConsumerGroupNode = memo(function ConsumerGroupNode({ data, selected }: NodeProps<FlowNode>) {
+export const ConsumerGroupNode = memo(function ConsumerGroupNode({ id, data }: NodeProps<FlowNode>) {
+  const { selected, dim } = useNodeLook(id);
   return (
     <div
-      className={`fnode consumerGroup${selected ? ' selected' : ''}`}
+      className={`fnode consumerGroup${selected ? ' selected' : ''}${dim ? ' dim' : ''}`}
       data-testid="flow-node"
       data-kind="consumerGroup"
       data-label={data.label}
@@ -89,9 +94,10 @@ export const ConsumerGroupNode = memo(function ConsumerGroupNode({ data, selecte
   );
 });
 
-export const PeerNode = memo(function PeerNode({ data, selected }: NodeProps<FlowNode>) {
+export const PeerNode = memo(function PeerNode({ id, data }: NodeProps<FlowNode>) {
+  const { selected, dim } = useNodeLook(id);
   return (
-    <div className={`fnode peer${selected ? ' selected' : ''}`} data-testid="flow-node" data-kind="peer" data-label={data.label}>
+    <div className={`fnode peer${selected ? ' selected' : ''}${dim ? ' dim' : ''}`} data-testid="flow-node" data-kind="peer" data-label={data.label}>
       <Handles rankdir={data.rankdir} />
       <div className="title" title={data.label}>{data.label}</div>
       <div className="sub">{nodeSubtitle('peer', undefined, data.raw.peerKind)}</div>

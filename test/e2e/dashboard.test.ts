@@ -8,12 +8,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { ensureBuild, startEventscope, type Eventscope } from '../../scripts/eventscope.js';
+import { launchChromium } from '../support/browser.js';
 import { clock, messaging, request, type Span } from '../support/otlp.js';
 import { AnomaliesPage, FlowMapPage, LagPage, RequestsPage, TimelinePage } from './pages.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 let es: Eventscope;
 let browser: Browser;
@@ -67,10 +66,7 @@ before(async () => {
   }
   // the views read the hop model: let the pairing pass take the committed spans (it runs every second anyway)
   await es.collector.pairing?.sync();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
   page.setDefaultTimeout(20_000);
 });
