@@ -2,7 +2,7 @@
 // bundle so route handlers share the one chDB instance the composition root opened.
 /** @type {import('next').NextConfig} */
 const nextConfig = {
-  serverExternalPackages: ['chdb', '@clickhouse/client', '@grpc/grpc-js', 'protobufjs'],
+  serverExternalPackages: ['chdb', '@clickhouse/client', '@grpc/grpc-js', 'protobufjs', 'prom-client'],
   reactStrictMode: true,
   poweredByHeader: false,
   // The dashboard build type-checks what it ships; `npm run typecheck` covers tests, demo and bench too.

@@ -21,6 +21,31 @@ const regexList = z.string().transform((raw, ctx) => {
   return out;
 });
 
+/**
+ * Named secrets, `name:token,name2:token2`: names say who sends or reads (and are counted), tokens
+ * are compared in constant time. Names are plain words; a token is at least 16 characters.
+ */
+const namedTokens = z.string().transform((raw, ctx) => {
+  const out: NamedToken[] = [];
+  for (const entry of raw.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+    const colon = entry.indexOf(':');
+    const name = colon > 0 ? entry.slice(0, colon).trim() : '';
+    const token = colon > 0 ? entry.slice(colon + 1).trim() : '';
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name) || token === '') {
+      ctx.addIssue({ code: 'custom', message: `"${entry.slice(0, 80)}" is not name:token (name of letters, digits, _ . -; entries separated by commas)` });
+    } else if (token.length < 16) {
+      ctx.addIssue({ code: 'custom', message: `the token of "${name}" has ${token.length} characters; use at least 16 (e.g. openssl rand -hex 24)` });
+    } else if (out.some((t) => t.name === name)) {
+      ctx.addIssue({ code: 'custom', message: `the name "${name}" is given twice` });
+    } else {
+      out.push({ name, token });
+    }
+  }
+  return out;
+});
+
+const ipList = z.string().transform((raw) => raw.split(',').map((x) => x.trim()).filter((x) => x !== ''));
+
 const schema = z.object({
   EVENTSCOPE_HOST: z.string().min(1).default('127.0.0.1'),
   EVENTSCOPE_OTLP_HTTP_PORT: port.default(4318),
@@ -39,6 +64,29 @@ const schema = z.object({
   EVENTSCOPE_PAIRING_INTERVAL_MS: positiveInt.max(60_000).default(1_000),
   EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES: positiveInt.max(24 * 60).default(15),
   EVENTSCOPE_PAIRING_SETTLE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  // access (issue 10): unset = open, as before
+  EVENTSCOPE_INGEST_TOKENS: namedTokens.default([]),
+  EVENTSCOPE_API_TOKENS: namedTokens.default([]),
+  EVENTSCOPE_DASHBOARD_PASSWORD: z.string().min(8, 'use at least 8 characters').optional(),
+  /** signs session cookies; default: a random secret kept in the data folder */
+  EVENTSCOPE_SESSION_SECRET: z.string().min(32, 'use at least 32 characters').optional(),
+  EVENTSCOPE_SESSION_HOURS: positiveInt.max(24 * 366).default(12),
+  /** a trusted SSO proxy's user header (as Grafana's auth proxy), honoured only from the trusted addresses */
+  EVENTSCOPE_AUTH_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').optional(),
+  EVENTSCOPE_AUTH_PROXY_TRUSTED_IPS: ipList.default(['127.0.0.1', '::1', '::ffff:127.0.0.1']),
+  EVENTSCOPE_TLS_CERT_FILE: z.string().min(1).optional(),
+  EVENTSCOPE_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** /metrics on its own port (unauthenticated there, for a scraper on a private network); default: beside the API */
+  EVENTSCOPE_METRICS_PORT: port.optional(),
+  // data that stays and goes (issue 10)
+  EVENTSCOPE_MAX_DISK_GB: z.coerce.number().positive().max(1_000_000).optional(),
+  EVENTSCOPE_DISK_CHECK_INTERVAL_MS: positiveInt.max(3_600_000).default(30_000),
+  // limits on what one client controls, each counted when applied
+  EVENTSCOPE_MAX_SPANS_PER_REQUEST: positiveInt.max(10_000_000).default(100_000),
+  EVENTSCOPE_MAX_ATTRIBUTES_PER_SPAN: positiveInt.max(100_000).default(256),
+  EVENTSCOPE_MAX_ATTRIBUTE_VALUE_LENGTH: positiveInt.max(10_000_000).default(16_384),
+  EVENTSCOPE_MAX_EVENTS_PER_SPAN: positiveInt.max(100_000).default(256),
+  EVENTSCOPE_MAX_LINKS_PER_SPAN: positiveInt.max(100_000).default(256),
   CLICKHOUSE_URL: z.url({ protocol: /^https?$/ }).optional(),
   CLICKHOUSE_USER: z.string().default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
@@ -51,6 +99,11 @@ const schema = z.object({
     .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, 'must be a plain cluster name')
     .optional(),
 });
+
+export interface NamedToken {
+  name: string;
+  token: string;
+}
 
 export interface Config {
   host: string;
@@ -70,6 +123,28 @@ export interface Config {
   deadLetterPatterns: RegExp[];
   /** the pairing pass (lib/hops/pairing.ts): how often it runs, how late a producer may arrive */
   pairing: { intervalMs: number; lateWindowMs: number; settleMs: number };
+  /** who may write spans and read them; every list empty and no password = open */
+  auth: {
+    ingestTokens: NamedToken[];
+    apiTokens: NamedToken[];
+    dashboardPassword?: string;
+    sessionSecret?: string;
+    sessionMs: number;
+    proxy?: { header: string; trustedIps: string[] };
+  };
+  /** certificate and key (PEM file paths) for OTLP/HTTP, OTLP/gRPC and the dashboard */
+  tls?: { certFile: string; keyFile: string };
+  metricsPort?: number;
+  /** above this many bytes on disk the oldest days are dropped; undefined = no budget */
+  maxDiskBytes?: number;
+  diskCheckIntervalMs: number;
+  limits: {
+    spansPerRequest: number;
+    attributesPerSpan: number;
+    attributeValueLength: number;
+    eventsPerSpan: number;
+    linksPerSpan: number;
+  };
   store:
     | { mode: 'embedded'; dataDir: string; database: string }
     | { mode: 'server'; url: string; user: string; password: string; database: string; cluster?: string };
@@ -91,6 +166,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.CLICKHOUSE_CLUSTER && !e.CLICKHOUSE_URL) {
     throw new ConfigError('Invalid configuration:\n  CLICKHOUSE_CLUSTER: needs CLICKHOUSE_URL (a cluster is a server deployment)');
   }
+  if (!!e.EVENTSCOPE_TLS_CERT_FILE !== !!e.EVENTSCOPE_TLS_KEY_FILE) {
+    throw new ConfigError('Invalid configuration:\n  EVENTSCOPE_TLS_CERT_FILE and EVENTSCOPE_TLS_KEY_FILE: set both or neither');
+  }
   const dataDir = path.resolve(e.EVENTSCOPE_DATA_DIR);
   return {
     host: e.EVENTSCOPE_HOST,
@@ -111,6 +189,25 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       intervalMs: e.EVENTSCOPE_PAIRING_INTERVAL_MS,
       lateWindowMs: e.EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES * 60_000,
       settleMs: e.EVENTSCOPE_PAIRING_SETTLE_MS,
+    },
+    auth: {
+      ingestTokens: e.EVENTSCOPE_INGEST_TOKENS,
+      apiTokens: e.EVENTSCOPE_API_TOKENS,
+      dashboardPassword: e.EVENTSCOPE_DASHBOARD_PASSWORD,
+      sessionSecret: e.EVENTSCOPE_SESSION_SECRET,
+      sessionMs: e.EVENTSCOPE_SESSION_HOURS * 3_600_000,
+      proxy: e.EVENTSCOPE_AUTH_PROXY_HEADER ? { header: e.EVENTSCOPE_AUTH_PROXY_HEADER.toLowerCase(), trustedIps: e.EVENTSCOPE_AUTH_PROXY_TRUSTED_IPS } : undefined,
+    },
+    tls: e.EVENTSCOPE_TLS_CERT_FILE && e.EVENTSCOPE_TLS_KEY_FILE ? { certFile: path.resolve(e.EVENTSCOPE_TLS_CERT_FILE), keyFile: path.resolve(e.EVENTSCOPE_TLS_KEY_FILE) } : undefined,
+    metricsPort: e.EVENTSCOPE_METRICS_PORT,
+    maxDiskBytes: e.EVENTSCOPE_MAX_DISK_GB === undefined ? undefined : Math.round(e.EVENTSCOPE_MAX_DISK_GB * 1024 ** 3),
+    diskCheckIntervalMs: e.EVENTSCOPE_DISK_CHECK_INTERVAL_MS,
+    limits: {
+      spansPerRequest: e.EVENTSCOPE_MAX_SPANS_PER_REQUEST,
+      attributesPerSpan: e.EVENTSCOPE_MAX_ATTRIBUTES_PER_SPAN,
+      attributeValueLength: e.EVENTSCOPE_MAX_ATTRIBUTE_VALUE_LENGTH,
+      eventsPerSpan: e.EVENTSCOPE_MAX_EVENTS_PER_SPAN,
+      linksPerSpan: e.EVENTSCOPE_MAX_LINKS_PER_SPAN,
     },
     store: e.CLICKHOUSE_URL
       ? {
