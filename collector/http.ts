@@ -1,10 +1,15 @@
-// OTLP/HTTP receiver: POST /v1/traces with protobuf or JSON bodies, optionally gzip/deflate.
-// Replies in the request's content type; every failure is a precise status with a message.
+// OTLP/HTTP receiver: POST /v1/traces with protobuf or JSON bodies, optionally gzip/deflate,
+// over HTTPS when TLS material is given. Replies in the request's content type; every failure is a
+// precise status with a message. An ingest token is checked before a byte of the body is read.
 import http from 'node:http';
+import https from 'node:https';
 import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import type { IngestService, WireFormat } from './service.js';
 import { IngestError } from './service.js';
+import { OPEN_TOKEN, createIngestAuth, type IngestAuth } from './auth.js';
+import type { TlsMaterial } from './tls.js';
+import { metrics, type RefusalReason } from '../lib/metrics.js';
 
 export interface HttpReceiverOptions {
   host: string;
@@ -12,6 +17,10 @@ export interface HttpReceiverOptions {
   maxBodyBytes: number;
   retryAfterSeconds: number;
   ingest: IngestService;
+  /** ingest tokens; absent = open */
+  auth?: IngestAuth;
+  /** serve HTTPS with this certificate and key */
+  tls?: TlsMaterial;
   log?: (msg: string) => void;
 }
 
@@ -26,6 +35,7 @@ class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly retryAfter?: number,
+    readonly reason: RefusalReason = status === 413 ? 'size' : 'invalid',
   ) {
     super(message);
   }
@@ -75,9 +85,14 @@ function decompress(body: Buffer, encoding: string, limit: number): Buffer {
 
 export async function startHttpReceiver(opts: HttpReceiverOptions): Promise<{ server: http.Server; port: number }> {
   const { ingest } = opts;
-  const server = http.createServer((req, res) => {
+  const auth = opts.auth ?? createIngestAuth([]);
+  const m = metrics();
+  const handler: http.RequestListener = (req, res) => {
     const url = req.url?.split('?')[0] ?? '/';
     let format: WireFormat = 'json';
+    let token = OPEN_TOKEN;
+    /** spans decoded from this request (0 before decoding: a refusal then counts the request) */
+    let spans = 0;
     const reply = (status: number, body: Buffer | string, contentType: string, headers: Record<string, string> = {}) => {
       if (res.headersSent) return;
       res.writeHead(status, { 'content-type': contentType, ...headers });
@@ -88,8 +103,10 @@ export async function startHttpReceiver(opts: HttpReceiverOptions): Promise<{ se
         err instanceof HttpError
           ? err
           : err instanceof IngestError
-            ? new HttpError(err.httpStatus, err.message, err.retryable ? opts.retryAfterSeconds : undefined)
-            : new HttpError(500, 'internal error');
+            ? new HttpError(err.httpStatus, err.message, err.retryable ? opts.retryAfterSeconds : undefined, err.reason)
+            : new HttpError(500, 'internal error', undefined, 'store_down');
+      m.spansRefused.inc({ reason: e.reason, transport: 'http' }, Math.max(spans, 1));
+      m.ingestRequests.inc({ token, transport: 'http', outcome: 'refused' });
       if (e.status >= 500 && !(err instanceof IngestError)) opts.log?.(`[otlp/http] ${String((err as Error)?.stack ?? err)}`);
       const body = ingest.encodeStatus(format, e.status, e.message);
       reply(e.status, body, contentTypeOf(format), e.retryAfter ? { 'retry-after': String(e.retryAfter) } : {});
@@ -98,7 +115,8 @@ export async function startHttpReceiver(opts: HttpReceiverOptions): Promise<{ se
     };
 
     if (url === '/' || url === '/health') {
-      reply(200, JSON.stringify({ status: 'ok', ...ingest.stats() }), 'application/json');
+      // with ingest tokens set, an anonymous caller learns only that the collector is up
+      reply(200, JSON.stringify(auth.required ? { status: 'ok' } : { status: 'ok', ...ingest.stats() }), 'application/json');
       return;
     }
     if (url !== '/v1/traces') {
@@ -117,6 +135,14 @@ export async function startHttpReceiver(opts: HttpReceiverOptions): Promise<{ se
       return;
     }
     format = f;
+    // Authenticate before reading the body: a stranger's bytes are never read, let alone decoded.
+    const who = auth.check(req.headers.authorization, 'http');
+    if (!who.ok) {
+      reply(401, ingest.encodeStatus(format, 401, who.message), contentTypeOf(format), { 'www-authenticate': 'Bearer realm="eventscope-otlp"' });
+      req.resume();
+      return;
+    }
+    token = who.token;
     try {
       // Refuse before reading the body: under overload, bodies must not pile up in memory.
       ingest.assertAccepting();
@@ -127,10 +153,20 @@ export async function startHttpReceiver(opts: HttpReceiverOptions): Promise<{ se
     }
     readBody(req, opts.maxBodyBytes)
       .then((raw) => decompress(raw, String(req.headers['content-encoding'] ?? ''), opts.maxBodyBytes))
-      .then((body) => ingest.export(format, body))
-      .then((result) => reply(200, result, contentTypeOf(format)))
+      .then((body) => {
+        const batch = ingest.decode(format, body);
+        spans = batch.rows.length;
+        m.spansReceived.inc({ transport: 'http' }, spans);
+        if (batch.rejectedSpans > 0) m.spansRefused.inc({ reason: 'invalid', transport: 'http' }, batch.rejectedSpans);
+        return ingest.store(format, batch);
+      })
+      .then((result) => {
+        m.ingestRequests.inc({ token, transport: 'http', outcome: 'ok' });
+        reply(200, result, contentTypeOf(format));
+      })
       .catch(fail);
-  });
+  };
+  const server: http.Server = opts.tls ? https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, handler) : http.createServer(handler);
   server.requestTimeout = 60_000;
   server.headersTimeout = 30_000;
   server.keepAliveTimeout = 65_000;

@@ -5,13 +5,14 @@ import type { DecodedBatch } from '../lib/store/rows.js';
 import { IngestQueue, QueueFullError, ShuttingDownError, StoreUnavailableError, type IngestStats } from './pipeline.js';
 import { decodeProtoTraces } from './otlp/proto.js';
 import { decodeJsonTraces } from './otlp/json.js';
-import { DecodeError, type DecodeOptions } from './otlp/decode.js';
+import { DecodeError, SpanLimitError, noLimitHits, type DecodeOptions, type LimitHits } from './otlp/decode.js';
 import { encodeExportResponse } from './otlp/response.js';
+import { metrics, type RefusalReason } from '../lib/metrics.js';
 
 export type WireFormat = 'protobuf' | 'json';
 
 /** gRPC status codes used by the collector (grpc/status.proto). */
-export const GrpcCode = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14, INTERNAL: 13 } as const;
+export const GrpcCode = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, INTERNAL: 13, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
 
 /** A failure with its meaning for both transports. */
 export class IngestError extends Error {
@@ -21,6 +22,8 @@ export class IngestError extends Error {
     readonly httpStatus: number,
     readonly grpcCode: number,
     readonly retryable: boolean,
+    /** why, as counted in eventscope_spans_refused_total */
+    readonly reason: RefusalReason,
   ) {
     super(message);
   }
@@ -29,7 +32,7 @@ export class IngestError extends Error {
 export interface IngestService {
   /** Decodes, stores and returns the encoded ExportTraceServiceResponse; throws IngestError. */
   export(format: WireFormat, body: Uint8Array): Promise<Buffer>;
-  /** Just the decode step (for the gRPC deserializer); throws IngestError on bad input. */
+  /** Just the decode step (for the gRPC deserializer); throws IngestError on bad input or over a limit. */
   decode(format: WireFormat, body: Uint8Array): DecodedBatch;
   /** Stores a decoded batch and returns the encoded response; throws IngestError. */
   store(format: WireFormat, batch: DecodedBatch): Promise<Buffer>;
@@ -43,22 +46,33 @@ export interface IngestService {
 export function createIngestService(queue: IngestQueue, decodeOptions: DecodeOptions): IngestService {
   const service: IngestService = {
     decode(format, body) {
+      let decoded: DecodedBatch;
+      const limitHits = noLimitHits();
+      const opts = { ...decodeOptions, limitHits };
       try {
-        return format === 'protobuf' ? decodeProtoTraces(body, decodeOptions) : decodeJsonTraces(Buffer.from(body), decodeOptions);
+        decoded = format === 'protobuf' ? decodeProtoTraces(body, opts) : decodeJsonTraces(Buffer.from(body), opts);
       } catch (err) {
         if (err instanceof DecodeError) {
-          throw new IngestError(`cannot decode the ${format} request: ${err.message}`, 400, GrpcCode.INVALID_ARGUMENT, false);
+          throw new IngestError(`cannot decode the ${format} request: ${err.message}`, 400, GrpcCode.INVALID_ARGUMENT, false, 'invalid');
+        }
+        if (err instanceof SpanLimitError) {
+          metrics().limitsApplied.inc({ limit: 'spans_per_request' });
+          // not retryable: the same request would be refused again (INVALID_ARGUMENT, not RESOURCE_EXHAUSTED)
+          throw new IngestError(err.message, 413, GrpcCode.INVALID_ARGUMENT, false, 'limit');
         }
         throw err;
       }
+      countLimitHits(limitHits);
+      return decoded;
     },
     async store(format, batch) {
       try {
         await queue.submit(batch);
       } catch (err) {
-        if (err instanceof QueueFullError) throw new IngestError(err.message, 429, GrpcCode.RESOURCE_EXHAUSTED, true);
-        if (err instanceof StoreUnavailableError || err instanceof ShuttingDownError) {
-          throw new IngestError(err.message, 503, GrpcCode.UNAVAILABLE, true);
+        if (err instanceof QueueFullError) throw new IngestError(err.message, 429, GrpcCode.RESOURCE_EXHAUSTED, true, 'overload');
+        if (err instanceof ShuttingDownError) throw new IngestError(err.message, 503, GrpcCode.UNAVAILABLE, true, 'overload');
+        if (err instanceof StoreUnavailableError) {
+          throw new IngestError(err.message, 503, GrpcCode.UNAVAILABLE, true, err.reason);
         }
         throw err;
       }
@@ -80,11 +94,21 @@ export function createIngestService(queue: IngestQueue, decodeOptions: DecodeOpt
       if (queue.saturated) {
         queue.stats.rejectedFull++;
         const { queuedSpans, queuedBytes } = queue.stats;
-        throw new IngestError(`ingest queue is full (${queuedSpans} spans, ${queuedBytes} bytes waiting)`, 429, GrpcCode.RESOURCE_EXHAUSTED, true);
+        throw new IngestError(`ingest queue is full (${queuedSpans} spans, ${queuedBytes} bytes waiting)`, 429, GrpcCode.RESOURCE_EXHAUSTED, true, 'overload');
       }
     },
   };
   return service;
+}
+
+/** Counts what the per-span limits cut in one request: spans a count limit cut, values truncated. */
+function countLimitHits(h: LimitHits): void {
+  if (h.attributes_per_span + h.attribute_value_length + h.events_per_span + h.links_per_span === 0) return;
+  const c = metrics().limitsApplied;
+  if (h.attributes_per_span > 0) c.inc({ limit: 'attributes_per_span' }, h.attributes_per_span);
+  if (h.attribute_value_length > 0) c.inc({ limit: 'attribute_value_length' }, h.attribute_value_length);
+  if (h.events_per_span > 0) c.inc({ limit: 'events_per_span' }, h.events_per_span);
+  if (h.links_per_span > 0) c.inc({ limit: 'links_per_span' }, h.links_per_span);
 }
 
 function grpcCodeForHttp(status: number): number {

@@ -76,8 +76,9 @@ export async function startEventscope(opts: EventscopeOptions = {}): Promise<Eve
   try {
     const collector = await startCollector({ store, config });
     stops.push(() => collector.close());
-    const otlpHttpUrl = `http://${config.host}:${collector.httpPort}`;
-    const otlpGrpcUrl = `http://${config.host}:${collector.grpcPort}`;
+    // https when TLS is on (for an OTLP/gRPC exporter, an https:// endpoint means TLS too)
+    const otlpHttpUrl = `${collector.scheme}://${config.host}:${collector.httpPort}`;
+    const otlpGrpcUrl = `${collector.scheme}://${config.host}:${collector.grpcPort}`;
     registerListeners({ otlpHttpUrl, otlpGrpcUrl });
 
     let uiUrl: string | undefined;

@@ -13,6 +13,70 @@ export class DecodeError extends Error {
 export interface DecodeOptions {
   /** attribute holding the message type when `cloudevents.event_type` is absent (DESIGN §4) */
   messageTypeAttribute?: string;
+  /** what one client may send (config.limits); absent = no limits */
+  limits?: DecodeLimits;
+  /** where the decoder counts what the limits cut (one object per request) */
+  limitHits?: LimitHits;
+}
+
+/** Per-client limits (EVENTSCOPE_MAX_*). */
+export interface DecodeLimits {
+  spansPerRequest: number;
+  attributesPerSpan: number;
+  attributeValueLength: number;
+  eventsPerSpan: number;
+  linksPerSpan: number;
+}
+
+export const NO_LIMITS: DecodeLimits = Object.freeze({
+  spansPerRequest: Infinity,
+  attributesPerSpan: Infinity,
+  attributeValueLength: Infinity,
+  eventsPerSpan: Infinity,
+  linksPerSpan: Infinity,
+});
+
+/** How often each limit cut something in one request: spans cut (counts) or values truncated (length). */
+export interface LimitHits {
+  attributes_per_span: number;
+  attribute_value_length: number;
+  events_per_span: number;
+  links_per_span: number;
+}
+
+export function noLimitHits(): LimitHits {
+  return { attributes_per_span: 0, attribute_value_length: 0, events_per_span: 0, links_per_span: 0 };
+}
+
+/** The request has more spans than EVENTSCOPE_MAX_SPANS_PER_REQUEST (→ HTTP 413 / gRPC INVALID_ARGUMENT). */
+export class SpanLimitError extends Error {
+  override name = 'SpanLimitError';
+  constructor(
+    readonly spans: number,
+    readonly limit: number,
+  ) {
+    super(`the request has ${spans} spans, more than EVENTSCOPE_MAX_SPANS_PER_REQUEST=${limit}; send smaller batches (e.g. OTEL_BSP_MAX_EXPORT_BATCH_SIZE)`);
+  }
+}
+
+/**
+ * A value cut to `max` characters with a marker saying how much is gone. A cut never splits a
+ * surrogate pair (a lone half would not survive UTF-8).
+ */
+export function truncateValue(value: string, max: number): string {
+  let end = max;
+  const c = value.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${value.slice(0, end)}…[truncated ${value.length - end} chars]`;
+}
+
+const MAX_U32 = 0xffffffff;
+
+/** The dropped counts of a finished span kept within UInt32 (a sender's count plus ours could pass it). */
+export function clampDropped(row: SpanRow): void {
+  if (row.dropped_attributes_count > MAX_U32) row.dropped_attributes_count = MAX_U32;
+  if (row.dropped_events_count > MAX_U32) row.dropped_events_count = MAX_U32;
+  if (row.dropped_links_count > MAX_U32) row.dropped_links_count = MAX_U32;
 }
 
 /** How many rejection reasons a batch keeps for partial_success.error_message. */
@@ -208,6 +272,9 @@ export function newRow(scope: ScopeContext): SpanRow {
     'links.span_id': [],
     'links.trace_state': [],
     'links.attributes': [],
+    dropped_attributes_count: 0,
+    dropped_events_count: 0,
+    dropped_links_count: 0,
     msg_system: '',
     msg_operation: '',
     msg_destination: '',
@@ -273,10 +340,22 @@ export class BatchBuilder implements DecodedBatch {
   rows: SpanRow[] = [];
   rejectedSpans = 0;
   rejectionMessages: string[] = [];
+  readonly limits: DecodeLimits;
+  readonly limitHits: LimitHits;
+  /** spans seen so far, decoded or not */
+  private seen = 0;
   constructor(
     public bytes: number,
     private readonly opts: DecodeOptions,
-  ) {}
+  ) {
+    this.limits = opts.limits ?? NO_LIMITS;
+    this.limitHits = opts.limitHits ?? noLimitHits();
+  }
+
+  /** Counts one more span of the request; false once past the spans-per-request limit (skip it, decoding is moot). */
+  admitSpan(): boolean {
+    return ++this.seen <= this.limits.spansPerRequest;
+  }
 
   /** Validates a fully decoded span; a valid one is normalized and kept, an invalid one counted. */
   finish(row: SpanRow): void {
@@ -294,7 +373,9 @@ export class BatchBuilder implements DecodedBatch {
     if (this.rejectionMessages.length < MAX_REJECTION_MESSAGES) this.rejectionMessages.push(reason);
   }
 
+  /** The decoded request; throws SpanLimitError when it had more spans than allowed. */
   result(): DecodedBatch {
+    if (this.seen > this.limits.spansPerRequest) throw new SpanLimitError(this.seen, this.limits.spansPerRequest);
     return { rows: this.rows, rejectedSpans: this.rejectedSpans, rejectionMessages: this.rejectionMessages, bytes: this.bytes };
   }
 }

@@ -8,11 +8,14 @@ import {
   DecodeError,
   SPAN_KINDS,
   STATUS_CODES,
+  clampDropped,
   decimalDiff,
   newRow,
   resourceContext,
   scopeContext,
   spanTypeKey,
+  truncateValue,
+  type DecodeLimits,
   type DecodeOptions,
   type ResourceContext,
 } from './decode.js';
@@ -39,12 +42,18 @@ export function decodeJsonTraces(body: string | Uint8Array, opts: DecodeOptions 
   }
   if (!isObject(doc)) throw new DecodeError('the body must be a JSON object (ExportTraceServiceRequest)');
   const batch = new BatchBuilder(bytes, opts);
+  current = batch;
+  limits = batch.limits;
   const resourceSpans = list(doc, 'resourceSpans', 'resource_spans', '');
   for (let i = 0; i < resourceSpans.length; i++) {
     decodeResourceSpans(object(resourceSpans[i], `resourceSpans[${i}]`), `resourceSpans[${i}]`, batch);
   }
   return batch.result();
 }
+
+// The request being decoded and its limits (decoding is synchronous: one request at a time).
+let current: BatchBuilder;
+let limits: DecodeLimits;
 
 function decodeResourceSpans(rs: Obj, path: string, batch: BatchBuilder): void {
   const attributes: Record<string, string> = {};
@@ -69,6 +78,7 @@ function decodeScopeSpans(ss: Obj, path: string, batch: BatchBuilder, resource: 
   const scopeCtx = scopeContext(resource, scopeName, scopeVersion, scopeAttributes, scopeTypes);
   const spans = list(ss, 'spans', 'spans', path);
   for (let i = 0; i < spans.length; i++) {
+    if (!batch.admitSpan()) continue; // over the spans-per-request limit: counted, the request is refused
     const p = `${path}.spans[${i}]`;
     const row = newRow(scopeCtx);
     const invalid = decodeSpan(object(spans[i], p), p, row);
@@ -96,10 +106,15 @@ function decodeSpan(s: Obj, path: string, row: SpanRow): string {
   const end = u64(get(s, 'endTimeUnixNano', 'end_time_unix_nano'), `${path}.endTimeUnixNano`);
   row.timestamp = start;
   row.duration_ns = decimalDiff(end, start);
-  readAttributes(s, row.span_attributes, row.attribute_types, 'span.', path);
+  const droppedAttributes = readAttributes(s, row.span_attributes, row.attribute_types, 'span.', path, limits.attributesPerSpan);
+  if (droppedAttributes > 0) current.limitHits.attributes_per_span++;
+  row.dropped_attributes_count = uint32(get(s, 'droppedAttributesCount', 'dropped_attributes_count'), `${path}.droppedAttributesCount`) + droppedAttributes;
 
   const events = list(s, 'events', 'events', path);
-  for (let i = 0; i < events.length; i++) {
+  const keptEvents = Math.min(events.length, limits.eventsPerSpan);
+  if (keptEvents < events.length) current.limitHits.events_per_span++;
+  row.dropped_events_count = uint32(get(s, 'droppedEventsCount', 'dropped_events_count'), `${path}.droppedEventsCount`) + events.length - keptEvents;
+  for (let i = 0; i < keptEvents; i++) {
     const p = `${path}.events[${i}]`;
     const e = object(events[i], p);
     const attributes: Record<string, string> = {};
@@ -110,7 +125,10 @@ function decodeSpan(s: Obj, path: string, row: SpanRow): string {
   }
 
   const links = list(s, 'links', 'links', path);
-  for (let i = 0; i < links.length; i++) {
+  const keptLinks = Math.min(links.length, limits.linksPerSpan);
+  if (keptLinks < links.length) current.limitHits.links_per_span++;
+  row.dropped_links_count = uint32(get(s, 'droppedLinksCount', 'dropped_links_count'), `${path}.droppedLinksCount`) + links.length - keptLinks;
+  for (let i = 0; i < keptLinks; i++) {
     const p = `${path}.links[${i}]`;
     const l = object(links[i], p);
     const attributes: Record<string, string> = {};
@@ -126,6 +144,7 @@ function decodeSpan(s: Obj, path: string, row: SpanRow): string {
     row.status_code = enumName(status.code, STATUS_CODES, 'STATUS_CODE_', `${path}.status.code`) as StatusCodeName;
     row.status_message = str(status.message, `${path}.status.message`);
   }
+  clampDropped(row);
   return invalid;
 }
 
@@ -137,17 +156,26 @@ function readAttributes(
   types: Record<string, AttributeType>,
   prefix: string,
   path: string,
-): void {
+  max = Infinity,
+): number {
   const kvs = list(holder, 'attributes', 'attributes', path);
-  for (let i = 0; i < kvs.length; i++) {
+  const kept = Math.min(kvs.length, max);
+  for (let i = 0; i < kept; i++) {
     const p = `${path}.attributes[${i}]`;
     const kv = object(kvs[i], p);
     const key = str(kv.key, `${p}.key`);
-    const { value, type } = encodeAnyValue(anyValue(kv.value, `${p}.value`));
+    let { value, type } = encodeAnyValue(anyValue(kv.value, `${p}.value`));
+    if (value.length > limits.attributeValueLength) {
+      // cut to a string value: a cut array, kvlist or bytes value would no longer parse as its type
+      value = truncateValue(value, limits.attributeValueLength);
+      type = undefined;
+      current.limitHits.attribute_value_length++;
+    }
     if (type !== undefined) types[prefix === 'span.' ? spanTypeKey(key) : prefix + key] = type;
     else if (map[key] !== undefined) delete types[prefix + key]; // a repeated key: the last value wins
     map[key] = value;
   }
+  return kvs.length - kept;
 }
 
 const MAX_NESTING = 64;

@@ -12,13 +12,16 @@ import {
   DecodeError,
   SPAN_KINDS,
   STATUS_CODES,
+  clampDropped,
   i64ToDecimal,
+  truncateValue,
   newRow,
   resourceContext,
   scopeContext,
   spanTypeKey,
   u64DiffToDecimal,
   u64ToDecimal,
+  type DecodeLimits,
   type DecodeOptions,
   type ResourceContext,
 } from './decode.js';
@@ -40,7 +43,7 @@ const RESOURCE_SPANS_FIELDS = F(1, 2);
 const RESOURCE_FIELDS = F(1);
 const SCOPE_SPANS_FIELDS = F(1, 2);
 const SCOPE_FIELDS = F(1, 2);
-const SPAN_FIELDS = F(1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 15, 16);
+const SPAN_FIELDS = F(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
 const EVENT_FIELDS = F(1, 2, 3);
 const LINK_FIELDS = F(1, 2, 3, 4);
 const STATUS_FIELDS = F(2, 3);
@@ -54,6 +57,8 @@ export function decodeProtoTraces(input: Uint8Array, opts: DecodeOptions = {}): 
   const r = protobuf.Reader.create(buf);
   const batch = new BatchBuilder(buf.length, opts);
   nesting = 0;
+  current = batch;
+  limits = batch.limits;
   try {
     while (r.pos < r.len) {
       const tag = r.tag();
@@ -188,6 +193,10 @@ function readVarint64(r: Reader): void {
   r.pos = pos;
 }
 
+// The request being decoded and its limits (decoding is synchronous: one request at a time).
+let current: BatchBuilder;
+let limits: DecodeLimits;
+
 // ── resource / scope ──
 
 function decodeResourceSpans(r: Reader, batch: BatchBuilder): void {
@@ -257,6 +266,10 @@ function decodeScopeSpans(r: Reader, batch: BatchBuilder, resource: ResourceCont
   while (r.pos < r.len) {
     const tag = r.tag();
     if (tag === 18) {
+      if (!batch.admitSpan()) {
+        r.pos = enter(r); // over the spans-per-request limit: only counted, the request is refused
+        continue;
+      }
       const outer = r.len;
       r.len = enter(r);
       const row = newRow(scope);
@@ -274,6 +287,11 @@ function decodeSpan(r: Reader, row: SpanRow): void {
   let sHi = 0;
   let eLo = 0;
   let eHi = 0;
+  // entries kept and cut by the per-span limits (a repeated key counts as an entry)
+  let attributes = 0;
+  let cut = false;
+  let eventsCut = false;
+  let linksCut = false;
   while (r.pos < r.len) {
     const tag = r.tag();
     switch (tag) {
@@ -306,22 +324,53 @@ function decodeSpan(r: Reader, row: SpanRow): void {
         eHi = hi64;
         break;
       case 74: // 9 attributes
-        readKeyValue(r, row.span_attributes, row.attribute_types, 'span.');
+        if (attributes < limits.attributesPerSpan) {
+          readKeyValue(r, row.span_attributes, row.attribute_types, 'span.');
+          attributes++;
+        } else {
+          r.pos = enter(r);
+          row.dropped_attributes_count++;
+          if (!cut) current.limitHits.attributes_per_span++;
+          cut = true;
+        }
+        break;
+      case 80: // 10 dropped_attributes_count (the sender's own)
+        row.dropped_attributes_count += r.uint32();
         break;
       case 90: { // 11 events
+        if (row['events.name'].length >= limits.eventsPerSpan) {
+          r.pos = enter(r);
+          row.dropped_events_count++;
+          if (!eventsCut) current.limitHits.events_per_span++;
+          eventsCut = true;
+          break;
+        }
         const outer = r.len;
         r.len = enter(r);
         decodeEvent(r, row);
         r.len = outer;
         break;
       }
+      case 96: // 12 dropped_events_count
+        row.dropped_events_count += r.uint32();
+        break;
       case 106: { // 13 links
+        if (row['links.trace_id'].length >= limits.linksPerSpan) {
+          r.pos = enter(r);
+          if (!linksCut) current.limitHits.links_per_span++;
+          row.dropped_links_count++;
+          linksCut = true;
+          break;
+        }
         const outer = r.len;
         r.len = enter(r);
         decodeLink(r, row);
         r.len = outer;
         break;
       }
+      case 112: // 14 dropped_links_count
+        row.dropped_links_count += r.uint32();
+        break;
       case 122: { // 15 status
         const outer = r.len;
         r.len = enter(r);
@@ -343,6 +392,7 @@ function decodeSpan(r: Reader, row: SpanRow): void {
   }
   row.timestamp = u64ToDecimal(sLo, sHi);
   row.duration_ns = u64DiffToDecimal(eLo, eHi, sLo, sHi);
+  if (row.dropped_attributes_count + row.dropped_events_count + row.dropped_links_count > 0) clampDropped(row);
 }
 
 function decodeEvent(r: Reader, row: SpanRow): void {
@@ -414,6 +464,12 @@ function readKeyValue(r: Reader, map: Record<string, string>, types: Record<stri
     } else skipField(r, tag, KEY_VALUE_FIELDS, 'KeyValue');
   }
   r.len = outer;
+  if (value.length > limits.attributeValueLength) {
+    // cut to a string value: a cut array, kvlist or bytes value would no longer parse as its type
+    value = truncateValue(value, limits.attributeValueLength);
+    type = undefined;
+    current.limitHits.attribute_value_length++;
+  }
   if (type !== undefined) types[prefix === 'span.' ? spanTypeKey(key) : prefix + key] = type;
   else if (map[key] !== undefined) delete types[prefix + key]; // a repeated key: the last value wins
   map[key] = value;

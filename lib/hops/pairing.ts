@@ -15,6 +15,7 @@ import { pairingSql, type PairedHopRow } from './sql.js';
 import { recomputeMinutes } from './minutes.js';
 import { recomputeLagCells } from './lag-cells.js';
 import { estimateHostOffsets, type ClockEvidence } from './clocks.js';
+import { metrics } from '../metrics.js';
 
 
 export interface PairingOptions {
@@ -161,6 +162,7 @@ export class PairingPass {
       this.stats.lastError = null;
     } catch (err) {
       this.stats.lastError = (err as Error).message ?? String(err);
+      metrics().storeErrors.inc({ operation: 'pairing' });
       this.opts.log?.(`[pairing] pass failed (will retry): ${this.stats.lastError}`);
       throw err;
     } finally {

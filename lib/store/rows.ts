@@ -51,6 +51,10 @@ export interface SpanRow {
   'links.span_id': string[];
   'links.trace_state': string[];
   'links.attributes': Record<string, string>[];
+  /** what the span lost before it was stored (OTLP's counts: the sender's plus the collector's limits) */
+  dropped_attributes_count: number;
+  dropped_events_count: number;
+  dropped_links_count: number;
   // Normalized messaging columns (DESIGN §4); '' / null when not known.
   msg_system: string;
   msg_operation: MessagingOperation;
@@ -91,6 +95,7 @@ export const SPAN_COLUMNS = [
   'links.trace_id', 'links.span_id', 'links.trace_state', 'links.attributes', 'msg_system', 'msg_operation',
   'msg_destination', 'msg_partition', 'msg_offset', 'msg_message_id', 'msg_consumer_group', 'msg_key',
   'msg_conversation_id', 'msg_message_type', 'peer_name', 'peer_kind',
+  'dropped_attributes_count', 'dropped_events_count', 'dropped_links_count',
 ] as const;
 
 /** The columns of `resources` a ResourceRow fills, plus its `day` (days since the epoch). */
