@@ -24,6 +24,7 @@
 //   steady 20/s make up to 1.4× the inserts and cost ~30 % more CPU, but active parts stay in single
 //   digits per table, and at 50/s the insert time itself batches as much as the interval did.
 import type { DecodedBatch, SpanRow } from '../lib/store/rows.js';
+import { isDiskFull } from '../lib/store/disk-full.js';
 
 export interface IngestQueueLimits {
   /** a batch never holds more spans than this unless one request alone is larger (never split) */
@@ -60,6 +61,13 @@ export class QueueFullError extends Error {
 /** The store failed to commit the batch: retry later (HTTP 503, gRPC UNAVAILABLE). */
 export class StoreUnavailableError extends Error {
   override name = 'StoreUnavailableError';
+  constructor(
+    message: string,
+    /** why, as counted in eventscope_spans_refused_total: the store's disk is full, or it failed otherwise */
+    readonly reason: 'disk_full' | 'store_down' = 'store_down',
+  ) {
+    super(message);
+  }
 }
 
 /** The queue is shutting down and takes no new work (HTTP 503, gRPC UNAVAILABLE). */
@@ -265,7 +273,8 @@ export class IngestQueue<P = SpanRow[]> {
     this.stats.failedBatches++;
     this.release(batch);
     const message = err instanceof Error ? err.message : String(err);
-    for (const w of batch.requests) w.reject(new StoreUnavailableError(`${what}: ${message}`));
+    const reason = isDiskFull(err) ? 'disk_full' : 'store_down';
+    for (const w of batch.requests) w.reject(new StoreUnavailableError(`${what}: ${message}`, reason));
     try {
       this.limits.onError?.(err, batch.spans);
     } catch {

@@ -7,6 +7,7 @@ import { lockDataDir } from './lock.js';
 import { loadMigrations } from './migrate.js';
 import { assertSupportedVersion } from './version.js';
 import { checkSchemaGeneration, recordSchemaGeneration } from './schema.js';
+import { applyTtl } from './retention.js';
 import { createSpanWriter, type InsertFormat, type PreparedSpans, type SpanWriter } from './writer.js';
 import type { SpanRow } from './rows.js';
 
@@ -63,7 +64,7 @@ const SETTINGS = {
 
 export async function openStore(
   config: Config,
-  opts: { onQuery?: (t: StoreTiming) => void } = {},
+  opts: { onQuery?: (t: StoreTiming) => void; log?: (msg: string) => void } = {},
 ): Promise<Store> {
   const s = config.store;
   let client: ClickHouseClient;
@@ -167,7 +168,7 @@ export async function openStore(
 
   try {
     assertSupportedVersion(await store.version());
-    await migrate(store, config);
+    await migrate(store, config, opts.log ?? console.log);
     spanWriter = await createSpanWriter({
       database,
       client,
@@ -214,15 +215,18 @@ async function probeServer(s: { url: string; user: string; password: string }): 
   assertSupportedVersion(version);
 }
 
-async function migrate(store: Store, config: Config): Promise<void> {
+async function migrate(store: Store, config: Config, log: (msg: string) => void): Promise<void> {
   const cluster = config.store.mode === 'server' ? config.store.cluster : undefined;
   const onCluster = cluster ? ` ON CLUSTER '${cluster}'` : '';
   await store.command(`CREATE DATABASE IF NOT EXISTS ${store.database}${onCluster}`, { name: 'migrate' });
   await checkSchemaGeneration(store, config.store.mode === 'embedded' ? { mode: 'embedded', dataDir: config.store.dataDir } : { mode: 'server', url: config.store.url });
-  for (const m of loadMigrations({ database: store.database, cluster, ttlDays: config.ttlDays })) {
+  const target = { database: store.database, cluster, ttlDays: config.ttlDays };
+  for (const m of loadMigrations(target)) {
     for (const statement of m.statements) {
       await store.command(statement, { name: `migrate:${m.name}` });
     }
   }
   await recordSchemaGeneration(store);
+  // existing tables keep the TTL they were created with unless told: EVENTSCOPE_TTL_DAYS changed
+  await applyTtl(store, target, log);
 }

@@ -68,3 +68,21 @@ export function loadMigrations(t: MigrationTarget, dir = MIGRATIONS_DIR): Migrat
       statements: renderMigration(fs.readFileSync(path.join(dir, file), 'utf8'), t),
     }));
 }
+
+/**
+ * The TTL each table is created with, from the rendered migrations: table name (as it is stored,
+ * `<table>_local` on a cluster) → TTL expression. The migrations create tables `IF NOT EXISTS`, so
+ * these clauses reach an existing table only through `MODIFY TTL` (lib/store/retention.ts).
+ */
+export function ttlClauses(migrations: readonly Migration[], database: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const prefix = `${database}.`;
+  for (const m of migrations) {
+    for (const s of m.statements) {
+      const table = /^CREATE TABLE IF NOT EXISTS (\S+)/.exec(s)?.[1];
+      const ttl = /^TTL (.+)$/m.exec(s)?.[1]?.trim();
+      if (table?.startsWith(prefix) && ttl) out.set(table.slice(prefix.length), ttl);
+    }
+  }
+  return out;
+}

@@ -9,6 +9,8 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { chdbBinaryInserter, type ChdbBinaryInserter } from './chdb-binary.js';
 import { RowBinaryWriter, tableEncoding, type Column, type TableEncoding } from './rowbinary.js';
 import { RESOURCE_COLUMNS, SPAN_COLUMNS, type ResourceRow, type SpanRow } from './rows.js';
+import { noteWrite, resetStatus } from '../status.js';
+import { DiskFullError, isDiskFull } from './disk-full.js';
 
 export type InsertFormat = 'RowBinary' | 'JSONEachRow';
 
@@ -63,6 +65,19 @@ export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertF
 
   const written = new Map<string, true>();
   let bytesPerSpan = 1024;
+  resetStatus(); // a store opened anew starts with a clean record of its writes
+
+  const commit = async (p: PreparedSpans) => {
+    const fresh = p.resources.filter((r) => !written.has(r.resource_key + ':' + r.day));
+    if (fresh.length > 0) {
+      await send(resources as TableEncoding<unknown>, encode(resources, fresh, fresh.length * 512));
+      for (const r of fresh) {
+        if (written.size >= RESOURCE_CACHE_SIZE) written.delete(written.keys().next().value!);
+        written.set(r.resource_key + ':' + r.day, true);
+      }
+    }
+    await send(spans as TableEncoding<unknown>, p.body);
+  };
 
   return {
     format,
@@ -73,21 +88,24 @@ export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertF
     },
     async commit(p) {
       if (p.spans === 0) return;
-      const fresh = p.resources.filter((r) => !written.has(r.resource_key + ':' + r.day));
-      if (fresh.length > 0) {
-        await send(resources as TableEncoding<unknown>, encode(resources, fresh, fresh.length * 512));
-        for (const r of fresh) {
-          if (written.size >= RESOURCE_CACHE_SIZE) written.delete(written.keys().next().value!);
-          written.set(r.resource_key + ':' + r.day, true);
-        }
+      try {
+        await commit(p);
+      } catch (err) {
+        // health reports the failure until a later write commits (lib/status.ts)
+        const full = isDiskFull(err);
+        noteWrite(err, full);
+        if (!full) throw err;
+        throw new DiskFullError(`the disk is full: ${firstLine(err)}`, { cause: err });
       }
-      await send(spans as TableEncoding<unknown>, p.body);
+      noteWrite();
     },
     close() {
       binary?.close();
     },
   };
 }
+
+const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
 
 /** The distinct (resource, day) pairs of a batch; rows of one resource arrive together. */
 function distinctResources(rows: readonly SpanRow[]): DayResource[] {
