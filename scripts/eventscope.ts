@@ -2,13 +2,13 @@
 // process (chDB binds its data folder to one process), optionally the demo shop.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { loadConfig, type Config } from '../lib/config/index.js';
 import { openStore, type Store } from '../lib/store/index.js';
 import { registerConfig, registerListeners, registerStore } from '../lib/runtime.js';
 import { startCollector, type Collector } from '../collector/index.js';
+import { startDashboardServer, startMetricsServer } from '../lib/web/server.js';
+import { exposureWarning } from '../lib/auth/exposure.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 
@@ -27,6 +27,8 @@ export interface Eventscope {
   store: Store;
   collector: Collector;
   uiUrl?: string;
+  /** GET /metrics without authentication, when EVENTSCOPE_METRICS_PORT is set */
+  metricsUrl?: string;
   otlpHttpUrl: string;
   otlpGrpcUrl: string;
   stop(): Promise<void>;
@@ -87,28 +89,25 @@ export async function startEventscope(opts: EventscopeOptions = {}): Promise<Eve
       // webpack, not Turbopack, in dev too: it maps the code base's `.js` imports to `.ts` files.
       const app = next({ dev: !!opts.dev, webpack: true, dir: ROOT, hostname: config.host, port: config.uiPort, quiet: true });
       await app.prepare();
-      const handle = app.getRequestHandler();
-      const server = http.createServer((req, res) => void handle(req, res));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.uiPort, config.host, () => resolve());
-      });
+      // lib/web/server.ts: security headers, authentication, login and /metrics before Next sees a request
+      const server = await startDashboardServer({ config, handle: app.getRequestHandler(), dev: !!opts.dev });
       stops.push(async () => {
-        await new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        });
+        await server.close();
         await app.close?.();
       });
-      uiUrl = `http://${config.host}:${(server.address() as AddressInfo).port}`;
+      uiUrl = server.url;
     }
+    const metricsServer = await startMetricsServer(config);
+    if (metricsServer) stops.push(() => metricsServer.close());
+    const warning = exposureWarning(config, opts.ui !== false);
+    if (warning) log(warning);
 
     if (opts.demoArgs) {
       const demo = await import('../demo/index.js');
       const running = await demo.startDemo({ ...demo.parseDemoArgs(opts.demoArgs), endpoint: otlpHttpUrl });
       stops.push(() => running.stop());
     }
-    return { config, store, collector, uiUrl, otlpHttpUrl, otlpGrpcUrl, stop };
+    return { config, store, collector, uiUrl, metricsUrl: metricsServer?.url, otlpHttpUrl, otlpGrpcUrl, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -1,9 +1,12 @@
-// Health indicator in the top bar: is the store answering, how many spans are stored, which mode.
+// Health indicator in the top bar: is the store answering, how many spans are stored, which mode —
+// or, when /api/health says Eventscope is degraded, that and why.
 import { apiGet } from '@/lib/ui/server';
 import { formatCount } from '@/lib/ui/format';
 
 interface Health {
   status: string;
+  /** why the status is not ok (set when status is 'degraded') */
+  reason?: string | null;
   store: { mode: string; database: string; clickhouseVersion: string };
   spansStored: number;
 }
@@ -12,17 +15,28 @@ export async function HealthBadge() {
   const r = await apiGet<Health>('/api/health');
   if (!r.ok) {
     return (
-      <span className="health" title={r.error} data-testid="health">
+      <span className="health" title={r.error} data-testid="health" data-status="down">
         <span className="health-dot down" /> store unavailable
       </span>
     );
   }
   const h = r.data;
   const mode = h.store.mode === 'embedded' ? 'embedded chDB' : 'ClickHouse server';
+  if (h.status !== 'ok') {
+    const reason = h.reason || 'no reason given';
+    return (
+      <span className="health" data-testid="health" data-status={h.status} title={reason}>
+        <span className="health-dot degraded" />
+        <strong className="health-label">{h.status}</strong>
+        <span className="health-reason" data-testid="health-reason">{reason}</span>
+      </span>
+    );
+  }
   return (
     <span
       className="health"
       data-testid="health"
+      data-status="ok"
       title={`ClickHouse ${h.store.clickhouseVersion}, database ${h.store.database}`}
     >
       <span className={`health-dot${h.spansStored === 0 ? ' idle' : ''}`} />

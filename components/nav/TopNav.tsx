@@ -1,6 +1,8 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { Suspense } from 'react';
 import { NavLinks } from './NavLinks';
+import { UserMenu } from './UserMenu';
 
 export function TopNav({ health }: { health: ReactNode }) {
   return (
@@ -12,6 +14,9 @@ export function TopNav({ health }: { health: ReactNode }) {
       <NavLinks />
       <div className="nav-spacer" />
       {health}
+      <Suspense fallback={null}>
+        <UserMenu />
+      </Suspense>
     </header>
   );
 }

@@ -100,6 +100,10 @@ const schema = z.object({
     .optional(),
 });
 
+/** Every variable Eventscope reads, by name, with its parser (help text: lib/config/help.ts). */
+export const ENV_VARIABLES = schema.shape;
+export type EnvName = keyof typeof ENV_VARIABLES;
+
 export interface NamedToken {
   name: string;
   token: string;
