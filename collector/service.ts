@@ -112,6 +112,7 @@ function countLimitHits(h: LimitHits): void {
 }
 
 function grpcCodeForHttp(status: number): number {
+  if (status === 401) return GrpcCode.UNAUTHENTICATED;
   if (status === 429) return GrpcCode.RESOURCE_EXHAUSTED;
   if (status === 503) return GrpcCode.UNAVAILABLE;
   if (status >= 500) return GrpcCode.INTERNAL;
