@@ -26,6 +26,8 @@ interface State {
   collector?: () => CollectorStatus;
   /** a disk budget that cannot be kept (only today's data is left), in a sentence */
   retentionProblem?: string;
+  /** rises whenever days are dropped for the disk budget: the writer's resource cache forgets then */
+  dropEpoch?: number;
 }
 
 const KEY = Symbol.for('eventscope.status');
@@ -46,6 +48,16 @@ export function noteWrite(err?: unknown, diskFull = false, now = Date.now()): vo
 /** The collector registers how to read its queue and pairing pass; undefined when it stops. */
 export function registerCollectorStatus(read: (() => CollectorStatus) | undefined): void {
   state().collector = read;
+}
+
+/** Days were dropped (their resources too): a span written for such a day again needs its resource again. */
+export function noteDaysDropped(): void {
+  const s = state();
+  s.dropEpoch = (s.dropEpoch ?? 0) + 1;
+}
+
+export function dropEpoch(): number {
+  return state().dropEpoch ?? 0;
 }
 
 export function noteRetentionProblem(problem: string | undefined): void {

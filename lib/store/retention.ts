@@ -3,7 +3,7 @@
 // table), and a disk budget (EVENTSCOPE_MAX_DISK_GB) drops whole days, oldest first, when the
 // store's active parts grow beyond it.
 import { metrics } from '../metrics.js';
-import { noteRetentionProblem } from '../status.js';
+import { noteDaysDropped, noteRetentionProblem } from '../status.js';
 import type { Store } from './index.js';
 import { loadMigrations, ttlClauses, type MigrationTarget } from './migrate.js';
 
@@ -114,6 +114,7 @@ export async function checkDiskBudget(store: Pick<Store, 'query' | 'command'>, o
         params: { id },
       });
     }
+    noteDaysDropped();
     bytes -= day.bytes;
     dropped.push(dayOfId(id));
     m.retentionDropped.inc();

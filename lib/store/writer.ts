@@ -9,7 +9,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { chdbBinaryInserter, type ChdbBinaryInserter } from './chdb-binary.js';
 import { RowBinaryWriter, tableEncoding, type Column, type TableEncoding } from './rowbinary.js';
 import { RESOURCE_COLUMNS, SPAN_COLUMNS, type ResourceRow, type SpanRow } from './rows.js';
-import { noteWrite, resetStatus } from '../status.js';
+import { dropEpoch, noteWrite, resetStatus } from '../status.js';
 import { DiskFullError, isDiskFull } from './disk-full.js';
 
 export type InsertFormat = 'RowBinary' | 'JSONEachRow';
@@ -67,7 +67,13 @@ export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertF
   let bytesPerSpan = 1024;
   resetStatus(); // a store opened anew starts with a clean record of its writes
 
+  let epoch = dropEpoch();
   const commit = async (p: PreparedSpans) => {
+    // the disk budget dropped days, their resources with them: write each resource again once
+    if (epoch !== dropEpoch()) {
+      written.clear();
+      epoch = dropEpoch();
+    }
     const fresh = p.resources.filter((r) => !written.has(r.resource_key + ':' + r.day));
     if (fresh.length > 0) {
       await send(resources as TableEncoding<unknown>, encode(resources, fresh, fresh.length * 512));

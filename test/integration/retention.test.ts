@@ -144,6 +144,15 @@ describe('disk budget', () => {
       assert.match(lines[0]!, new RegExp(`dropped ${r.dropped[0]} \\(`));
       assert.equal((await metrics().retentionDropped.get()).values[0]?.value ?? 0, droppedBefore + 1);
       assert.equal((await metrics().diskBytes.get()).values[0]?.value, r.bytes);
+
+      // a late span for the dropped day finds its resource again (the writer had it cached as written)
+      const late = spansOverDays([3]);
+      await es.sendSpans(late.spans);
+      const [res] = await es.store.query<{ n: string }>(
+        `SELECT count() AS n FROM ${es.store.database}.resources WHERE day = toDate({d:String}) AND service_name IN ('shop', 'billing')`,
+        { name: 'test', params: { d: r.dropped[0] } },
+      );
+      assert.equal(Number(res!.n), 2, 'both resources written again for the dropped day');
     } finally {
       await es.close();
     }
