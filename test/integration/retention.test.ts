@@ -82,7 +82,7 @@ function spansOverDays(offsets: number[]): { spans: Span[]; traceOf: Map<number,
   const spans: Span[] = [];
   const traceOf = new Map<number, string>();
   for (const d of offsets) {
-    const t = clock(Date.now() - d * DAY_MS - 60_000);
+    const t = clock(Date.now() - d * DAY_MS - 1_000);
     const attrs = { 'messaging.system': 'kafka', 'messaging.destination.name': 'orders', 'messaging.consumer.group.name': 'billing' };
     const pub = t.span({ service: 'shop', name: 'orders send', kind: 'PRODUCER', attributes: attrs });
     const del = t.span({ service: 'billing', name: 'orders process', kind: 'CONSUMER', parent: pub, start: 5, attributes: attrs });
@@ -108,7 +108,7 @@ async function bytesByDay(store: Store): Promise<Map<string, number>> {
   return new Map(rows.map((r) => [r.id, Number(r.b)]));
 }
 
-const dayId = (offset: number) => new Date(Date.now() - offset * DAY_MS - 60_000).toISOString().slice(0, 10).replaceAll('-', '');
+const dayId = (offset: number) => new Date(Date.now() - offset * DAY_MS - 1_000).toISOString().slice(0, 10).replaceAll('-', '');
 
 describe('disk budget', () => {
   test('above the budget the oldest day goes, in every table, and the newer days stay', async () => {
