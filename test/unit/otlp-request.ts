@@ -28,6 +28,8 @@ export interface JSpan {
   endTimeUnixNano?: string;
   attributes?: JKeyValue[];
   droppedAttributesCount?: number;
+  droppedEventsCount?: number;
+  droppedLinksCount?: number;
   events?: { timeUnixNano?: string; name?: string; attributes?: JKeyValue[] }[];
   links?: { traceId?: string; spanId?: string; traceState?: string; attributes?: JKeyValue[]; flags?: number }[];
   status?: { code?: number; message?: string };
@@ -98,6 +100,8 @@ function span(w: W, s: JSpan): void {
       if (l.flags) w.uint32(tag(6, 5)).fixed32(l.flags);
     });
   }
+  if (s.droppedEventsCount) w.uint32(tag(12, 0)).uint32(s.droppedEventsCount);
+  if (s.droppedLinksCount) w.uint32(tag(14, 0)).uint32(s.droppedLinksCount);
   if (s.status) {
     message(w, 15, (w) => {
       if (s.status!.message) w.uint32(tag(2, LD)).string(s.status!.message);
