@@ -5,10 +5,13 @@
 import { ANOMALY_TYPES, findDuplicates, findOrderingInversions, type AnomalyQuery, type AnomalyType } from '../analysis/anomalies.js';
 import { ok, type Handler } from './http.js';
 import { parseStep } from './lag.js';
-import { enumParam, intParam, textParam } from './params.js';
+import { enumParam, intParam, rejectUnknown, textParam } from './params.js';
 import { parseTimeRange } from './time.js';
 
+const PARAMS = ['type', 'from', 'to', 'step', 'destination', 'group', 'limit'];
+
 export const handler: Handler = async ({ store, url, now }) => {
+  rejectUnknown(url, PARAMS);
   const type = enumParam(url, 'type', ANOMALY_TYPES);
   const types: AnomalyType[] = type ? [type] : [...ANOMALY_TYPES];
   const { fromMs, toMs } = parseTimeRange(url, now);

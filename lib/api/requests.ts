@@ -2,23 +2,21 @@
 // messageId, traceId, attribute=key=value, errorOnly, limit, from/to.
 import { listRequests, type RequestFilters } from '../analysis/requests.js';
 import { ApiError, ok, type Handler } from './http.js';
-import { boolParam, intParam, textParam, TRACE_ID } from './params.js';
+import { boolParam, intParam, rejectUnknown, shown, textParam, TRACE_ID } from './params.js';
 import { parseTimeRange } from './time.js';
 
-const KNOWN = new Set(['from', 'to', 'service', 'destination', 'messageId', 'traceId', 'attribute', 'errorOnly', 'limit']);
+const PARAMS = ['from', 'to', 'service', 'destination', 'messageId', 'traceId', 'attribute', 'errorOnly', 'limit'];
 
 export function parseRequestFilters(url: URL, now: Date): RequestFilters {
-  for (const name of url.searchParams.keys()) {
-    if (!KNOWN.has(name)) throw new ApiError(`unknown parameter "${name}"; expected ${[...KNOWN].join(', ')}`);
-  }
+  rejectUnknown(url, PARAMS);
   const range = parseTimeRange(url, now, 'now-1h');
   const traceId = textParam(url, 'traceId')?.toLowerCase();
-  if (traceId !== undefined && !TRACE_ID.test(traceId)) throw new ApiError(`traceId: expected 32 hex characters, got "${traceId}"`);
+  if (traceId !== undefined && !TRACE_ID.test(traceId)) throw new ApiError(`traceId: expected 32 hex characters, got ${shown(traceId)}`);
   let attribute: RequestFilters['attribute'];
   const rawAttr = textParam(url, 'attribute');
   if (rawAttr !== undefined) {
     const eq = rawAttr.indexOf('=');
-    if (eq <= 0) throw new ApiError(`attribute: expected key=value, got "${rawAttr}"`);
+    if (eq <= 0) throw new ApiError(`attribute: expected key=value, got ${shown(rawAttr)}`);
     attribute = { key: rawAttr.slice(0, eq), value: rawAttr.slice(eq + 1) };
   }
   return {

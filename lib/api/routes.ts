@@ -17,6 +17,15 @@ export const routes: Route[] = [
   { path: '/api/anomalies', load: () => import('./anomalies.js') },
 ];
 
+/** A path segment percent-decoded; a malformed escape (`%zz`) stays as sent, for the handler to reject. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 export function matchRoute(pathname: string): { route: Route; params: Record<string, string> } | undefined {
   const parts = pathname.replace(/\/+$/, '').split('/');
   for (const route of routes) {
@@ -25,7 +34,7 @@ export function matchRoute(pathname: string): { route: Route; params: Record<str
     const params: Record<string, string> = {};
     const hit = pattern.every((seg, i) => {
       if (seg.startsWith(':')) {
-        params[seg.slice(1)] = decodeURIComponent(parts[i]!);
+        params[seg.slice(1)] = decodeSegment(parts[i]!);
         return true;
       }
       return seg === parts[i];
