@@ -41,27 +41,37 @@ export function ok(body: unknown): ApiResult {
   return { status: 200, body };
 }
 
+/**
+ * A failure that is not the client's: logged whole, answered without its text (an engine error
+ * names tables, queries and versions; none of that is the client's business).
+ */
+function internalError(url: URL, err: unknown): ApiResult {
+  console.error(`[api] ${url.pathname} failed:`, err);
+  return { status: 500, body: { error: 'internal error; see the server log' } };
+}
+
 /** Runs a handler, turning ApiError into its status and anything else into a 500. */
 export async function runHandler(handler: Handler, ctx: ApiContext): Promise<ApiResult> {
   try {
     return await handler(ctx);
   } catch (err) {
     if (err instanceof ApiError) return { status: err.status, body: { error: err.message } };
-    console.error(`[api] ${ctx.url.pathname} failed:`, err);
-    return { status: 500, body: { error: 'internal error; see the server log' } };
+    return internalError(ctx.url, err);
   }
 }
 
 /** Adapts a Handler to a Next.js App Router GET export. */
 export function routeHandler(handler: Handler) {
   return async (request: Request, context: { params?: Promise<Record<string, string>> } = {}) => {
-    const params = (await context.params) ?? {};
-    const result = await runHandler(handler, {
-      store: await getStore(),
-      url: new URL(request.url),
-      params,
-      now: new Date(),
-    });
+    const url = new URL(request.url);
+    let result: ApiResult;
+    try {
+      const params = (await context.params) ?? {};
+      // the store is opened outside the handler: its failure (a locked data folder) is a JSON 500 too
+      result = await runHandler(handler, { store: await getStore(), url, params, now: new Date() });
+    } catch (err) {
+      result = internalError(url, err);
+    }
     return Response.json(result.body, {
       status: result.status,
       headers: { 'cache-control': 'no-store', ...result.headers },

@@ -5,7 +5,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { runHandler } from '../../lib/api/http.js';
+import { routeHandler, runHandler } from '../../lib/api/http.js';
+import { handler as lagHandler } from '../../lib/api/lag.js';
+import { registerStore } from '../../lib/runtime.js';
 import { routes } from '../../lib/api/routes.js';
 import { startTestEventscope, type TestEventscope } from '../support/harness.js';
 import { clock, messaging, traceId, type Span } from '../support/otlp.js';
@@ -291,5 +293,28 @@ describe('an internal error', () => {
     const log = logged.map((args) => args.map((a) => (a instanceof Error ? `${a.message}` : String(a))).join(' ')).join('\n');
     assert.match(log, /\/api\/broken failed/);
     assert.match(log, /no_such_table|UNKNOWN_TABLE/);
+  });
+
+  test('the Next.js adapter answers JSON, also when the store cannot be opened', async () => {
+    const get = routeHandler(lagHandler);
+    const bad = await get(new Request('http://eventscope.test/api/lag?step=99999999999999999999s'));
+    assert.equal(bad.headers.get('content-type'), 'application/json');
+    assert.deepEqual([bad.status, await bad.json()], [400, { error: 'step must be at most 31d, got "99999999999999999999s"' }]);
+
+    const failed = Promise.reject(new Error('Code: 76. DB::Exception: Cannot lock file /data/status. (CANNOT_OPEN_FILE)'));
+    failed.catch(() => {});
+    (globalThis as Record<symbol, unknown>)[Symbol.for('eventscope.store')] = failed;
+    const original = console.error;
+    const logged: string[] = [];
+    console.error = (...args: unknown[]) => void logged.push(args.map(String).join(' '));
+    try {
+      const res = await get(new Request('http://eventscope.test/api/lag'));
+      assert.equal(res.headers.get('content-type'), 'application/json');
+      assert.deepEqual([res.status, await res.json()], [500, { error: 'internal error; see the server log' }]);
+      assert.match(logged.join('\n'), /\/api\/lag failed: Error: Code: 76/);
+    } finally {
+      console.error = original;
+      registerStore(es.store);
+    }
   });
 });
