@@ -12,6 +12,7 @@ import { ensureBuild, startEventscope, type Eventscope } from '../../scripts/eve
 import { launchChromium } from '../support/browser.js';
 import { clock, messaging, request, type Span } from '../support/otlp.js';
 import { FlowMapPage, TimelinePage } from './pages.js';
+import { noteWrite } from '../../lib/status.js';
 
 const PASSWORD = 'e2e dashboard password';
 const API_TOKEN = 'e2e-script-token-0123456789';
@@ -129,6 +130,25 @@ describe('login', () => {
     assert.equal((await fetch(`${base}/api/health`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).status, 200);
     assert.equal((await fetch(`${base}/metrics`)).status, 401);
     assert.equal((await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${API_TOKEN}` } })).status, 200);
+  });
+});
+
+describe('the header badge', () => {
+  it('shows degraded with its reason while span writes fail, and ok again after', async () => {
+    // what the store's writer records when an insert fails (lib/status.ts, shared with Next's bundle)
+    noteWrite(new Error('disk I/O error (e2e)'));
+    try {
+      await page.goto(`${base}/lag`);
+      const badge = page.getByTestId('health');
+      assert.equal(await badge.getAttribute('data-status'), 'degraded');
+      assert.match(await badge.innerText(), /^degraded/);
+      assert.match(await page.getByTestId('health-reason').innerText(), /^Spans cannot be written to the store: exporters are told to retry .*disk I\/O error \(e2e\)/);
+    } finally {
+      noteWrite();
+    }
+    await page.goto(`${base}/lag`);
+    assert.equal(await page.getByTestId('health').getAttribute('data-status'), 'ok');
+    assert.match(await page.getByTestId('health').innerText(), /^3 spans stored/);
   });
 });
 
