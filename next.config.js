@@ -2,6 +2,8 @@
 // bundle so route handlers share the one chDB instance the composition root opened.
 /** @type {import('next').NextConfig} */
 const nextConfig = {
+  // EVENTSCOPE_NEXT_DIST_DIR: a build folder other than .next (two checkouts' test runs side by side)
+  distDir: process.env.EVENTSCOPE_NEXT_DIST_DIR || '.next',
   serverExternalPackages: ['chdb', '@clickhouse/client', '@grpc/grpc-js', 'protobufjs', 'prom-client'],
   reactStrictMode: true,
   poweredByHeader: false,

@@ -50,7 +50,7 @@ function newestMtime(p: string): number {
 
 /** Builds the dashboard when there is no build or the sources changed since the last one. */
 export function ensureBuild(log: (msg: string) => void = console.log): void {
-  const buildId = path.join(ROOT, '.next', 'BUILD_ID');
+  const buildId = path.join(ROOT, process.env.EVENTSCOPE_NEXT_DIST_DIR || '.next', 'BUILD_ID');
   const built = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
   const changed = Math.max(...SOURCE_PATHS.map(newestMtime));
   if (built > changed) return;
