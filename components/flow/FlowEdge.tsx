@@ -4,7 +4,8 @@
 // selecting the edge expands the label to the full metrics; a hovered neighbourhood dims the rest.
 import { memo } from 'react';
 import { BaseEdge, EdgeLabelRenderer, type Edge, type EdgeProps } from '@xyflow/react';
-import { smoothPath, type FlowEdgeData } from '@/lib/ui/layout';
+import { smoothPath } from '@/lib/ui/flowmap/path';
+import type { FlowEdgeData } from '@/lib/ui/flowmap/types';
 import { useHover, useSelect } from './selection';
 
 export type FlowEdgeType = Edge<FlowEdgeData & { dim: boolean; expanded: boolean }, 'flow'>;

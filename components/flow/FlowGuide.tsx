@@ -1,5 +1,6 @@
 // The map's legend (one line above the canvas) and how to read it (a fold-out note).
-import { DEAD_LETTER_HELP, EDGE_COLORS } from '@/lib/ui/layout';
+import { DEAD_LETTER_HELP } from '@/lib/ui/flowmap/wording';
+import { EDGE_COLORS } from '@/lib/ui/flowmap/edge-style';
 
 /** `deadLetter`: the map has a dead-letter destination, so the legend explains its look. */
 export function FlowLegend({ groupBy, deadLetter }: { groupBy?: string; deadLetter?: boolean }) {

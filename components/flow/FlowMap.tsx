@@ -5,7 +5,9 @@
 import '@xyflow/react/dist/style.css';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Background, Controls, MarkerType, MiniMap, ReactFlow, type Edge, type Node, type ReactFlowInstance } from '@xyflow/react';
-import { initialViewport, neighbourhood, type FlowLayout, type FlowNodeData } from '@/lib/ui/layout';
+import { initialViewport } from '@/lib/ui/flowmap/viewport';
+import { neighbourhood } from '@/lib/ui/flowmap/highlight';
+import type { FlowLayout, FlowNodeData } from '@/lib/ui/flowmap/types';
 import { ConsumerGroupNode, DestinationNode, MessageTypeNode, PeerNode, ServiceNode } from './FlowNodes';
 import { FlowEdge, type FlowEdgeType } from './FlowEdge';
 import { FlowSidePanel } from './FlowSidePanel';

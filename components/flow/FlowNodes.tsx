@@ -1,10 +1,11 @@
 'use client';
 // Custom React Flow nodes: service, destination (topic/queue/exchange with its messaging system),
 // message type, consumer group and external peer. Memoized; registered once at module scope in
-// FlowMap. Their boxes are sized by the layout (lib/ui/layout.ts) from the same font sizes.
+// FlowMap. Their boxes are sized by the layout (lib/ui/flowmap/text.ts) from the same font sizes.
 import { memo } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
-import { DEAD_LETTER_HELP, destinationWord, nodeSubtitle, type FlowNodeData } from '@/lib/ui/layout';
+import { DEAD_LETTER_HELP, destinationWord, nodeSubtitle } from '@/lib/ui/flowmap/wording';
+import type { FlowNodeData } from '@/lib/ui/flowmap/types';
 import { serviceColor } from '@/lib/ui/colors';
 import { useNodeLook } from './selection';
 

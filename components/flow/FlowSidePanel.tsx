@@ -2,7 +2,8 @@
 // Details of the selected node or edge, with links to the filtered request list, lag and
 // anomalies; with nothing selected, a short guide to reading the map.
 import Link from 'next/link';
-import { DEAD_LETTER_HELP, type PositionedEdge, type PositionedNode } from '@/lib/ui/layout';
+import { DEAD_LETTER_HELP } from '@/lib/ui/flowmap/wording';
+import type { PositionedEdge, PositionedNode } from '@/lib/ui/flowmap/types';
 import { formatCount, formatDurationMs, formatMessages, formatPercent, formatRate } from '@/lib/ui/format';
 import { links, type RangeKey } from '@/lib/ui/url';
 import type { FlowSelection } from './selection';
