@@ -5,15 +5,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import protobuf from 'protobufjs/minimal.js';
 import { Metadata } from '@grpc/grpc-js';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { NodeTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-node';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter as HttpJsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as HttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { exportWith, recordSpans } from '../support/sdk.js';
+import { metricTotal } from '../support/metrics.js';
 import { startTestEventscope, type TestEventscope } from '../support/harness.js';
 import { request, span } from '../support/otlp.js';
-import { metrics, renderMetrics } from '../../lib/metrics.js';
+import { renderMetrics } from '../../lib/metrics.js';
 
 const CHECKOUT = 'checkout-0123456789abcdef';
 const BILLING = 'billing-0123456789abcdef';
@@ -27,32 +27,6 @@ after(async () => {
   if (!closed) await es?.close();
 });
 
-/** Spans of one service, recorded with the real SDK. */
-function recordSpans(service: string, n = 2): ReadableSpan[] {
-  const memory = new InMemorySpanExporter();
-  const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [new SimpleSpanProcessor(memory)] });
-  const tracer = provider.getTracer('auth-test');
-  for (let i = 0; i < n; i++) tracer.startSpan(`op ${i}`).end();
-  return memory.getFinishedSpans();
-}
-
-function exportWith(exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> {
-  return new Promise((resolve) => exporter.export(spans, resolve));
-}
-
-async function storedFor(service: string): Promise<number> {
-  const [row] = await es.store.query<{ n: string }>(`SELECT count() AS n FROM ${es.store.database}.spans WHERE service_name = {s:String}`, {
-    name: 'test:auth-count',
-    params: { s: service },
-  });
-  return Number(row?.n ?? 0);
-}
-
-async function counter(name: 'ingestRequests' | 'authFailures' | 'spansRefused', labels: Record<string, string>): Promise<number> {
-  const { values } = await metrics()[name].get();
-  return values.filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x)).reduce((a, v) => a + v.value, 0);
-}
-
 const post = (body: string, headers: Record<string, string>) =>
   fetch(`${es.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
@@ -60,17 +34,17 @@ const jsonRequest = (service: string) => JSON.stringify(request([span({ service,
 
 describe('OTLP/HTTP with ingest tokens', () => {
   test('no token → 401 with an OTLP status body and WWW-Authenticate: Bearer; nothing stored; counted', async () => {
-    const failures = await counter('authFailures', { surface: 'otlp_http' });
-    const unauth = await counter('ingestRequests', { transport: 'http', outcome: 'unauthenticated' });
+    const failures = await metricTotal('authFailures', { surface: 'otlp_http' });
+    const unauth = await metricTotal('ingestRequests', { transport: 'http', outcome: 'unauthenticated' });
     const res = await post(jsonRequest('no-token-http'), {});
     assert.equal(res.status, 401);
     assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer\b/);
     const body = (await res.json()) as { code: number; message: string };
     assert.equal(body.code, 16, 'google.rpc.Status code UNAUTHENTICATED');
     assert.match(body.message, /Authorization: Bearer/);
-    assert.equal(await storedFor('no-token-http'), 0);
-    assert.equal(await counter('authFailures', { surface: 'otlp_http' }), failures + 1);
-    assert.equal(await counter('ingestRequests', { transport: 'http', outcome: 'unauthenticated' }), unauth + 1);
+    assert.equal(await es.countSpansOf('no-token-http'), 0);
+    assert.equal(await metricTotal('authFailures', { surface: 'otlp_http' }), failures + 1);
+    assert.equal(await metricTotal('ingestRequests', { transport: 'http', outcome: 'unauthenticated' }), unauth + 1);
   });
 
   test('wrong token, or another scheme → 401; nothing stored', async () => {
@@ -79,7 +53,7 @@ describe('OTLP/HTTP with ingest tokens', () => {
       assert.equal(res.status, 401, authorization);
       await res.arrayBuffer();
     }
-    assert.equal(await storedFor('wrong-token-http'), 0);
+    assert.equal(await es.countSpansOf('wrong-token-http'), 0);
   });
 
   test('the token is checked before the body is decoded: garbage without a token is 401, not 400', async () => {
@@ -100,12 +74,12 @@ describe('OTLP/HTTP with ingest tokens', () => {
   });
 
   test('right token → 200, the spans are stored, counted under the token name', async () => {
-    const ok = await counter('ingestRequests', { token: 'checkout', transport: 'http', outcome: 'ok' });
+    const ok = await metricTotal('ingestRequests', { token: 'checkout', transport: 'http', outcome: 'ok' });
     const res = await post(jsonRequest('right-token-http'), { authorization: `Bearer ${CHECKOUT}` });
     assert.equal(res.status, 200, await res.clone().text());
     await res.arrayBuffer();
-    assert.equal(await storedFor('right-token-http'), 1);
-    assert.equal(await counter('ingestRequests', { token: 'checkout', transport: 'http', outcome: 'ok' }), ok + 1);
+    assert.equal(await es.countSpansOf('right-token-http'), 1);
+    assert.equal(await metricTotal('ingestRequests', { token: 'checkout', transport: 'http', outcome: 'ok' }), ok + 1);
     const text = (await renderMetrics()).body;
     assert.match(text, /eventscope_ingest_requests_total\{[^}]*token="checkout"[^}]*transport="http"[^}]*outcome="ok"[^}]*\} [1-9]/);
   });
@@ -115,16 +89,16 @@ describe('OTLP/HTTP with ingest tokens', () => {
     const refused = await exportWith(new HttpJsonExporter({ url }), recordSpans('exporter-http-none'));
     assert.equal(refused.code, ExportResultCode.FAILED);
     assert.equal((refused.error as { code?: number }).code, 401);
-    assert.equal(await storedFor('exporter-http-none'), 0);
+    assert.equal(await es.countSpansOf('exporter-http-none'), 0);
 
     const wrong = await exportWith(new HttpProtoExporter({ url, headers: { Authorization: 'Bearer not-a-valid-token-at-all' } }), recordSpans('exporter-http-wrong'));
     assert.equal(wrong.code, ExportResultCode.FAILED);
     assert.equal((wrong.error as { code?: number }).code, 401);
 
-    const ok = await counter('ingestRequests', { token: 'billing', transport: 'http', outcome: 'ok' });
+    const ok = await metricTotal('ingestRequests', { token: 'billing', transport: 'http', outcome: 'ok' });
     const json = await exportWith(new HttpJsonExporter({ url, headers: { Authorization: `Bearer ${BILLING}` } }), recordSpans('exporter-http-json', 3));
     assert.equal(json.code, ExportResultCode.SUCCESS, String(json.error));
-    assert.equal(await storedFor('exporter-http-json'), 3);
+    assert.equal(await es.countSpansOf('exporter-http-json'), 3);
 
     // what the README tells a team to set
     const saved = process.env.OTEL_EXPORTER_OTLP_HEADERS;
@@ -136,8 +110,8 @@ describe('OTLP/HTTP with ingest tokens', () => {
       if (saved === undefined) delete process.env.OTEL_EXPORTER_OTLP_HEADERS;
       else process.env.OTEL_EXPORTER_OTLP_HEADERS = saved;
     }
-    assert.equal(await storedFor('exporter-http-env'), 2);
-    assert.equal(await counter('ingestRequests', { token: 'billing', transport: 'http', outcome: 'ok' }), ok + 2);
+    assert.equal(await es.countSpansOf('exporter-http-env'), 2);
+    assert.equal(await metricTotal('ingestRequests', { token: 'billing', transport: 'http', outcome: 'ok' }), ok + 2);
   });
 
   test('/health on the OTLP port says only that it is up', async () => {
@@ -156,32 +130,32 @@ describe('OTLP/gRPC with ingest tokens', () => {
   };
 
   test('no metadata → UNAUTHENTICATED; nothing stored; counted', async () => {
-    const failures = await counter('authFailures', { surface: 'otlp_grpc' });
-    const refusedSpans = await counter('spansRefused', { reason: 'auth', transport: 'grpc' });
+    const failures = await metricTotal('authFailures', { surface: 'otlp_grpc' });
+    const refusedSpans = await metricTotal('spansRefused', { reason: 'auth', transport: 'grpc' });
     const result = await exportWith(new GrpcExporter({ url: grpcUrl() }), recordSpans('grpc-none'));
     assert.equal(result.code, ExportResultCode.FAILED);
     assert.equal((result.error as { code?: number }).code, 16, String(result.error));
-    assert.equal(await storedFor('grpc-none'), 0);
-    assert.equal(await counter('authFailures', { surface: 'otlp_grpc' }), failures + 1);
-    assert.equal(await counter('spansRefused', { reason: 'auth', transport: 'grpc' }), refusedSpans + 1);
+    assert.equal(await es.countSpansOf('grpc-none'), 0);
+    assert.equal(await metricTotal('authFailures', { surface: 'otlp_grpc' }), failures + 1);
+    assert.equal(await metricTotal('spansRefused', { reason: 'auth', transport: 'grpc' }), refusedSpans + 1);
   });
 
   test('wrong token → UNAUTHENTICATED', async () => {
     const result = await exportWith(new GrpcExporter({ url: grpcUrl(), metadata: withAuth(`${BILLING}-not`) }), recordSpans('grpc-wrong'));
     assert.equal(result.code, ExportResultCode.FAILED);
     assert.equal((result.error as { code?: number }).code, 16);
-    assert.equal(await storedFor('grpc-wrong'), 0);
+    assert.equal(await es.countSpansOf('grpc-wrong'), 0);
   });
 
   test('right token → stored, counted under its name; a client cannot pick its own token label', async () => {
-    const ok = await counter('ingestRequests', { token: 'checkout', transport: 'grpc', outcome: 'ok' });
+    const ok = await metricTotal('ingestRequests', { token: 'checkout', transport: 'grpc', outcome: 'ok' });
     const md = withAuth(CHECKOUT);
     md.set('x-eventscope-ingest-token', 'billing'); // spoofed: replaced by the interceptor
     const result = await exportWith(new GrpcExporter({ url: grpcUrl(), metadata: md }), recordSpans('grpc-right', 4));
     assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
-    assert.equal(await storedFor('grpc-right'), 4);
-    assert.equal(await counter('ingestRequests', { token: 'checkout', transport: 'grpc', outcome: 'ok' }), ok + 1);
-    assert.equal(await counter('ingestRequests', { token: 'billing', transport: 'grpc' }), 0);
+    assert.equal(await es.countSpansOf('grpc-right'), 4);
+    assert.equal(await metricTotal('ingestRequests', { token: 'checkout', transport: 'grpc', outcome: 'ok' }), ok + 1);
+    assert.equal(await metricTotal('ingestRequests', { token: 'billing', transport: 'grpc' }), 0);
 
     const saved = process.env.OTEL_EXPORTER_OTLP_HEADERS;
     process.env.OTEL_EXPORTER_OTLP_HEADERS = `Authorization=Bearer ${BILLING}`;
@@ -192,8 +166,8 @@ describe('OTLP/gRPC with ingest tokens', () => {
       if (saved === undefined) delete process.env.OTEL_EXPORTER_OTLP_HEADERS;
       else process.env.OTEL_EXPORTER_OTLP_HEADERS = saved;
     }
-    assert.equal(await storedFor('grpc-env'), 1);
-    assert.equal(await counter('ingestRequests', { token: 'billing', transport: 'grpc', outcome: 'ok' }), 1);
+    assert.equal(await es.countSpansOf('grpc-env'), 1);
+    assert.equal(await metricTotal('ingestRequests', { token: 'billing', transport: 'grpc', outcome: 'ok' }), 1);
   });
 });
 
@@ -204,11 +178,11 @@ describe('without ingest tokens', () => {
     closed = true;
     const open = await startTestEventscope();
     try {
-      const before = await counter('ingestRequests', { token: '-', transport: 'http', outcome: 'ok' });
+      const before = await metricTotal('ingestRequests', { token: '-', transport: 'http', outcome: 'ok' });
       const res = await fetch(`${open.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: jsonRequest('open-http') });
       assert.equal(res.status, 200);
       await res.arrayBuffer();
-      assert.equal(await counter('ingestRequests', { token: '-', transport: 'http', outcome: 'ok' }), before + 1);
+      assert.equal(await metricTotal('ingestRequests', { token: '-', transport: 'http', outcome: 'ok' }), before + 1);
       const health = (await (await fetch(`${open.otlpHttpUrl}/health`)).json()) as Record<string, unknown>;
       assert.equal(health.status, 'ok');
       assert.equal(typeof health.committedSpans, 'number', 'open ingest keeps the queue numbers on /health');

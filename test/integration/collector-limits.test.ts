@@ -5,14 +5,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SpanKind, type Link } from '@opentelemetry/api';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { NodeTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-node';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter as HttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { exportWith, sdkTracer } from '../support/sdk.js';
+import { metricTotal } from '../support/metrics.js';
 import { startTestEventscope, type TestEventscope } from '../support/harness.js';
 import { request, span, spanId, traceId } from '../support/otlp.js';
-import { metrics } from '../../lib/metrics.js';
 
 let es: TestEventscope;
 before(async () => {
@@ -28,58 +27,35 @@ after(async () => {
   await es?.close();
 });
 
-function exportWith(exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> {
-  return new Promise((resolve) => exporter.export(spans, resolve));
-}
-
-function tracerFor(service: string) {
-  const memory = new InMemorySpanExporter();
-  const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [new SimpleSpanProcessor(memory)] });
-  return { tracer: provider.getTracer('limits-test'), spans: () => memory.getFinishedSpans() };
-}
-
-async function storedFor(service: string): Promise<number> {
-  const [row] = await es.store.query<{ n: string }>(`SELECT count() AS n FROM ${es.store.database}.spans WHERE service_name = {s:String}`, {
-    name: 'test:limits-count',
-    params: { s: service },
-  });
-  return Number(row?.n ?? 0);
-}
-
-async function counter(name: 'limitsApplied' | 'spansRefused', labels: Record<string, string>): Promise<number> {
-  const { values } = await metrics()[name].get();
-  return values.filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x)).reduce((a, v) => a + v.value, 0);
-}
-
 describe('spans per request', () => {
   test('OTLP/HTTP: 6 spans over a limit of 5 → 413 naming the variable and the count, nothing stored, counted', async () => {
-    const applied = await counter('limitsApplied', { limit: 'spans_per_request' });
-    const refused = await counter('spansRefused', { reason: 'limit', transport: 'http' });
+    const applied = await metricTotal('limitsApplied', { limit: 'spans_per_request' });
+    const refused = await metricTotal('spansRefused', { reason: 'limit', transport: 'http' });
     const spans = Array.from({ length: 6 }, (_, i) => span({ service: 'limit-spans-http', name: `s${i}`, start: Date.now() - 1000 }));
     const res = await es.postOtlpJson(request(spans));
     assert.equal(res.status, 413);
     const body = (await res.json()) as { message: string };
     assert.match(body.message, /6 spans/);
     assert.match(body.message, /EVENTSCOPE_MAX_SPANS_PER_REQUEST=5/);
-    assert.equal(await storedFor('limit-spans-http'), 0);
-    assert.equal(await counter('limitsApplied', { limit: 'spans_per_request' }), applied + 1);
-    assert.equal(await counter('spansRefused', { reason: 'limit', transport: 'http' }), refused + 1, 'refused before the spans were taken: the request counts');
+    assert.equal(await es.countSpansOf('limit-spans-http'), 0);
+    assert.equal(await metricTotal('limitsApplied', { limit: 'spans_per_request' }), applied + 1);
+    assert.equal(await metricTotal('spansRefused', { reason: 'limit', transport: 'http' }), refused + 1, 'refused before the spans were taken: the request counts');
 
     const five = await es.postOtlpJson(request(spans.slice(0, 5)));
     assert.equal(five.status, 200, 'at the limit the request is taken');
     await five.arrayBuffer();
-    assert.equal(await storedFor('limit-spans-http'), 5);
+    assert.equal(await es.countSpansOf('limit-spans-http'), 5);
   });
 
   test('OTLP/gRPC: a real exporter with 6 spans gets INVALID_ARGUMENT (not retryable), nothing stored', async () => {
-    const { tracer, spans } = tracerFor('limit-spans-grpc');
+    const { tracer, spans } = sdkTracer('limit-spans-grpc', 'limits-test');
     for (let i = 0; i < 6; i++) tracer.startSpan(`s${i}`).end();
     const exporter = new GrpcExporter({ url: es.otlpGrpcUrl });
     const result = await exportWith(exporter, spans());
     assert.equal(result.code, ExportResultCode.FAILED);
     assert.equal((result.error as { code?: number }).code, 3, String(result.error));
     assert.match(String(result.error), /EVENTSCOPE_MAX_SPANS_PER_REQUEST=5/);
-    assert.equal(await storedFor('limit-spans-grpc'), 0);
+    assert.equal(await es.countSpansOf('limit-spans-grpc'), 0);
     await exporter.shutdown();
   });
 });
@@ -107,12 +83,12 @@ async function storedSpan(service: string): Promise<StoredRow> {
 describe('per-span limits (a real exporter, the stored row read back)', () => {
   test('attributes, value length, events and links are cut as configured and counted', async () => {
     const before = {
-      attributes: await counter('limitsApplied', { limit: 'attributes_per_span' }),
-      length: await counter('limitsApplied', { limit: 'attribute_value_length' }),
-      events: await counter('limitsApplied', { limit: 'events_per_span' }),
-      links: await counter('limitsApplied', { limit: 'links_per_span' }),
+      attributes: await metricTotal('limitsApplied', { limit: 'attributes_per_span' }),
+      length: await metricTotal('limitsApplied', { limit: 'attribute_value_length' }),
+      events: await metricTotal('limitsApplied', { limit: 'events_per_span' }),
+      links: await metricTotal('limitsApplied', { limit: 'links_per_span' }),
     };
-    const { tracer, spans } = tracerFor('limit-span-cut');
+    const { tracer, spans } = sdkTracer('limit-span-cut', 'limits-test');
     const linkIds = [spanId(), spanId(), spanId()];
     const links: Link[] = linkIds.map((id) => ({ context: { traceId: traceId(), spanId: id, traceFlags: 1 } }));
     const long = 'é'.repeat(200);
@@ -138,14 +114,14 @@ describe('per-span limits (a real exporter, the stored row read back)', () => {
     assert.deepEqual(row.link_span_ids, [linkIds[0]]);
     assert.equal(Number(row.dropped_links_count), 2);
 
-    assert.equal(await counter('limitsApplied', { limit: 'attributes_per_span' }), before.attributes + 1);
-    assert.equal(await counter('limitsApplied', { limit: 'attribute_value_length' }), before.length + 1);
-    assert.equal(await counter('limitsApplied', { limit: 'events_per_span' }), before.events + 1);
-    assert.equal(await counter('limitsApplied', { limit: 'links_per_span' }), before.links + 1);
+    assert.equal(await metricTotal('limitsApplied', { limit: 'attributes_per_span' }), before.attributes + 1);
+    assert.equal(await metricTotal('limitsApplied', { limit: 'attribute_value_length' }), before.length + 1);
+    assert.equal(await metricTotal('limitsApplied', { limit: 'events_per_span' }), before.events + 1);
+    assert.equal(await metricTotal('limitsApplied', { limit: 'links_per_span' }), before.links + 1);
   });
 
   test('a span within every limit is stored as sent, with zero dropped counts', async () => {
-    const { tracer, spans } = tracerFor('limit-span-fits');
+    const { tracer, spans } = sdkTracer('limit-span-fits', 'limits-test');
     const s = tracer.startSpan('small', { attributes: { a: 'short', b: 1 } });
     s.addEvent('only');
     s.end();

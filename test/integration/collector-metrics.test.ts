@@ -3,37 +3,23 @@
 // depth and pairing lag — read from prom-client as /metrics would render them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { NodeTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { exportWith, recordSpans } from '../support/sdk.js';
+import { metricTotal } from '../support/metrics.js';
 import { startTestEventscope, type TestEventscope } from '../support/harness.js';
 import { request, span } from '../support/otlp.js';
 import { loadConfig } from '../../lib/config/index.js';
 import { startCollector } from '../../collector/index.js';
-import { metrics, renderMetrics } from '../../lib/metrics.js';
+import { renderMetrics } from '../../lib/metrics.js';
 import type { PreparedSpans } from '../../lib/store/index.js';
 import type { SpanRow } from '../../lib/store/rows.js';
-
-type Name = 'spansReceived' | 'spansStored' | 'spansRefused' | 'storeErrors' | 'ingestRequests';
-async function counter(name: Name, labels: Record<string, string> = {}): Promise<number> {
-  const { values } = await metrics()[name].get();
-  return values.filter((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x)).reduce((a, v) => a + v.value, 0);
-}
 
 /** A sample's value from the exposition text (what a scraper reads). */
 function sample(text: string, name: string): number {
   const m = new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text);
   assert.ok(m, `${name} in /metrics`);
   return Number(m[1]);
-}
-
-function sdkSpans(service: string, n: number): ReadableSpan[] {
-  const memory = new InMemorySpanExporter();
-  const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [new SimpleSpanProcessor(memory)] });
-  const tracer = provider.getTracer('metrics-test');
-  for (let i = 0; i < n; i++) tracer.startSpan(`op ${i}`).end();
-  return memory.getFinishedSpans();
 }
 
 describe('with the real store', () => {
@@ -46,16 +32,16 @@ describe('with the real store', () => {
   });
 
   test('spans received (per transport) and stored, insert latency observed', async () => {
-    const httpBefore = await counter('spansReceived', { transport: 'http' });
-    const grpcBefore = await counter('spansReceived', { transport: 'grpc' });
-    const storedBefore = await counter('spansStored');
+    const httpBefore = await metricTotal('spansReceived', { transport: 'http' });
+    const grpcBefore = await metricTotal('spansReceived', { transport: 'grpc' });
+    const storedBefore = await metricTotal('spansStored');
     const insertsBefore = sample((await renderMetrics()).body, 'eventscope_insert_duration_seconds_count');
     await es.sendSpans([0, 1, 2].map((i) => span({ service: 'metrics-http', name: `s${i}`, start: Date.now() - 1000 })));
-    const result = await new Promise<ExportResult>((resolve) => new GrpcExporter({ url: es.otlpGrpcUrl }).export(sdkSpans('metrics-grpc', 2), resolve));
+    const result = await exportWith(new GrpcExporter({ url: es.otlpGrpcUrl }), recordSpans('metrics-grpc', 2, 'metrics-test'));
     assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
-    assert.equal(await counter('spansReceived', { transport: 'http' }), httpBefore + 3);
-    assert.equal(await counter('spansReceived', { transport: 'grpc' }), grpcBefore + 2);
-    assert.equal(await counter('spansStored'), storedBefore + 5);
+    assert.equal(await metricTotal('spansReceived', { transport: 'http' }), httpBefore + 3);
+    assert.equal(await metricTotal('spansReceived', { transport: 'grpc' }), grpcBefore + 2);
+    assert.equal(await metricTotal('spansStored'), storedBefore + 5);
     const text = (await renderMetrics()).body;
     assert.ok(sample(text, 'eventscope_insert_duration_seconds_count') > insertsBefore);
     assert.equal(sample(text, 'eventscope_queue_spans'), 0, 'nothing waits once every request is answered');
@@ -63,22 +49,22 @@ describe('with the real store', () => {
   });
 
   test('refused by reason: invalid body → invalid, too large → size, a bad span id → invalid (alone)', async () => {
-    const invalid = await counter('spansRefused', { reason: 'invalid', transport: 'http' });
-    const size = await counter('spansRefused', { reason: 'size', transport: 'http' });
+    const invalid = await metricTotal('spansRefused', { reason: 'invalid', transport: 'http' });
+    const size = await metricTotal('spansRefused', { reason: 'size', transport: 'http' });
     const bad = await es.postOtlpJson('{"resourceSpans": 7}');
     assert.equal(bad.status, 400);
     await bad.arrayBuffer();
-    assert.equal(await counter('spansRefused', { reason: 'invalid', transport: 'http' }), invalid + 1);
+    assert.equal(await metricTotal('spansRefused', { reason: 'invalid', transport: 'http' }), invalid + 1);
     const big = await es.postOtlpJson(request([span({ service: 'metrics-big', name: 'x'.repeat(5000), start: Date.now() })]));
     assert.equal(big.status, 413);
     await big.arrayBuffer();
-    assert.equal(await counter('spansRefused', { reason: 'size', transport: 'http' }), size + 1);
+    assert.equal(await metricTotal('spansRefused', { reason: 'size', transport: 'http' }), size + 1);
     const one = request([span({ service: 'metrics-partial', name: 'ok', start: Date.now() - 1000 }), span({ service: 'metrics-partial', name: 'bad', start: Date.now() - 1000 })]);
     (one.resourceSpans[0]!.scopeSpans[0]!.spans[1] as { spanId: string }).spanId = '00'.repeat(8);
     const partial = await es.postOtlpJson(one);
     assert.equal(partial.status, 200);
     await partial.arrayBuffer();
-    assert.equal(await counter('spansRefused', { reason: 'invalid', transport: 'http' }), invalid + 2);
+    assert.equal(await metricTotal('spansRefused', { reason: 'invalid', transport: 'http' }), invalid + 2);
   });
 
   test('pairing lag is a small, non-negative number once the pass has run', async () => {
@@ -103,14 +89,14 @@ describe('with a store that fails or stalls', () => {
     const store = { prepareSpans: prepare, commitSpans: async () => Promise.reject(new Error('connection refused')) };
     const c = await startCollector({ store, config: config(), log: () => {} });
     try {
-      const errors = await counter('storeErrors', { operation: 'insert' });
-      const down = await counter('spansRefused', { reason: 'store_down', transport: 'http' });
+      const errors = await metricTotal('storeErrors', { operation: 'insert' });
+      const down = await metricTotal('spansRefused', { reason: 'store_down', transport: 'http' });
       const res = await post(c.httpPort, 'metrics-down', 2);
       assert.equal(res.status, 503);
       assert.equal(res.headers.get('retry-after'), '1');
       await res.arrayBuffer();
-      assert.equal(await counter('storeErrors', { operation: 'insert' }), errors + 1);
-      assert.equal(await counter('spansRefused', { reason: 'store_down', transport: 'http' }), down + 2, 'both decoded spans');
+      assert.equal(await metricTotal('storeErrors', { operation: 'insert' }), errors + 1);
+      assert.equal(await metricTotal('spansRefused', { reason: 'store_down', transport: 'http' }), down + 2, 'both decoded spans');
     } finally {
       await c.close();
     }
@@ -122,7 +108,7 @@ describe('with a store that fails or stalls', () => {
     const store = { prepareSpans: prepare, commitSpans: () => stalled };
     const c = await startCollector({ store, config: config({ EVENTSCOPE_QUEUE_MAX_SPANS: '2' }), log: () => {} });
     try {
-      const overload = await counter('spansRefused', { reason: 'overload', transport: 'http' });
+      const overload = await metricTotal('spansRefused', { reason: 'overload', transport: 'http' });
       const first = post(c.httpPort, 'metrics-full', 3); // accepted, its insert stalls
       for (let i = 0; c.ingest.stats().queuedSpans < 3; i++) {
         assert.ok(i < 200, 'the first request reaches the queue');
@@ -134,7 +120,7 @@ describe('with a store that fails or stalls', () => {
       const second = await post(c.httpPort, 'metrics-full');
       assert.equal(second.status, 429);
       await second.arrayBuffer();
-      assert.equal(await counter('spansRefused', { reason: 'overload', transport: 'http' }), overload + 1);
+      assert.equal(await metricTotal('spansRefused', { reason: 'overload', transport: 'http' }), overload + 1);
       release();
       assert.equal((await first).status, 200);
     } finally {

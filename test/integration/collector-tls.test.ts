@@ -7,11 +7,10 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { credentials } from '@grpc/grpc-js';
-import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
-import { NodeTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-node';
-import { resourceFromAttributes } from '@opentelemetry/resources';
+import { ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter as HttpProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import { exportWith, recordSpans } from '../support/sdk.js';
 import { startTestEventscope, type TestEventscope } from '../support/harness.js';
 import { makeTestCertificate, type TestCertificate } from '../support/tls.js';
 import { request, span } from '../support/otlp.js';
@@ -33,26 +32,6 @@ after(async () => {
   await es?.close();
   cert?.remove();
 });
-
-function recordSpans(service: string, n: number): ReadableSpan[] {
-  const memory = new InMemorySpanExporter();
-  const provider = new NodeTracerProvider({ resource: resourceFromAttributes({ 'service.name': service }), spanProcessors: [new SimpleSpanProcessor(memory)] });
-  const tracer = provider.getTracer('tls-test');
-  for (let i = 0; i < n; i++) tracer.startSpan(`op ${i}`).end();
-  return memory.getFinishedSpans();
-}
-
-function exportWith(exporter: SpanExporter, spans: ReadableSpan[]): Promise<ExportResult> {
-  return new Promise((resolve) => exporter.export(spans, resolve));
-}
-
-async function storedFor(service: string): Promise<number> {
-  const [row] = await es.store.query<{ n: string }>(`SELECT count() AS n FROM ${es.store.database}.spans WHERE service_name = {s:String}`, {
-    name: 'test:tls-count',
-    params: { s: service },
-  });
-  return Number(row?.n ?? 0);
-}
 
 /** One HTTPS request with node's client (fetch cannot be given a CA). */
 function httpsPost(url: string, body: string, ca?: string): Promise<{ status: number; body: string; protocol: string }> {
@@ -78,14 +57,14 @@ describe('OTLP over TLS', () => {
     const res = await httpsPost(`${httpsUrl}/v1/traces`, JSON.stringify(request([span({ service: 'tls-https-node', name: 'a', start: Date.now() - 1000 })])), cert.cert);
     assert.equal(res.status, 200, res.body);
     assert.match(res.protocol, /^TLSv1\.[23]$/);
-    assert.equal(await storedFor('tls-https-node'), 1);
+    assert.equal(await es.countSpansOf('tls-https-node'), 1);
   });
 
   test('real OTLP/HTTP exporter trusting the certificate → stored', async () => {
     const exporter = new HttpProtoExporter({ url: `${httpsUrl}/v1/traces`, httpAgentOptions: { ca: cert.cert } });
     const result = await exportWith(exporter, recordSpans('tls-exporter-http', 3));
     assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
-    assert.equal(await storedFor('tls-exporter-http'), 3);
+    assert.equal(await es.countSpansOf('tls-exporter-http'), 3);
     await exporter.shutdown();
   });
 
@@ -93,7 +72,7 @@ describe('OTLP over TLS', () => {
     const exporter = new GrpcExporter({ url: `https://${grpcTarget}`, credentials: credentials.createSsl(Buffer.from(cert.cert)) });
     const result = await exportWith(exporter, recordSpans('tls-exporter-grpc', 2));
     assert.equal(result.code, ExportResultCode.SUCCESS, String(result.error));
-    assert.equal(await storedFor('tls-exporter-grpc'), 2);
+    assert.equal(await es.countSpansOf('tls-exporter-grpc'), 2);
     await exporter.shutdown();
   });
 
@@ -111,7 +90,7 @@ describe('OTLP over TLS', () => {
     await assert.rejects(httpsPost(`${httpsUrl}/v1/traces`, body), /self[- ]signed|unable to verify|certificate/i);
     const insecure = await exportWith(new GrpcExporter({ url: `http://${grpcTarget}`, credentials: credentials.createInsecure() }), recordSpans('tls-plain', 1));
     assert.equal(insecure.code, ExportResultCode.FAILED);
-    assert.equal(await storedFor('tls-plain'), 0);
+    assert.equal(await es.countSpansOf('tls-plain'), 0);
   });
 });
 

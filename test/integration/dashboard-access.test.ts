@@ -9,7 +9,7 @@ import { startDashboardServer, startMetricsServer, type RequestHandler, type Web
 import { matchRoute } from '../../lib/api/routes.js';
 import { runHandler } from '../../lib/api/http.js';
 import { getStore } from '../../lib/runtime.js';
-import { metrics } from '../../lib/metrics.js';
+import { metricTotal } from '../support/metrics.js';
 import { startTestEventscope, type TestEventscope } from '../support/harness.js';
 
 const PASSWORD = 'correct horse battery';
@@ -108,19 +108,13 @@ function rawGet(baseUrl: string, target: string, headers: Record<string, string>
   });
 }
 
-async function counter(name: string, labels: Record<string, string>): Promise<number> {
-  const m = (await metrics().registry.getSingleMetric(name)?.get()) as { values: { labels: Record<string, string | number>; value: number; metricName?: string }[] } | undefined;
-  const v = m?.values.find((x) => (!x.metricName || x.metricName === `${name}_count`) && Object.entries(labels).every(([k, val]) => String(x.labels[k]) === val));
-  return v?.value ?? 0;
-}
-
 describe('pages', () => {
   it('a page without a session is sent to the login page, keeping where the user wanted to go', async () => {
-    const failures = await counter('eventscope_auth_failures_total', { surface: 'page' });
+    const failures = await metricTotal('authFailures', { surface: 'page' });
     const res = await get(`${base}/requests?range=1h`);
     assert.equal(res.status, 303);
     assert.equal(res.headers.get('location'), `/login?next=${encodeURIComponent('/requests?range=1h')}`);
-    assert.equal(await counter('eventscope_auth_failures_total', { surface: 'page' }), failures + 1);
+    assert.equal(await metricTotal('authFailures', { surface: 'page' }), failures + 1);
   });
 
   it('the login page says what it is for and asks for the password, without a session', async () => {
@@ -134,12 +128,12 @@ describe('pages', () => {
   });
 
   it('a wrong password shows an error and sets no cookie', async () => {
-    const failures = await counter('eventscope_auth_failures_total', { surface: 'login' });
+    const failures = await metricTotal('authFailures', { surface: 'login' });
     const res = await postLogin('not the password', '/lag', {}, untrustedProxyBase);
     assert.equal(res.status, 401);
     assert.equal(res.headers.get('set-cookie'), null);
     assert.match(await res.text(), /data-testid="login-error">Wrong password\. Try again\.</);
-    assert.equal(await counter('eventscope_auth_failures_total', { surface: 'login' }), failures + 1);
+    assert.equal(await metricTotal('authFailures', { surface: 'login' }), failures + 1);
   });
 
   it('the right password sets an HttpOnly, SameSite session cookie and goes on to the page asked for', async () => {
@@ -233,13 +227,13 @@ describe('what needs no session', () => {
 
 describe('API and /metrics', () => {
   it('without a token: 401 with a JSON error', async () => {
-    const failures = await counter('eventscope_auth_failures_total', { surface: 'api' });
+    const failures = await metricTotal('authFailures', { surface: 'api' });
     const res = await get(`${base}/api/health`);
     assert.equal(res.status, 401);
     assert.match(res.headers.get('content-type') ?? '', /^application\/json/);
     assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="eventscope"');
     assert.match(((await res.json()) as { error: string }).error, /^authentication required: send Authorization: Bearer <API token>/);
-    assert.equal(await counter('eventscope_auth_failures_total', { surface: 'api' }), failures + 1);
+    assert.equal(await metricTotal('authFailures', { surface: 'api' }), failures + 1);
   });
 
   it('with a right token: 200; a wrong one: 401', async () => {

@@ -25,6 +25,8 @@ export interface TestEventscope {
   /** Polls until at least `n` spans are stored (or throws after the deadline). */
   waitForSpans(n: number, timeoutMs?: number): Promise<number>;
   countSpans(): Promise<number>;
+  /** Spans stored for one service. */
+  countSpansOf(service: string): Promise<number>;
   /** Calls a JSON API path like '/api/topology?from=now-1h'. */
   api<T = any>(pathWithQuery: string, now?: Date): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
@@ -48,6 +50,13 @@ export async function startTestEventscope(env: Record<string, string> = {}): Pro
     const [row] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${store.database}.spans`, { name: 'test:count' });
     return Number(row?.n ?? 0);
   };
+  const countSpansOf = async (service: string) => {
+    const [row] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${store.database}.spans WHERE service_name = {s:String}`, {
+      name: 'test:count-of',
+      params: { s: service },
+    });
+    return Number(row?.n ?? 0);
+  };
   const postOtlpJson = (body: unknown) =>
     fetch(`${otlpHttpUrl}/v1/traces`, {
       method: 'POST',
@@ -69,6 +78,7 @@ export async function startTestEventscope(env: Record<string, string> = {}): Pro
       await res.arrayBuffer();
     },
     countSpans,
+    countSpansOf,
     async waitForSpans(n, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
