@@ -1,4 +1,4 @@
-// OTLP/HTTP receiver: POST /v1/traces with protobuf or JSON bodies, optionally gzip/deflate,
+// OTLP/HTTP receiver: POST /v1/traces (and /v1/metrics: broker metrics) with protobuf or JSON bodies, optionally gzip/deflate,
 // over HTTPS when TLS material is given. Replies in the request's content type; every failure is a
 // precise status with a message. An ingest token is checked before a byte of the body is read.
 import http from 'node:http';
@@ -10,6 +10,7 @@ import { IngestError } from './service.js';
 import { OPEN_TOKEN, createIngestAuth, type IngestAuth } from './auth.js';
 import type { TlsMaterial } from './tls.js';
 import { metrics, type RefusalReason } from '../lib/metrics.js';
+import type { MetricsIngest } from './otlp/metrics-service.js';
 
 export interface HttpReceiverOptions {
   host: string;
@@ -17,6 +18,8 @@ export interface HttpReceiverOptions {
   maxBodyBytes: number;
   retryAfterSeconds: number;
   ingest: IngestService;
+  /** OTLP metrics (broker lag metrics) on POST /v1/metrics; absent = 404 there */
+  metrics?: MetricsIngest;
   /** ingest tokens; absent = open */
   auth?: IngestAuth;
   /** serve HTTPS with this certificate and key */
@@ -105,7 +108,7 @@ export async function startHttpReceiver(opts: HttpReceiverOptions): Promise<{ se
           : err instanceof IngestError
             ? new HttpError(err.httpStatus, err.message, err.retryable ? opts.retryAfterSeconds : undefined, err.reason)
             : new HttpError(500, 'internal error', undefined, 'store_down');
-      m.spansRefused.inc({ reason: e.reason, transport: 'http' }, Math.max(spans, 1));
+      if (signal === 'traces') m.spansRefused.inc({ reason: e.reason, transport: 'http' }, Math.max(spans, 1));
       m.ingestRequests.inc({ token, transport: 'http', outcome: 'refused' });
       if (e.status >= 500 && !(err instanceof IngestError)) opts.log?.(`[otlp/http] ${String((err as Error)?.stack ?? err)}`);
       const body = ingest.encodeStatus(format, e.status, e.message);
@@ -119,8 +122,10 @@ export async function startHttpReceiver(opts: HttpReceiverOptions): Promise<{ se
       reply(200, JSON.stringify(auth.required ? { status: 'ok' } : { status: 'ok', ...ingest.stats() }), 'application/json');
       return;
     }
-    if (url !== '/v1/traces') {
-      reply(404, JSON.stringify({ error: `no such endpoint ${url}; OTLP traces go to POST /v1/traces` }), 'application/json');
+    const signal = url === '/v1/traces' ? 'traces' : url === '/v1/metrics' && opts.metrics ? 'metrics' : undefined;
+    if (signal === undefined) {
+      const where = opts.metrics ? 'OTLP traces go to POST /v1/traces, metrics to POST /v1/metrics' : 'OTLP traces go to POST /v1/traces';
+      reply(404, JSON.stringify({ error: `no such endpoint ${url}; ${where}` }), 'application/json');
       return;
     }
     if (req.method !== 'POST') {
@@ -145,7 +150,8 @@ export async function startHttpReceiver(opts: HttpReceiverOptions): Promise<{ se
     token = who.token;
     try {
       // Refuse before reading the body: under overload, bodies must not pile up in memory.
-      ingest.assertAccepting();
+      if (signal === 'metrics') opts.metrics!.assertAccepting();
+      else ingest.assertAccepting();
     } catch (err) {
       fail(err);
       req.resume();
@@ -154,6 +160,7 @@ export async function startHttpReceiver(opts: HttpReceiverOptions): Promise<{ se
     readBody(req, opts.maxBodyBytes)
       .then((raw) => decompress(raw, String(req.headers['content-encoding'] ?? ''), opts.maxBodyBytes))
       .then((body) => {
+        if (signal === 'metrics') return opts.metrics!.store(format, opts.metrics!.decode(format, body));
         const batch = ingest.decode(format, body);
         spans = batch.rows.length;
         m.spansReceived.inc({ transport: 'http' }, spans);

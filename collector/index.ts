@@ -7,6 +7,7 @@ import { startHttpReceiver } from './http.js';
 import { IngestQueue } from './pipeline.js';
 import { PairingPass } from '../lib/hops/pairing.js';
 import { createIngestService, type IngestService } from './service.js';
+import { createMetricsIngest, type MetricsIngest } from './otlp/metrics-service.js';
 import { createIngestAuth } from './auth.js';
 import { readTlsFiles } from './tls.js';
 import { metrics } from '../lib/metrics.js';
@@ -62,6 +63,11 @@ export async function startCollector({ store, config, log = console.error }: Col
     onError: (err, spans) => log(`[collector] store write of ${spans} spans failed: ${(err as Error)?.message ?? err}`),
   });
   const ingest = createIngestService(queue, { messageTypeAttribute: config.messageTypeAttribute || undefined, limits: config.limits });
+  // OTLP metrics: the broker's own lag numbers, one insert per request (absent without a full store)
+  const insertRows = store.insertRows?.bind(store);
+  const metricsIngest: MetricsIngest | undefined = insertRows
+    ? createMetricsIngest({ insert: (rows) => insertRows('broker_metrics', rows, { name: 'collector:insert-broker-metrics' }), limits: config.limits, log })
+    : undefined;
   // queue depth, read when /metrics is scraped
   const unobserve = observeQueue(queue);
   const http = await startHttpReceiver({
@@ -70,13 +76,14 @@ export async function startCollector({ store, config, log = console.error }: Col
     maxBodyBytes: config.maxBodyBytes,
     retryAfterSeconds: config.retryAfterSeconds,
     ingest,
+    metrics: metricsIngest,
     auth,
     tls,
     log,
   });
   let grpc;
   try {
-    grpc = await startGrpcReceiver({ host: config.host, port: config.otlpGrpcPort, maxBodyBytes: config.maxBodyBytes, ingest, auth, tls, log });
+    grpc = await startGrpcReceiver({ host: config.host, port: config.otlpGrpcPort, maxBodyBytes: config.maxBodyBytes, ingest, metrics: metricsIngest, auth, tls, log });
   } catch (err) {
     http.server.close();
     unobserve();

@@ -20,7 +20,7 @@ import {
   type ResourceContext,
 } from './decode.js';
 
-type Obj = Record<string, unknown>;
+export type Obj = Record<string, unknown>;
 
 /** Decodes an OTLP/JSON body; throws DecodeError when it is not valid JSON or not a request. */
 export function decodeJsonTraces(body: string | Uint8Array, opts: DecodeOptions = {}): DecodedBatch {
@@ -218,34 +218,35 @@ function anyValue(v: unknown, path: string, depth = 0): AnyValue {
   return {};
 }
 
-// ── field readers (absent / null = the default value; a wrong type is a DecodeError naming the path) ──
+// ── field readers (absent / null = the default value; a wrong type is a DecodeError naming the path;
+// exported for the metrics decoder, metrics-json.ts) ──
 
-function isObject(v: unknown): v is Obj {
+export function isObject(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function get(o: Obj, camel: string, snake: string): unknown {
+export function get(o: Obj, camel: string, snake: string): unknown {
   const v = o[camel];
   return v !== undefined ? v : o[snake];
 }
 
-function object(v: unknown, path: string): Obj {
+export function object(v: unknown, path: string): Obj {
   if (!isObject(v)) throw new DecodeError(`${path || 'the body'} must be an object`);
   return v;
 }
 
-function optionalObject(v: unknown, path: string): Obj | undefined {
+export function optionalObject(v: unknown, path: string): Obj | undefined {
   return v === undefined || v === null ? undefined : object(v, path);
 }
 
-function list(o: Obj, camel: string, snake: string, path: string): unknown[] {
+export function list(o: Obj, camel: string, snake: string, path: string): unknown[] {
   const v = get(o, camel, snake);
   if (v === undefined || v === null) return [];
   if (!Array.isArray(v)) throw new DecodeError(`${path ? path + '.' : ''}${camel} must be an array`);
   return v;
 }
 
-function str(v: unknown, path: string): string {
+export function str(v: unknown, path: string): string {
   if (v === undefined || v === null) return '';
   if (typeof v !== 'string') throw new DecodeError(`${path} must be a string`);
   return v;
@@ -262,7 +263,7 @@ function hex(v: unknown, path: string): string | null {
   return HEX.test(lower) ? lower : null;
 }
 
-function u64(v: unknown, path: string): string {
+export function u64(v: unknown, path: string): string {
   if (v === undefined || v === null) return '0';
   if (typeof v === 'number') {
     if (Number.isInteger(v) && v >= 0 && v < 2 ** 64) return Number.isSafeInteger(v) ? String(v) : BigInt(v).toString();
@@ -273,7 +274,7 @@ function u64(v: unknown, path: string): string {
   throw new DecodeError(`${path} must be an unsigned 64-bit integer (string or number), got ${JSON.stringify(v)}`);
 }
 
-function i64(v: unknown, path: string): string {
+export function i64(v: unknown, path: string): string {
   if (typeof v === 'number') {
     if (Number.isInteger(v) && v >= -(2 ** 63) && v < 2 ** 63) return Number.isSafeInteger(v) ? String(v) : BigInt(v).toString();
   } else if (typeof v === 'string') {
@@ -283,14 +284,14 @@ function i64(v: unknown, path: string): string {
   throw new DecodeError(`${path} must be a 64-bit integer (string or number), got ${JSON.stringify(v)}`);
 }
 
-function uint32(v: unknown, path: string): number {
+export function uint32(v: unknown, path: string): number {
   if (v === undefined || v === null) return 0;
   const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : v;
   if (typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 0xffffffff) return n;
   throw new DecodeError(`${path} must be an unsigned 32-bit integer, got ${JSON.stringify(v)}`);
 }
 
-function double(v: unknown, path: string): number | 'NaN' | 'Infinity' | '-Infinity' {
+export function double(v: unknown, path: string): number | 'NaN' | 'Infinity' | '-Infinity' {
   if (typeof v === 'number') return v;
   if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') return v;
   if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
@@ -298,7 +299,7 @@ function double(v: unknown, path: string): number | 'NaN' | 'Infinity' | '-Infin
 }
 
 /** An enum given as its number or its name (with or without the prefix); unknown values → index 0. */
-function enumName(v: unknown, names: readonly string[], prefix: string, path: string): string {
+export function enumName(v: unknown, names: readonly string[], prefix: string, path: string): string {
   if (v === undefined || v === null) return names[0]!;
   if (typeof v === 'number') {
     if (!Number.isInteger(v)) throw new DecodeError(`${path} must be an enum number or name, got ${v}`);
