@@ -9,6 +9,7 @@ import { PUBLISH_SQL } from '../domain.js';
 import type { Store } from '../store/index.js';
 import { EXACT_SAMPLES } from './minutes.js';
 import { vanishedKeysSql } from './versioned.js';
+import { spanEnvSql } from './env.js';
 
 export const LAG_RESOLUTIONS = [1, 60] as const;
 /** resolve_bucket of messages not delivered yet */
@@ -17,8 +18,8 @@ const GROUP_HORIZON_S = 86_400;
 
 const COLUMNS = `resolution, destination, consumer_group, partition, has_pub, pub_bucket, resolve_bucket, messages,
   min_pub_ms, max_pub_ms, max_pub_offset, delivered, first_del_ms, last_del_ms, max_del_offset,
-  queue_samples, queue_ms, queue_exact, queue_max_ms, version`;
-const KEY = `resolution, destination, consumer_group, partition, has_pub, pub_bucket, resolve_bucket`;
+  queue_samples, queue_ms, queue_exact, queue_max_ms, env, namespace, version`;
+const KEY = `resolution, destination, consumer_group, partition, has_pub, pub_bucket, resolve_bucket, env, namespace`;
 
 export interface LagCellRecompute {
   /** publish seconds (epoch s) whose cells to recompute (both resolutions) */
@@ -88,7 +89,7 @@ async function publishedCells(store: Store, res: number, version: string, set: B
   };
   await store.command(
     `INSERT INTO ${db}.lag_cells (${COLUMNS})
-     WITH pubs AS (
+     WITH pubs0 AS (
        SELECT span_key, destination, partition, ${corrected} AS pub_ms, offset, ${bucket} AS pub_bucket
          FROM (
            SELECT * FROM ${db}.messaging_spans
@@ -100,8 +101,14 @@ async function publishedCells(store: Store, res: number, version: string, set: B
         -- a send span that links to other spans is a batch send of messages created before
         WHERE NOT (operation = 'send' AND link_count > 0)
      ),
+     -- the publisher's environment and namespace (lib/hops/env.ts)
+     pubs AS (
+       SELECT p0.*, e.env AS p_env, e.namespace AS p_namespace FROM pubs0 AS p0
+         LEFT ANY JOIN (${spanEnvSql(db, 'SELECT span_key FROM pubs0')}) AS e ON e.span_key = p0.span_key
+     ),
+     -- a cell belongs to the consumer group's environment and namespace
      groups AS (
-       SELECT DISTINCT destination, consumer_group FROM ${db}.hops
+       SELECT DISTINCT destination, consumer_group, d_env AS env, d_namespace AS namespace FROM ${db}.hops
         WHERE deleted = 0 AND d_start >= fromUnixTimestamp64Milli(({fromS:Int64} - {horizon:Int64} - {slackS:Int64}) * 1000)
           AND destination IN (SELECT destination FROM pubs)
      ),
@@ -130,11 +137,14 @@ async function publishedCells(store: Store, res: number, version: string, set: B
             if(queue_samples <= ${EXACT_SAMPLES}, quantilesExactInclusiveStateIf(0.5, 0.95)(${queueMs}, ${first}),
                quantilesExactInclusiveStateIf(0.5, 0.95)(0., 0)) AS queue_exact,
             maxIf(${queueMs}, ${first}) AS queue_max_ms,
+            g.env AS env, g.namespace AS namespace,
             {version:UInt64} AS version
        FROM pubs AS p
       INNER JOIN groups AS g ON g.destination = p.destination
        LEFT JOIN (SELECT * FROM firsts) AS f ON f.message_key = p.span_key AND f.consumer_group = g.consumer_group
-      GROUP BY destination, consumer_group, partition, pub_bucket, resolve_bucket
+      -- a publisher of another environment does not fill this group's backlog (unknown on either side: it does)
+      WHERE (p.p_env = g.env OR p.p_env = '' OR g.env = '') AND (p.p_namespace = g.namespace OR p.p_namespace = '' OR g.namespace = '')
+      GROUP BY destination, consumer_group, partition, pub_bucket, resolve_bucket, env, namespace
       SETTINGS join_use_nulls = 0`,
     { name: `pairing:lag-cells-${res}s`, params },
   );
@@ -166,9 +176,10 @@ async function unmatchedCells(store: Store, res: number, version: string, bucket
             count() AS delivered, min(first_ms) AS first_del_ms, max(last_ms) AS last_del_ms, max(d_offset) AS max_del_offset,
             0 AS queue_samples, quantilesTDigestStateIf(0.5, 0.95)(0., 0) AS queue_ms,
             quantilesExactInclusiveStateIf(0.5, 0.95)(0., 0) AS queue_exact, 0. AS queue_max_ms,
+            env, namespace,
             {version:UInt64} AS version
        FROM (
-         SELECT consumer_group, destination, message_key,
+         SELECT consumer_group, destination, message_key, argMin(d_env, d_start) AS env, argMin(d_namespace, d_start) AS namespace,
                 toInt64(toUnixTimestamp64Milli(min(d_start))) AS first_ms,
                 toInt64(toUnixTimestamp64Milli(max(d_start))) AS last_ms,
                 argMin(partition, d_start) AS partition, argMin(offset, d_start) AS d_offset
@@ -177,7 +188,7 @@ async function unmatchedCells(store: Store, res: number, version: string, bucket
           GROUP BY consumer_group, destination, message_key
        )
       WHERE toUnixTimestamp(resolve_bucket) IN {buckets:Array(Int64)}
-      GROUP BY destination, consumer_group, partition, resolve_bucket`,
+      GROUP BY destination, consumer_group, partition, resolve_bucket, env, namespace`,
     { name: `pairing:lag-unmatched-${res}s`, params },
   );
   await store.command(

@@ -5,6 +5,7 @@
 import { PUBLISH_SQL } from '../domain.js';
 import type { Store } from '../store/index.js';
 import { vanishedKeysSql } from './versioned.js';
+import { spanEnvSql } from './env.js';
 
 
 /** Queue-time samples kept exactly per row (and used exactly by readers) up to this many. */
@@ -18,8 +19,8 @@ export function queuePercentilesSql(samples = 'queue_samples', exact = 'queue_ex
 const COLUMNS = `minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system,
   spans, messages, first_deliveries, redeliveries, duplicates, errors, retries,
   rewinds, rewind_min_offset, rewind_max_offset, last_rewind_ms, queue_samples, queue_ms, queue_exact, queue_max_ms,
-  duration_ms, max_offset, min_offset, first_ms, last_ms, version`;
-const KEY = `minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system`;
+  duration_ms, max_offset, min_offset, first_ms, last_ms, env, namespace, version`;
+const KEY = `minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system, env, namespace`;
 
 export interface MinuteRecompute {
   /** minute starts, epoch seconds */
@@ -81,14 +82,21 @@ function deliverMinutesSql(db: string): string {
            min(offset) AS min_offset,
            toInt64(toUnixTimestamp64Milli(min(d_start))) AS first_ms,
            toInt64(toUnixTimestamp64Milli(max(d_start))) AS last_ms,
+           d_env AS env, d_namespace AS namespace,
            {version:UInt64} AS version
       FROM ${db}.hops FINAL
      WHERE d_start >= fromUnixTimestamp64Milli(({fromS:Int64}) * 1000) AND d_start < fromUnixTimestamp64Milli(({toS:Int64}) * 1000)
        AND toUnixTimestamp(toStartOfMinute(d_start)) IN {minutes:Array(Int64)}
-     GROUP BY minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system`;
+     GROUP BY minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system, env, namespace`;
 }
 
 function publishMinutesSql(db: string): string {
+  const publishes = `
+        SELECT * FROM ${db}.messaging_spans
+         WHERE operation IN ${PUBLISH_SQL}
+           AND timestamp >= fromUnixTimestamp64Milli(({fromS:Int64}) * 1000) AND timestamp < fromUnixTimestamp64Milli(({toS:Int64}) * 1000)
+           AND toUnixTimestamp(toStartOfMinute(timestamp)) IN {minutes:Array(Int64)}
+         LIMIT 1 BY span_key`;
   return `
     SELECT toStartOfMinute(timestamp) AS minute, 'publish' AS kind, destination, '' AS consumer_group, partition,
            message_type, service_name AS p_service, '' AS d_service, system,
@@ -106,13 +114,9 @@ function publishMinutesSql(db: string): string {
            min(offset) AS min_offset,
            toInt64(toUnixTimestamp64Milli(min(timestamp))) AS first_ms,
            toInt64(toUnixTimestamp64Milli(max(timestamp))) AS last_ms,
+           e.env AS env, e.namespace AS namespace,
            {version:UInt64} AS version
-      FROM (
-        SELECT * FROM ${db}.messaging_spans
-         WHERE operation IN ${PUBLISH_SQL}
-           AND timestamp >= fromUnixTimestamp64Milli(({fromS:Int64}) * 1000) AND timestamp < fromUnixTimestamp64Milli(({toS:Int64}) * 1000)
-           AND toUnixTimestamp(toStartOfMinute(timestamp)) IN {minutes:Array(Int64)}
-         LIMIT 1 BY span_key
-      )
-     GROUP BY minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system`;
+      FROM (${publishes}) AS m
+      LEFT ANY JOIN (${spanEnvSql(db, `SELECT span_key FROM (${publishes})`)}) AS e ON e.span_key = m.span_key
+     GROUP BY minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system, env, namespace`;
 }

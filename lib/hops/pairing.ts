@@ -15,6 +15,7 @@ import { pairingSql, type PairedHopRow } from './sql.js';
 import { recomputeMinutes } from './minutes.js';
 import { recomputeLagCells } from './lag-cells.js';
 import { estimateHostOffsets, type ClockEvidence } from './clocks.js';
+import { assignPathways, isUpstream, MAX_DEPTH, recomputePathwayMinutes, type PathwayHop } from './pathways.js';
 import { metrics } from '../metrics.js';
 
 
@@ -42,7 +43,8 @@ export interface PairingStats {
 }
 
 type Row = PairedHopRow &
-  ClassifiableHop & { version: string; deleted: number; rewind: number; queue_ns: string | null; skew_ns?: string };
+  ClassifiableHop &
+  PathwayHop & { version: string; deleted: number; rewind: number; queue_ns: string | null; skew_ns?: string };
 
 /** What a pass changed, in epoch seconds: the buckets whose state it recomputes. */
 interface Touched {
@@ -245,6 +247,7 @@ export class PairingPass {
       clocks: this.clockOffsetsMs(),
     });
     const minutes = (set: Set<number>) => [...new Set([...set].map((sec) => Math.floor(sec / 60) * 60))];
+    await recomputePathwayMinutes(this.store, minutes(touched.deliverSeconds), version);
     await recomputeMinutes(this.store, { deliverMinutes: minutes(touched.deliverSeconds), publishMinutes: minutes(touched.publishSeconds), version });
     for (const k of touched.groups.keys()) this.knownGroups?.add(k);
     this.stats.passes++;
@@ -545,6 +548,7 @@ export class PairingPass {
       before.set(hopId(h), { ...h, queue_ns: null });
       all.set(hopId(h), h);
     }
+    await this.assignPathways(all, before);
     const writes: Row[] = [...tombstones];
     for (const [id, h] of all) {
       const old = before.get(id);
@@ -555,7 +559,10 @@ export class PairingPass {
         old.class === h.class &&
         Number(old.rewind) === h.rewind &&
         Number(old.queue_sample) === h.queue_sample &&
-        old.queue_ns === h.queue_ns
+        old.queue_ns === h.queue_ns &&
+        String(old.path_hash) === h.path_hash &&
+        String(old.origin_ns) === h.origin_ns &&
+        (old.e2e_ns ?? null) === h.e2e_ns
       ) {
         continue;
       }
@@ -574,6 +581,67 @@ export class PairingPass {
     }
     await this.store.insertRows('hops', writes.map(stripForInsert), { name: 'pairing:insert-hops' });
     return writes.length;
+  }
+
+  /**
+   * Origin, path and end-to-end time of every hop in `all` (lib/hops/pathways.ts), from the stored
+   * deliveries whose consumer span contains its publish; then the stored hops downstream of them,
+   * level by level — a downstream hop written before its upstream one (a late arrival) gets its
+   * pathway again. Downstream hops whose pathway changed join `all` (their old row in `before`).
+   */
+  private async assignPathways(all: Map<string, Row>, before: Map<string, Row>): Promise<void> {
+    const db = this.db;
+    const clockNs = (h: string) => this.clocks?.get(h) ?? 0n;
+    const rows = [...all.values()];
+    const pubs = rows.filter((r) => Number(r.matched) === 1 && r.p_start);
+    let stored: Row[] = [];
+    if (pubs.length > 0) {
+      const ms = pubs.map((r) => msOf(r.p_start!));
+      stored = (
+        await this.store.query<Row>(
+          `SELECT * FROM ${db}.hops FINAL
+            WHERE d_start >= fromUnixTimestamp64Milli({from:Int64}) AND d_start <= fromUnixTimestamp64Milli({to:Int64})
+              AND d_trace_id IN {traces:Array(String)} AND path_depth > 0 AND class != 'prelude'`,
+          {
+            name: 'pairing:pathway-upstream',
+            params: { from: Math.min(...ms) - this.opts.lookbackMs, to: Math.max(...ms) + 1, traces: [...new Set(pubs.map((r) => r.p_trace_id))] },
+          },
+        )
+      ).filter((r) => !all.has(hopId(r)));
+    }
+    assignPathways(rows, stored, clockNs);
+    let frontier = rows.filter((r) => {
+      const old = before.get(hopId(r));
+      return !old || String(old.path_hash) !== r.path_hash || String(old.origin_ns) !== r.origin_ns;
+    });
+    for (let level = 0; level < MAX_DEPTH && frontier.length > 0; level++) {
+      const ups = frontier.filter((r) => r.path_depth && r.class !== 'prelude');
+      if (ups.length === 0) break;
+      const down = (
+        await this.store.query<Row>(
+          `SELECT * FROM ${db}.hops FINAL
+            WHERE d_start >= fromUnixTimestamp64Milli({from:Int64})
+              AND p_trace_id IN {traces:Array(String)} AND matched = 1
+              AND p_start >= parseDateTime64BestEffort({pFrom:String}, 9) AND p_start <= parseDateTime64BestEffort({pTo:String}, 9)`,
+          {
+            name: 'pairing:pathway-downstream',
+            params: {
+              from: Math.min(...ups.map((r) => msOf(r.d_start))) - 5 * 60_000,
+              traces: [...new Set(ups.map((r) => r.d_trace_id))],
+              pFrom: ups.reduce((m, r) => (r.d_start < m ? r.d_start : m), ups[0]!.d_start),
+              pTo: ups.reduce((m, r) => (r.d_end > m ? r.d_end : m), ups[0]!.d_end),
+            },
+          },
+        )
+      ).filter((d) => !all.has(hopId(d)) && ups.some((u) => isUpstream(u, d)));
+      if (down.length === 0) break;
+      for (const d of down) {
+        before.set(hopId(d), { ...d });
+        all.set(hopId(d), d);
+      }
+      const others = [...stored, ...[...all.values()].filter((r) => !down.includes(r))];
+      frontier = assignPathways(down, others, clockNs);
+    }
   }
 }
 
@@ -616,6 +684,16 @@ function stripForInsert(r: Row): Record<string, unknown> {
     class: r.class,
     rewind: Number(r.rewind ?? 0),
     queue_sample: Number(r.queue_sample ?? 0),
+    d_env: r.d_env ?? '',
+    d_namespace: r.d_namespace ?? '',
+    p_env: r.p_env ?? '',
+    p_namespace: r.p_namespace ?? '',
+    origin_ns: r.origin_ns ?? '0',
+    origin_trace_id: r.origin_trace_id ?? '',
+    path: r.path ?? '',
+    path_hash: r.path_hash ?? '0',
+    path_depth: Number(r.path_depth ?? 0),
+    e2e_ns: r.e2e_ns ?? null,
     version: r.version,
     deleted: r.deleted,
   };

@@ -9,6 +9,7 @@
 // (migration 007), whatever their age.
 
 import { DELIVER_SQL } from '../domain.js';
+import { spanEnvSql } from './env.js';
 
 /** Columns of one paired hop as JSON rows (64-bit values as strings, DateTime64 as text). */
 export interface PairedHopRow {
@@ -43,6 +44,11 @@ export interface PairedHopRow {
   p_host: string;
   /** raw deliver start − publish end (the pass corrects it per host into queue_ns) */
   raw_queue_ns: string | null;
+  /** environment / namespace of the consumer's and the producer's resource (lib/hops/env.ts) */
+  d_env: string;
+  d_namespace: string;
+  p_env: string;
+  p_namespace: string;
 }
 
 /**
@@ -62,7 +68,8 @@ export function pairingSql(db: string): string {
     SELECT
       consumer_group, destination, message_key, d_key, message, identified, matched, system, partition, offset, msg_key,
       message_id, message_type, d_trace_id, d_span_id, d_start, d_end, d_service, d_operation, d_status, d_redelivered,
-      d_link_count, p_trace_id, p_span_id, p_start, p_end, p_service, d_host, p_host, raw_queue_ns
+      d_link_count, p_trace_id, p_span_id, p_start, p_end, p_service, d_host, p_host, raw_queue_ns,
+      d_env, d_namespace, p_env, p_namespace
     FROM (
       SELECT
         d.span_key AS d_key,
@@ -97,7 +104,11 @@ export function pairingSql(db: string): string {
         if(matched, p.service_name, '') AS p_service,
         d.host AS d_host,
         if(matched, p.host, '') AS p_host,
-        if(matched, toUnixTimestamp64Nano(d.timestamp) - toUnixTimestamp64Nano(p.end_time), NULL) AS raw_queue_ns
+        if(matched, toUnixTimestamp64Nano(d.timestamp) - toUnixTimestamp64Nano(p.end_time), NULL) AS raw_queue_ns,
+        de.env AS d_env,
+        de.namespace AS d_namespace,
+        if(matched, pe.env, '') AS p_env,
+        if(matched, pe.namespace, '') AS p_namespace
       FROM (
         -- the candidates that are stored publish spans; when none is, every candidate (for the
         -- fallback identities a batch consumer may carry per link), or the one empty candidate
@@ -121,6 +132,8 @@ export function pairingSql(db: string): string {
         FROM ${db}.publish_keys
         WHERE span_key IN (${candidates})
       ) AS p ON p.span_key = d.hop_key
+      LEFT ANY JOIN (${spanEnvSql(db, '{keys:Array(UInt64)}')}) AS de ON de.span_key = d.span_key
+      LEFT ANY JOIN (${spanEnvSql(db, candidates)}) AS pe ON pe.span_key = d.hop_key
     )
     LIMIT 1 BY d_key, message_key`;
 }

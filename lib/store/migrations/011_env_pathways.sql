@@ -37,7 +37,9 @@ ALTER TABLE ${db}.hops${local} ${onCluster}
     ADD COLUMN IF NOT EXISTS origin_trace_id String DEFAULT '' CODEC(ZSTD(1)),
     ADD COLUMN IF NOT EXISTS path String DEFAULT '' CODEC(ZSTD(1)),
     ADD COLUMN IF NOT EXISTS path_hash UInt64 DEFAULT 0,
-    ADD COLUMN IF NOT EXISTS path_depth UInt8 DEFAULT 0;
+    ADD COLUMN IF NOT EXISTS path_depth UInt8 DEFAULT 0,
+    -- consumer span end − origin publish start, ns, on corrected clocks (first deliveries with an origin)
+    ADD COLUMN IF NOT EXISTS e2e_ns Nullable(Int64);
 
 -- Per-minute state and lag cells get the environment and namespace in their key (columns added
 -- in the same ALTER may extend the sorting key; without a default, as ClickHouse requires; a re-run
