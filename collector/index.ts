@@ -10,6 +10,7 @@ import { createIngestService, type IngestService } from './service.js';
 import { createMetricsIngest, type MetricsIngest } from './otlp/metrics-service.js';
 import { createIngestAuth } from './auth.js';
 import { readTlsFiles } from './tls.js';
+import { loadProfileSet } from './profiles/loader.js';
 import { metrics } from '../lib/metrics.js';
 import { DiskBudget } from '../lib/store/retention.js';
 import { registerCollectorStatus } from '../lib/status.js';
@@ -38,6 +39,8 @@ export interface CollectorDeps {
 export async function startCollector({ store, config, log = console.error }: CollectorDeps): Promise<Collector> {
   // read first: a wrong certificate path stops the start before anything listens
   const tls = config.tls ? readTlsFiles(config.tls) : undefined;
+  // a broken mapping file stops the start too, naming its line
+  const profiles = loadProfileSet(config.mappingsFile);
   const auth = createIngestAuth(config.auth.ingestTokens);
   const m = metrics();
   const queue = new IngestQueue({
@@ -62,7 +65,7 @@ export async function startCollector({ store, config, log = console.error }: Col
     maxQueueBytes: config.queueMaxBytes,
     onError: (err, spans) => log(`[collector] store write of ${spans} spans failed: ${(err as Error)?.message ?? err}`),
   });
-  const ingest = createIngestService(queue, { messageTypeAttribute: config.messageTypeAttribute || undefined, limits: config.limits });
+  const ingest = createIngestService(queue, { messageTypeAttribute: config.messageTypeAttribute || undefined, limits: config.limits, profiles });
   // OTLP metrics: the broker's own lag numbers, one insert per request (absent without a full store)
   const insertRows = store.insertRows?.bind(store);
   const metricsIngest: MetricsIngest | undefined = insertRows

@@ -4,10 +4,14 @@
 // Every list below is "first found wins", newest names first. Raw attributes stay untouched.
 import type { MessagingOperation, PeerKind, SpanKindName, SpanRow } from '../lib/store/rows.js';
 import { canonicalI64 } from '../lib/store/anyvalue.js';
+import { matchProfile, type CompiledProfile, type ProfileSet } from './profiles/language.js';
+import { BUILTIN_PROFILE_SET } from './profiles/index.js';
 
 export interface NormalizeOptions {
   /** attribute naming the message type when `cloudevents.event_type` is absent */
   messageTypeAttribute?: string;
+  /** instrumentation profiles by scope name (collector/profiles); absent = the shipped ones */
+  profiles?: ProfileSet;
 }
 
 export type NormalizeInput = Pick<SpanRow, 'span_kind' | 'span_name' | 'service_name' | 'span_attributes'> &
@@ -222,14 +226,22 @@ function urlHost(url: string): string {
 
 /** Writes the normalized columns into a decoded row (the decoders call this once per span). */
 export function applyNormalization(row: SpanRow, opts: NormalizeOptions = {}): void {
-  if (!isMessagingSpan(row.span_attributes, row.span_kind)) {
+  const profile = matchProfile(opts.profiles ?? BUILTIN_PROFILE_SET, row.scope_name, row.span_attributes);
+  if (profile !== undefined) applyProfile(row, profile, opts);
+  else if (!isMessagingSpan(row.span_attributes, row.span_kind)) {
     // the row's msg_* columns are already at their defaults
     const peer = peerOf(row.span_attributes, row.span_kind);
     row.peer_name = peer.peer_name;
     row.peer_kind = peer.peer_kind;
-    return;
+  } else writeColumns(row, normalizeSpan(row, opts));
+  // an `exception` event fails a span whatever its status says (most spans have no events at all)
+  if (row.status_code !== 'ERROR' && row['events.name'].length > 0) {
+    const i = row['events.name'].indexOf('exception');
+    if (i >= 0) markFailed(row, row['events.attributes'][i]?.['exception.message'] || 'exception event');
   }
-  const n = normalizeSpan(row, opts);
+}
+
+function writeColumns(row: SpanRow, n: NormalizedColumns): void {
   row.msg_system = n.msg_system;
   row.msg_operation = n.msg_operation;
   row.msg_destination = n.msg_destination;
@@ -242,4 +254,89 @@ export function applyNormalization(row: SpanRow, opts: NormalizeOptions = {}): v
   row.msg_message_type = n.msg_message_type;
   row.peer_name = n.peer_name;
   row.peer_kind = n.peer_kind;
+}
+
+/**
+ * A failed attempt that the span's status does not say (a library's failure event or attribute, an
+ * `exception` event): stored as status ERROR so every view counts it as an error; the status message
+ * says why when the sender gave none. The raw events and attributes stay as received.
+ */
+function markFailed(row: SpanRow, reason: string): void {
+  row.status_code = 'ERROR';
+  if (row.status_message === '') row.status_message = reason;
+}
+
+/** The profile's value, else the conventions' value. */
+function or(read: ((a: Record<string, string>, n: string) => string) | undefined, row: SpanRow, fallback: string): string {
+  if (read === undefined) return fallback;
+  const v = read(row.span_attributes, row.span_name);
+  return v !== '' ? v : fallback;
+}
+
+/** Normalizes a span of a library an instrumentation profile describes (collector/profiles). */
+function applyProfile(row: SpanRow, p: CompiledProfile, opts: NormalizeOptions): void {
+  const attrs = row.span_attributes;
+  const mapped = p.operation ? p.operation.values[p.operation.read(attrs, row.span_name)] : undefined;
+  if (mapped === 'housekeeping' || mapped === 'ignore') {
+    if (mapped === 'housekeeping') row.msg_housekeeping = 1;
+    return;
+  }
+  let operation: MessagingOperation = mapped ?? '';
+  if (operation === '') operation = operationOf(attrs, row.span_kind);
+  if (operation === '') {
+    // not a messaging span of this library: an ordinary span (a call, an internal step)
+    const peer = peerOf(attrs, row.span_kind);
+    row.peer_name = peer.peer_name;
+    row.peer_kind = peer.peer_kind;
+  } else {
+    // the conventions first (many libraries speak part of them), the profile's names over them
+    const base = normalizeSpan({ ...row, span_kind: operation === 'send' || operation === 'create' ? 'PRODUCER' : 'CONSUMER' }, opts);
+    const destination = or(p.destination, row, base.msg_destination);
+    let group = or(p.consumerGroup, row, first(attrs, CONSUMER_GROUP));
+    if (group === '' && isConsumerSide(operation)) group = row.service_name;
+    let messageType = or(p.messageType, row, base.msg_message_type === base.msg_destination ? '' : base.msg_message_type);
+    if (messageType === '') messageType = destination;
+    writeColumns(row, {
+      ...base,
+      msg_system: base.msg_system || p.system,
+      msg_operation: operation,
+      msg_destination: destination,
+      msg_partition: or(p.partition, row, base.msg_partition),
+      msg_message_id: or(p.messageId, row, base.msg_message_id),
+      msg_consumer_group: isConsumerSide(operation) ? group : or(p.consumerGroup, row, base.msg_consumer_group),
+      msg_key: or(p.key, row, base.msg_key),
+      msg_conversation_id: or(p.conversationId, row, base.msg_conversation_id),
+      msg_message_type: messageType,
+    });
+    if (isConsumerSide(operation)) {
+      const attempt = p.attempt ? Number(p.attempt.read(attrs, row.span_name) || NaN) : NaN;
+      const flag = p.redelivered ? p.redelivered(attrs, row.span_name) : '';
+      if (attempt > (p.attempt?.first ?? Infinity) || flag === 'true' || flag === '1') row.msg_redelivered = 1;
+    }
+  }
+  if (p.failure !== undefined && row.status_code !== 'ERROR') {
+    const reason = failureOf(row, p.failure);
+    if (reason !== undefined) markFailed(row, reason);
+  }
+}
+
+/** Why the profile says the span failed, or undefined when it does not. */
+function failureOf(row: SpanRow, f: NonNullable<CompiledProfile['failure']>): string | undefined {
+  const names = row['events.name'];
+  if (f.events.size > 0) {
+    for (let i = 0; i < names.length; i++) {
+      if (!f.events.has(names[i]!)) continue;
+      const ev = row['events.attributes'][i] ?? {};
+      for (const r of f.reason) if (ev[r]) return ev[r];
+      for (const r of f.reason) if (row.span_attributes[r]) return row.span_attributes[r];
+      return names[i]!;
+    }
+  }
+  for (const a of f.attributes) {
+    const v = row.span_attributes[a.attribute];
+    if (v === undefined || v === '' || (a.in !== undefined && !a.in.has(v))) continue;
+    for (const r of f.reason) if (row.span_attributes[r]) return row.span_attributes[r];
+    return `${a.attribute}=${v}`;
+  }
+  return undefined;
 }

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { AttributeType, DecodedBatch, ResourceRow, SpanKindName, SpanRow, StatusCodeName } from '../../lib/store/rows.js';
 import { applyNormalization } from '../normalize.js';
+import type { ProfileSet } from '../profiles/language.js';
 
 /** The request body cannot be decoded at all (→ HTTP 400 / gRPC INVALID_ARGUMENT). */
 export class DecodeError extends Error {
@@ -13,6 +14,8 @@ export class DecodeError extends Error {
 export interface DecodeOptions {
   /** attribute holding the message type when `cloudevents.event_type` is absent (DESIGN §4) */
   messageTypeAttribute?: string;
+  /** instrumentation profiles (collector/profiles); absent = the shipped ones */
+  profiles?: ProfileSet;
   /** what one client may send (config.limits); absent = no limits */
   limits?: DecodeLimits;
   /** where the decoder counts what the limits cut (one object per request) */
@@ -285,6 +288,8 @@ export function newRow(scope: ScopeContext): SpanRow {
     msg_key: '',
     msg_conversation_id: '',
     msg_message_type: '',
+    msg_redelivered: 0,
+    msg_housekeeping: 0,
     peer_name: '',
     peer_kind: '',
   };

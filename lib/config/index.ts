@@ -60,6 +60,7 @@ const schema = z.object({
   EVENTSCOPE_RETRY_AFTER_SECONDS: positiveInt.default(2),
   EVENTSCOPE_TTL_DAYS: positiveInt.max(3650).default(30),
   EVENTSCOPE_MESSAGE_TYPE_ATTRIBUTE: z.string().default(''),
+  EVENTSCOPE_MAPPINGS: z.string().optional(),
   EVENTSCOPE_DEAD_LETTER_PATTERNS: regexList.default([]),
   EVENTSCOPE_PAIRING_INTERVAL_MS: positiveInt.max(60_000).default(1_000),
   EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES: positiveInt.max(24 * 60).default(15),
@@ -123,6 +124,8 @@ export interface Config {
   retryAfterSeconds: number;
   ttlDays: number;
   messageTypeAttribute: string;
+  /** the user's instrumentation mapping file (YAML or JSON; collector/profiles/loader.ts reads it at start) */
+  mappingsFile?: string;
   /** dead-letter destinations beyond the naming conventions (lib/analysis/dead-letter.ts) */
   deadLetterPatterns: RegExp[];
   /** the pairing pass (lib/hops/pairing.ts): how often it runs, how late a producer may arrive */
@@ -188,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     retryAfterSeconds: e.EVENTSCOPE_RETRY_AFTER_SECONDS,
     ttlDays: e.EVENTSCOPE_TTL_DAYS,
     messageTypeAttribute: e.EVENTSCOPE_MESSAGE_TYPE_ATTRIBUTE,
+    mappingsFile: e.EVENTSCOPE_MAPPINGS ? path.resolve(e.EVENTSCOPE_MAPPINGS) : undefined,
     deadLetterPatterns: e.EVENTSCOPE_DEAD_LETTER_PATTERNS,
     pairing: {
       intervalMs: e.EVENTSCOPE_PAIRING_INTERVAL_MS,

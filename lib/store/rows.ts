@@ -66,6 +66,10 @@ export interface SpanRow {
   msg_key: string;
   msg_conversation_id: string;
   msg_message_type: string;
+  /** 1 when an instrumentation profile's attempt counter or flag says this delivery is a retry */
+  msg_redelivered: number;
+  /** 1 on a library's own bookkeeping span (collector/profiles): not a request, not on the map */
+  msg_housekeeping: number;
   // External peer named by a CLIENT/PRODUCER span (peer.service, db.system/db.namespace, server.address)
   peer_name: string;
   peer_kind: PeerKind;
@@ -96,6 +100,7 @@ export const SPAN_COLUMNS = [
   'msg_destination', 'msg_partition', 'msg_offset', 'msg_message_id', 'msg_consumer_group', 'msg_key',
   'msg_conversation_id', 'msg_message_type', 'peer_name', 'peer_kind',
   'dropped_attributes_count', 'dropped_events_count', 'dropped_links_count',
+  'msg_redelivered', 'msg_housekeeping',
 ] as const;
 
 /** The columns of `resources` a ResourceRow fills, plus its `day` (days since the epoch). */

@@ -20,7 +20,7 @@ interface Seen {
 
 const TYPES: Record<string, string> = {
   timestamp: 'DateTime64(9)', duration_ns: 'UInt64', flags: 'UInt32',
-  dropped_attributes_count: 'UInt32', dropped_events_count: 'UInt32', dropped_links_count: 'UInt32', resource_key: 'UInt64', msg_offset: 'Nullable(Int64)', day: 'Date',
+  dropped_attributes_count: 'UInt32', dropped_events_count: 'UInt32', dropped_links_count: 'UInt32', msg_redelivered: 'UInt8', msg_housekeeping: 'UInt8', resource_key: 'UInt64', msg_offset: 'Nullable(Int64)', day: 'Date',
   span_attributes: 'Map(LowCardinality(String), String)', attribute_types: 'Map(LowCardinality(String), LowCardinality(String))',
   resource_attributes: 'Map(LowCardinality(String), String)', scope_attributes: 'Map(LowCardinality(String), String)',
   'events.timestamp': 'Array(DateTime64(9))', 'events.name': 'Array(LowCardinality(String))', 'events.attributes': 'Array(Map(LowCardinality(String), String))',
