@@ -76,6 +76,13 @@ function create() {
       registers: r,
     }),
     diskBytes: new client.Gauge({ name: 'eventscope_disk_bytes', help: 'Bytes the store keeps on disk (active parts)', registers: r }),
+    alertNotifications: new client.Counter({
+      name: 'eventscope_alert_notifications_total',
+      help: 'Alert webhook attempts by outcome: sent, retried (an attempt failed and another follows), failed (gave up)',
+      labelNames: ['outcome'] as const,
+      registers: r,
+    }),
+    alertsFiring: new client.Gauge({ name: 'eventscope_alerts_firing', help: 'Alert rule instances firing at the last evaluation', registers: r }),
     retentionDropped: new client.Counter({
       name: 'eventscope_retention_days_dropped_total',
       help: 'Days of data dropped to stay within EVENTSCOPE_MAX_DISK_GB',

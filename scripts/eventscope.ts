@@ -96,6 +96,11 @@ export async function startEventscope(opts: EventscopeOptions = {}): Promise<Eve
         await app.close?.();
       });
       uiUrl = server.url;
+      // alerts are evaluated by the process that serves the dashboard, never by collector
+      // replicas (`npm run collector`), so one deployment notifies once
+      const { startEvaluator } = await import('../lib/alerts/evaluator.js');
+      const evaluator = startEvaluator({ store, intervalMs: config.alerts.intervalMs, dashboardUrl: config.alerts.publicUrl ?? server.url, log });
+      stops.push(() => evaluator.stop());
     }
     const metricsServer = await startMetricsServer(config);
     if (metricsServer) stops.push(() => metricsServer.close());

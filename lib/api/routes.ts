@@ -1,11 +1,12 @@
 // The JSON API's route table (DESIGN §7), shared by tests and anything that dispatches by path.
 // Next.js serves the same handlers from app/api/**/route.ts.
-import type { Handler } from './http.js';
+import type { ApiMethod, Handler } from './http.js';
 
 export interface Route {
   /** path pattern; `:name` segments become params */
   path: string;
-  load: () => Promise<{ handler: Handler }>;
+  /** `handler` answers GET; `methods` the others the route takes (with a JSON body for POST/PUT) */
+  load: () => Promise<{ handler: Handler; methods?: Partial<Record<Exclude<ApiMethod, 'GET'>, Handler>> }>;
 }
 
 export const routes: Route[] = [
@@ -15,6 +16,23 @@ export const routes: Route[] = [
   { path: '/api/requests/:traceId', load: () => import('./request.js') },
   { path: '/api/lag', load: () => import('./lag.js') },
   { path: '/api/anomalies', load: () => import('./anomalies.js') },
+  { path: '/api/throughput', load: () => import('./throughput.js') },
+  { path: '/api/pathways', load: () => import('./pathways.js') },
+  { path: '/api/environments', load: () => import('./environments.js') },
+  {
+    path: '/api/alerts',
+    load: async () => {
+      const m = await import('./alerts.js');
+      return { handler: m.listHandler, methods: { POST: m.createHandler } };
+    },
+  },
+  {
+    path: '/api/alerts/:id',
+    load: async () => {
+      const m = await import('./alerts.js');
+      return { handler: m.ruleHandler, methods: { PUT: m.updateHandler, DELETE: m.deleteHandler } };
+    },
+  },
 ];
 
 /** A path segment percent-decoded; a malformed escape (`%zz`) stays as sent, for the handler to reject. */

@@ -22,6 +22,8 @@ export const ENV_DESCRIPTIONS: Record<EnvName, string> = {
   EVENTSCOPE_PAIRING_INTERVAL_MS: 'how often the pairing pass pairs new deliveries with their publishes, ms',
   EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES: 'a producer arriving up to this late still completes its hop, minutes',
   EVENTSCOPE_PAIRING_SETTLE_MS: 'server mode: the pass pairs rows committed at least this long ago, ms',
+  EVENTSCOPE_ALERT_INTERVAL_MS: 'how often alert rules are evaluated (by the dashboard process, not `npm run collector`), ms',
+  EVENTSCOPE_PUBLIC_URL: 'the dashboard URL as users reach it, for the links in alert notifications (default: its listen address)',
   EVENTSCOPE_INGEST_TOKENS: 'name:token,… — OTLP senders must pass Authorization: Bearer <token> (unset: ingest is open)',
   EVENTSCOPE_API_TOKENS: 'name:token,… — scripts call /api/* and /metrics with Authorization: Bearer <token>',
   EVENTSCOPE_DASHBOARD_PASSWORD: 'turns on the dashboard login page (at least 8 characters)',

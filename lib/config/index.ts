@@ -65,6 +65,8 @@ const schema = z.object({
   EVENTSCOPE_PAIRING_INTERVAL_MS: positiveInt.max(60_000).default(1_000),
   EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES: positiveInt.max(24 * 60).default(15),
   EVENTSCOPE_PAIRING_SETTLE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
+  EVENTSCOPE_ALERT_INTERVAL_MS: positiveInt.min(100).max(3_600_000).default(15_000),
+  EVENTSCOPE_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
   // access (issue 10): unset = open, as before
   EVENTSCOPE_INGEST_TOKENS: namedTokens.default([]),
   EVENTSCOPE_API_TOKENS: namedTokens.default([]),
@@ -130,6 +132,8 @@ export interface Config {
   deadLetterPatterns: RegExp[];
   /** the pairing pass (lib/hops/pairing.ts): how often it runs, how late a producer may arrive */
   pairing: { intervalMs: number; lateWindowMs: number; settleMs: number };
+  /** the alert evaluator (lib/alerts): how often it runs; the dashboard URL its notifications link to */
+  alerts: { intervalMs: number; publicUrl?: string };
   /** who may write spans and read them; every list empty and no password = open */
   auth: {
     ingestTokens: NamedToken[];
@@ -198,6 +202,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       lateWindowMs: e.EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES * 60_000,
       settleMs: e.EVENTSCOPE_PAIRING_SETTLE_MS,
     },
+    alerts: { intervalMs: e.EVENTSCOPE_ALERT_INTERVAL_MS, publicUrl: e.EVENTSCOPE_PUBLIC_URL },
     auth: {
       ingestTokens: e.EVENTSCOPE_INGEST_TOKENS,
       apiTokens: e.EVENTSCOPE_API_TOKENS,

@@ -27,8 +27,8 @@ export interface TestEventscope {
   countSpans(): Promise<number>;
   /** Spans stored for one service. */
   countSpansOf(service: string): Promise<number>;
-  /** Calls a JSON API path like '/api/topology?from=now-1h'. */
-  api<T = any>(pathWithQuery: string, now?: Date): Promise<{ status: number; body: T }>;
+  /** Calls a JSON API path like '/api/topology?from=now-1h' (GET, or another method with a JSON body). */
+  api<T = any>(pathWithQuery: string, now?: Date, init?: { method: 'POST' | 'PUT' | 'DELETE'; body?: unknown }): Promise<{ status: number; body: T }>;
   close(): Promise<void>;
 }
 
@@ -88,14 +88,16 @@ export async function startTestEventscope(env: Record<string, string> = {}): Pro
         await new Promise((r) => setTimeout(r, 50));
       }
     },
-    async api(pathWithQuery, now = new Date()) {
+    async api(pathWithQuery, now = new Date(), init) {
       const url = new URL(pathWithQuery, 'http://eventscope.test');
       const match = matchRoute(url.pathname);
       if (!match) return { status: 404, body: { error: `no route ${url.pathname}` } as any };
-      const { handler } = await match.route.load();
+      const { handler: get, methods } = await match.route.load();
+      const handler = init ? methods?.[init.method] : get;
+      if (!handler) return { status: 405, body: { error: `${init?.method} not allowed on ${match.route.path}` } as any };
       // views read the hop model: pair everything committed so far first (a real user sees it within a second)
       await collector.pairing?.sync();
-      const result = await runHandler(handler, { store, url, params: match.params, now, config });
+      const result = await runHandler(handler, { store, url, params: match.params, now, config, method: init?.method ?? 'GET', body: init?.body });
       // Round-trip through JSON so tests see exactly what a client would.
       return { status: result.status, body: JSON.parse(JSON.stringify(result.body)) };
     },
