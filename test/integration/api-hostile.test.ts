@@ -33,9 +33,12 @@ const failed = t.span({ service: 'hx-billing', name: 'charge', kind: 'CLIENT', p
 const server = t.span({ service: 'hx-payments', name: 'POST /charge', kind: 'SERVER', parent: failed, start: 11.2, durationMs: 0.5 });
 const spans: Span[] = [pub, ...deliveries, failed, server];
 
+let alertId = '00000000-0000-4000-8000-000000000000';
 before(async () => {
   es = await startTestEventscope();
   await es.sendSpans(spans);
+  const created = await es.api('/api/alerts', undefined, { method: 'POST', body: { name: 'hx', kind: 'backlog', threshold: 1, webhook: { url: 'http://127.0.0.1:9/hx' } } });
+  alertId = created.body.id;
 });
 after(async () => {
   await es?.close();
@@ -127,6 +130,8 @@ const PARAMS: Record<string, string[]> = {
   '/api/requests/:traceId': ['maxDepth', 'maxSpans', 'anomalies'],
   '/api/lag': ['from', 'to', 'step', 'destination', 'group'],
   '/api/anomalies': ['type', 'from', 'to', 'step', 'destination', 'group', 'limit'],
+  '/api/alerts': [],
+  '/api/alerts/:id': [],
 };
 
 const pathParam = fc.oneof(
@@ -186,7 +191,7 @@ function stringsOf(v: unknown, out: string[] = []): string[] {
 
 function checkAnswer(route: string, path: string, status: number, body: any): void {
   const where = `${path.slice(0, 300)} → ${status} ${JSON.stringify(body).slice(0, 300)}`;
-  const allowed = route === '/api/requests/:traceId' ? [200, 400, 404] : route === '/api/health' ? [200, 503] : [200, 400];
+  const allowed = route === '/api/requests/:traceId' || route === '/api/alerts/:id' ? [200, 400, 404] : route === '/api/health' ? [200, 503] : [200, 400];
   assert.ok(allowed.includes(status), `status: ${where}`);
   assert.ok(body !== null && typeof body === 'object', `body is a JSON object: ${where}`);
   if (status === 503) assert.equal(body.status, 'down', where); // health reports the store, whatever the query says
@@ -203,12 +208,13 @@ describe('every API route answers hostile parameters with 200 or 400, JSON, and 
   for (const { path: route } of routes) {
     test(route, async (ctx) => {
       const names = PARAMS[route] ?? [];
-      const arb = route.includes(':traceId') ? fc.tuple(pathParam, queryFor(names)) : fc.tuple(fc.constant(''), queryFor(names));
+      const idParam = fc.oneof({ arbitrary: fc.constant(alertId), weight: 3 }, fc.uuid(), pathParam);
+      const arb = route.includes(':traceId') ? fc.tuple(pathParam, queryFor(names)) : route.includes(':id') ? fc.tuple(idParam, queryFor(names)) : fc.tuple(fc.constant(''), queryFor(names));
       const statuses = new Map<number, number>();
       try {
         await fc.assert(
           fc.asyncProperty(arb, async ([id, query]) => {
-            const path = `${route.replace(':traceId', id)}?${query}`;
+            const path = `${route.replace(/:traceId|:id/, id)}?${query}`;
             const { status, body } = await es.api(path);
             statuses.set(status, (statuses.get(status) ?? 0) + 1);
             checkAnswer(route, path, status, body);
@@ -222,6 +228,45 @@ describe('every API route answers hostile parameters with 200 or 400, JSON, and 
       ctx.diagnostic(`seed ${SEED}; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
       // the generators must reach the handlers' work, not only their refusals
       if (route !== '/api/health' && RUNS >= 20) assert.ok((statuses.get(200) ?? 0) > 0 && (statuses.get(400) ?? 0) > 0, JSON.stringify([...statuses]));
+    });
+  }
+});
+
+describe('alert rule bodies (POST /api/alerts, PUT /api/alerts/:id): hostile JSON answers 201/200 or 400, with a message and no engine text', () => {
+  const field = fc.oneof(anyString, fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(anyString, { maxLength: 3 }), fc.dictionary(anyString, anyString, { maxKeys: 3 }));
+  const rule = fc.record(
+    {
+      name: fc.oneof(fc.constantFrom('ok', 'x'.repeat(300)), field),
+      kind: fc.oneof(fc.constantFrom('consumer_status', 'lag_age', 'backlog', 'duplicate_rate', 'error_rate', 'no_traffic'), field),
+      subject: fc.oneof(fc.constantFrom('consumerGroup', 'destination', 'service'), field),
+      scope: fc.oneof(fc.record({ destination: fc.oneof(fc.constant('hx-orders'), field), consumerGroup: fc.oneof(fc.constant('hx-group'), field) }, { requiredKeys: [] }), field),
+      statuses: fc.oneof(fc.subarray(['OK', 'WARN', 'REWIND', 'STALL', 'STOP']), field),
+      comparison: fc.oneof(fc.constantFrom('>', '>=', '<', '<='), field),
+      threshold: fc.oneof(fc.double({ min: -1, max: 200 }), fc.constantFrom(1e309, -0, 1e13), field),
+      for: fc.oneof(fc.constantFrom('2m', '90s', 0, 86_401, '1e9h', '-1s'), field),
+      window: fc.oneof(fc.constantFrom('5m', 59, '1d'), field),
+      webhook: fc.oneof(fc.record({ url: fc.oneof(fc.constantFrom('https://h.example/x', 'http://[::1]:9/x', 'file:///etc/passwd', 'javascript:1'), field), format: fc.oneof(fc.constantFrom('json', 'slack'), field) }, { requiredKeys: [] }), field),
+      enabled: fc.oneof(fc.boolean(), field),
+    },
+    { requiredKeys: [] },
+  );
+  const body = fc.oneof({ arbitrary: rule, weight: 4 }, fc.jsonValue());
+  for (const method of ['POST', 'PUT'] as const) {
+    test(method, async () => {
+      const seen = new Set<number>();
+      await fc.assert(
+        fc.asyncProperty(body, async (b) => {
+          const path = method === 'POST' ? '/api/alerts' : `/api/alerts/${alertId}`;
+          const { status, body: answer } = await es.api(path, undefined, { method, body: b });
+          seen.add(status);
+          const where = `${method} ${JSON.stringify(b).slice(0, 300)} → ${status} ${JSON.stringify(answer).slice(0, 300)}`;
+          assert.ok([method === 'POST' ? 201 : 200, 400].includes(status), where);
+          if (status === 400) assert.ok(typeof answer.error === 'string' && answer.error.length > 0, where);
+          for (const s of stringsOf(answer)) assert.ok(!ENGINE_TEXT.test(s) || stringsOf(b).includes(s), `engine text: ${where}`);
+        }),
+        { seed: SEED, numRuns: RUNS },
+      );
+      assert.ok(seen.has(400), [...seen].join());
     });
   }
 });
