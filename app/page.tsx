@@ -1,21 +1,26 @@
 // Home: the flow map — services, destinations, consumer groups and peers over the chosen range.
 import { Suspense } from 'react';
-import type { TopologyResult } from '@/lib/analysis/topology';
 import { FlowMap } from '@/components/flow/FlowMap';
 import { FlowLegend } from '@/components/flow/FlowGuide';
 import { PageHeader } from '@/components/common/PageHeader';
-import { RangePicker } from '@/components/common/RangePicker';
+import { TimeBar, UrlNotices } from '@/components/common/TimeBar';
 import { LinkToggle } from '@/components/common/Toggle';
 import { EmptyState, ErrorNotice, SendDataHelp, Skeleton } from '@/components/common/States';
 import { layoutFlowMap } from '@/lib/ui/layout';
-import { apiGet, otlpHttpEndpoint } from '@/lib/ui/server';
-import { apiQuery, firstParam, parseRange, rangeMs, RANGE_LABEL, type RangeKey, type SearchParams } from '@/lib/ui/url';
+import { getTopology } from '@/lib/api/topology';
+import { liveIntervalMs, load, otlpHttpEndpoint } from '@/lib/ui/server';
+import { describeRange, firstParam, readPageUrl, type PageUrl, type SearchParams } from '@/lib/ui/url';
 import { formatCount, formatPercent, formatRate } from '@/lib/ui/format';
 
 export default async function FlowMapPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
-  const range = parseRange(sp);
-  const groupBy = firstParam(sp, 'groupBy') === 'messageType' ? 'messageType' : undefined;
+  const url = readPageUrl(sp, KNOWN, new Date());
+  const rawGroupBy = firstParam(sp, 'groupBy');
+  const groupBy = rawGroupBy === 'messageType' ? 'messageType' : undefined;
+  if (rawGroupBy !== undefined && rawGroupBy !== 'messageType' && rawGroupBy !== 'destination') {
+    url.notices.push(`groupBy=${JSON.stringify(rawGroupBy.slice(0, 40))} is neither destination nor messageType; split by destination.`);
+  }
+  const window = describeRange(url.time, url.window);
   return (
     <>
       <PageHeader
@@ -23,7 +28,7 @@ export default async function FlowMapPage({ searchParams }: { searchParams: Prom
         help={
           <>
             How your services talk, from their traces: who publishes where, who consumes it, who calls whom.{' '}
-            {RANGE_LABEL[range]}.
+            Showing {window}.
           </>
         }
       >
@@ -39,27 +44,32 @@ export default async function FlowMapPage({ searchParams }: { searchParams: Prom
             { value: 'messageType', label: 'message type', title: 'one node per event or command type' },
           ]}
         />
-        <RangePicker pathname="/" searchParams={sp} current={range} />
+        <TimeBar url={url} intervalMs={liveIntervalMs()} />
       </PageHeader>
-      <Suspense key={`${range}|${groupBy}`} fallback={<Skeleton height={600} />}>
-        <FlowSection range={range} groupBy={groupBy} />
+      <UrlNotices notices={url.notices} />
+      {/* keyed by the URL's range, not the resolved times: a live refresh updates in place */}
+      <Suspense key={`${url.time.from}|${url.time.to}|${groupBy}`} fallback={<Skeleton height={600} />}>
+        <FlowSection url={url} groupBy={groupBy} sel={firstParam(sp, 'sel')} />
       </Suspense>
     </>
   );
 }
 
-async function FlowSection({ range, groupBy }: { range: RangeKey; groupBy?: string }) {
-  const r = await apiGet<TopologyResult>(`/api/topology?${apiQuery(range, { groupBy })}`);
+/** Parameters of this page besides the time range (lib/ui/url.ts COMMON_PARAMS). */
+const KNOWN = ['groupBy', 'sel'];
+
+async function FlowSection({ url, groupBy, sel }: { url: PageUrl; groupBy?: 'messageType'; sel?: string }) {
+  const r = await load((deps) => getTopology(deps, { ...url.window, groupBy: groupBy ?? 'destination', lag: true }));
   if (!r.ok) return <ErrorNotice error={r.error} />;
   const { nodes, edges } = r.data;
   if (nodes.length === 0) {
     return (
-      <EmptyState title={`No spans in the ${RANGE_LABEL[range].toLowerCase()}`}>
+      <EmptyState title={`No spans in ${describeRange(url.time, url.window)}`}>
         <SendDataHelp endpoint={otlpHttpEndpoint()} />
       </EmptyState>
     );
   }
-  const ms = rangeMs(range);
+  const ms = url.window.toMs - url.window.fromMs;
   const laid = layoutFlowMap(nodes, edges, { rangeMs: ms });
   const published = edges.filter((e) => e.kind === 'publish').reduce((a, e) => a + e.count, 0);
   const delivered = edges.filter((e) => e.kind === 'deliver');
@@ -73,22 +83,22 @@ async function FlowSection({ range, groupBy }: { range: RangeKey; groupBy?: stri
       <div className="flow-stats" data-testid="flow-stats">
         <FlowStat k="services" v={formatCount(nodes.filter((n) => n.kind === 'service').length)} />
         <FlowStat k={groupBy ? 'message types' : 'destinations'} v={formatCount(nodes.filter((n) => n.kind === 'destination' || n.kind === 'messageType').length)} />
-        <FlowStat k="published" v={formatRate(published, ms)} title={`${formatCount(published)} messages published`} />
-        <FlowStat k="delivered" v={formatRate(deliveries, ms)} title={`${formatCount(deliveries)} deliveries`} />
+        <FlowStat k="published" v={formatRate(published, ms)} title={`${formatCount(published)} messages published`} testId="flow-published" value={published} />
+        <FlowStat k="delivered" v={formatRate(deliveries, ms)} title={`${formatCount(deliveries)} deliveries`} testId="flow-delivered" value={deliveries} />
         <FlowStat k="failed deliveries" v={formatPercent(failedRatio)} tone={failedRatio > 0 ? 'bad' : undefined} />
         <FlowStat k="consumer groups not OK" v={String(lagging)} tone={lagging > 0 ? 'bad' : undefined} />
       </div>
       <FlowLegend groupBy={groupBy} deadLetter={nodes.some((n) => n.deadLetter)} />
       </div>
-      <FlowMap layout={laid} range={range} rangeMs={ms} />
+      <FlowMap layout={laid} time={url.time} rangeMs={ms} sel={sel} />
     </>
   );
 }
 
 /** A headline number in the one-line strip above the map (kept small so the map gets the height). */
-function FlowStat({ k, v, title, tone }: { k: string; v: string; title?: string; tone?: 'bad' }) {
+function FlowStat({ k, v, title, tone, testId, value }: { k: string; v: string; title?: string; tone?: 'bad'; testId?: string; value?: number }) {
   return (
-    <span className={`flow-stat${tone ? ` ${tone}` : ''}`} title={title}>
+    <span className={`flow-stat${tone ? ` ${tone}` : ''}`} title={title} data-testid={testId} data-value={value}>
       <b>{v}</b> {k}
     </span>
   );

@@ -3,28 +3,33 @@ import Link from 'next/link';
 import { Suspense } from 'react';
 import type { DuplicateOccurrence, DuplicateResult, OrderingOccurrence, OrderingResult } from '@/lib/analysis/anomalies';
 import { PageHeader } from '@/components/common/PageHeader';
-import { RangePicker } from '@/components/common/RangePicker';
+import { TimeBar, UrlNotices } from '@/components/common/TimeBar';
+import { SortTh } from '@/components/common/SortHeader';
 import { LinkToggle } from '@/components/common/Toggle';
 import { Stat } from '@/components/common/Stat';
 import { ServiceChip } from '@/components/common/ServiceChip';
 import { EmptyState, ErrorNotice, SendDataHelp, Skeleton } from '@/components/common/States';
 import { AnomalyChart } from '@/components/anomalies/AnomalyChart';
-import { apiGet, otlpHttpEndpoint } from '@/lib/ui/server';
+import { getAnomalies } from '@/lib/api/anomalies';
+import { defaultStep } from '@/lib/api/lag';
+import { liveIntervalMs, load, otlpHttpEndpoint } from '@/lib/ui/server';
 import { mergeAnomalySeries, messageLabel } from '@/lib/ui/markers';
-import { apiQuery, firstParam, hrefWith, links, parseRange, RANGE_LABEL, type RangeKey, type SearchParams } from '@/lib/ui/url';
+import { describeRange, firstParam, hrefWith, links, parseSort, readPageUrl, timeQuery, type PageUrl, type SearchParams, type Sort } from '@/lib/ui/url';
 import { formatClock, formatCount, shortId } from '@/lib/ui/format';
 
-interface AnomaliesResponse {
-  stepMs: number;
-  duplicates?: DuplicateResult;
-  ordering?: OrderingResult;
-}
+/** Parameters of this page besides the time range (lib/ui/url.ts COMMON_PARAMS). */
+const KNOWN = ['type', 'destination', 'group', 'sort'];
+const SORTS = ['kind', 'at', 'destination'] as const;
+type DupSort = Sort<(typeof SORTS)[number]>;
 
 export default async function AnomaliesPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
-  const range = parseRange(sp);
+  const url = readPageUrl(sp, KNOWN, new Date());
   const rawType = firstParam(sp, 'type');
   const type = rawType === 'duplicate' || rawType === 'ordering' ? rawType : undefined;
+  if (rawType !== undefined && !type) url.notices.push(`type=${JSON.stringify(rawType.slice(0, 40))} is neither duplicate nor ordering; showing both.`);
+  const { sort, notice } = parseSort(sp, SORTS, { column: 'kind', desc: false });
+  if (notice) url.notices.push(notice);
   const destination = firstParam(sp, 'destination');
   const group = firstParam(sp, 'group');
   return (
@@ -53,25 +58,32 @@ export default async function AnomaliesPage({ searchParams }: { searchParams: Pr
             { value: 'ordering', label: 'ordering' },
           ]}
         />
-        <RangePicker pathname="/anomalies" searchParams={sp} current={range} />
+        <TimeBar url={url} intervalMs={liveIntervalMs()} />
       </PageHeader>
+      <UrlNotices notices={url.notices} />
       {destination || group ? (
         <p className="help">
           Showing {destination ? <>destination <b>{destination}</b></> : null}
           {destination && group ? ' and ' : null}
           {group ? <>consumer group <b>{group}</b></> : null} only.{' '}
-          <Link href={hrefWith('/anomalies', { range, type })}>Show all</Link>
+          <Link href={hrefWith('/anomalies', { ...timeQuery(url.time), type })}>Show all</Link>
         </p>
       ) : null}
-      <Suspense key={`${range}|${type}|${destination}|${group}`} fallback={<Skeleton height={400} />}>
-        <AnomalyView range={range} type={type} destination={destination} group={group} />
+      {/* keyed by the URL's range and filters, not the resolved times: a live refresh updates in place */}
+      <Suspense key={`${url.time.from}|${url.time.to}|${type}|${destination}|${group}`} fallback={<Skeleton height={400} />}>
+        <AnomalyView url={url} type={type} destination={destination} group={group} sort={sort} sp={sp} />
       </Suspense>
     </>
   );
 }
 
-async function AnomalyView({ range, type, destination, group }: { range: RangeKey; type?: string; destination?: string; group?: string }) {
-  const r = await apiGet<AnomaliesResponse>(`/api/anomalies?${apiQuery(range, { type, destination, group, limit: 200 })}`);
+async function AnomalyView({
+  url, type, destination, group, sort, sp,
+}: { url: PageUrl; type?: 'duplicate' | 'ordering'; destination?: string; group?: string; sort: DupSort; sp: SearchParams }) {
+  const { fromMs, toMs } = url.window;
+  const r = await load((deps) =>
+    getAnomalies(deps, { types: type ? [type] : ['duplicate', 'ordering'], fromMs, toMs, stepMs: defaultStep(fromMs, toMs), destination, consumerGroup: group, limit: 200 }),
+  );
   if (!r.ok) return <ErrorNotice error={r.error} />;
   const { duplicates, ordering } = r.data;
   const none = (duplicates?.total ?? 0) + (ordering?.total ?? 0) === 0;
@@ -89,7 +101,7 @@ async function AnomalyView({ range, type, destination, group }: { range: RangeKe
         ) : null}
       </div>
       {none ? (
-        <EmptyState title={`No duplicates or reorderings in the ${RANGE_LABEL[range].toLowerCase()}`}>
+        <EmptyState title={`No duplicates or reorderings in ${describeRange(url.time, url.window)}`}>
           <p>
             That is good news if traffic flowed: every message reached each consumer group once and in order. If
             nothing was sent yet, see below; the demo shop injects duplicates and reorderings on purpose.
@@ -101,9 +113,10 @@ async function AnomalyView({ range, type, destination, group }: { range: RangeKe
           <h2>Over time</h2>
           <p className="help" style={{ marginTop: 0 }}>Extra deliveries and out-of-order deliveries per {Math.round(r.data.stepMs / 1000)} s interval.</p>
           <AnomalyChart data={mergeAnomalySeries(duplicates?.series, ordering?.series)} />
+          <p className="help" style={{ margin: '4px 0 0' }}>Drag across the chart to zoom into that time.</p>
         </div>
       )}
-      {duplicates && duplicates.total > 0 ? <Duplicates d={duplicates} range={range} /> : null}
+      {duplicates && duplicates.total > 0 ? <Duplicates d={duplicates} sort={sort} sp={sp} /> : null}
       {ordering && ordering.total > 0 ? <Ordering o={ordering} /> : null}
     </>
   );
@@ -114,11 +127,16 @@ const CLASS_TEXT = {
   redelivery_after_failure: 'redelivery after failure',
 } as const;
 
-function Duplicates({ d, range }: { d: DuplicateResult; range: RangeKey }) {
-  // dangerous ones first, then newest
-  const rows = [...d.occurrences].sort(
-    (a, b) => Number(b.class === 'duplicate_after_success') - Number(a.class === 'duplicate_after_success') || b.at.localeCompare(a.at),
-  );
+function Duplicates({ d, sort, sp }: { d: DuplicateResult; sort: DupSort; sp: SearchParams }) {
+  // by default dangerous ones first, then newest
+  const dangerFirst = (a: DuplicateOccurrence, b: DuplicateOccurrence) => Number(b.class === 'duplicate_after_success') - Number(a.class === 'duplicate_after_success');
+  const by = {
+    kind: dangerFirst,
+    at: (a: DuplicateOccurrence, b: DuplicateOccurrence) => a.at.localeCompare(b.at),
+    destination: (a: DuplicateOccurrence, b: DuplicateOccurrence) => a.destination.localeCompare(b.destination) || a.consumerGroup.localeCompare(b.consumerGroup),
+  }[sort.column];
+  const dir = sort.desc ? -1 : 1;
+  const rows = [...d.occurrences].sort((a, b) => dir * by(a, b) || dangerFirst(a, b) || b.at.localeCompare(a.at));
   return (
     <section className="panel" data-testid="duplicates">
       <div className="panel-title">
@@ -128,9 +146,9 @@ function Duplicates({ d, range }: { d: DuplicateResult; range: RangeKey }) {
       <table className="data">
         <thead>
           <tr>
-            <th>Extra delivery (UTC)</th>
-            <th>Kind</th>
-            <th>Destination → group</th>
+            <SortTh label="Extra delivery (UTC)" column="at" sort={sort} pathname="/anomalies" searchParams={sp} firstDesc />
+            <SortTh label="Kind" column="kind" sort={sort} pathname="/anomalies" searchParams={sp} />
+            <SortTh label="Destination → group" column="destination" sort={sort} pathname="/anomalies" searchParams={sp} />
             <th>Message</th>
             <th>Deliveries (in order)</th>
             <th>Requests</th>
@@ -138,7 +156,7 @@ function Duplicates({ d, range }: { d: DuplicateResult; range: RangeKey }) {
         </thead>
         <tbody>
           {rows.map((o) => (
-            <DuplicateRow key={`${o.message}\u0000${o.consumerGroup}`} o={o} range={range} />
+            <DuplicateRow key={`${o.message}\u0000${o.consumerGroup}`} o={o} />
           ))}
         </tbody>
       </table>
@@ -146,7 +164,7 @@ function Duplicates({ d, range }: { d: DuplicateResult; range: RangeKey }) {
   );
 }
 
-function DuplicateRow({ o }: { o: DuplicateOccurrence; range: RangeKey }) {
+function DuplicateRow({ o }: { o: DuplicateOccurrence }) {
   const dangerous = o.class === 'duplicate_after_success';
   return (
     <tr className={dangerous ? 'danger' : undefined} data-testid="duplicate-row" data-class={o.class}>

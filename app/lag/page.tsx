@@ -2,24 +2,37 @@
 // range with a Burrow-style status.
 import Link from 'next/link';
 import { Fragment, Suspense } from 'react';
-import type { GroupLag, LagCurrent, LagResult } from '@/lib/analysis/lag';
+import type { GroupLag, LagCurrent } from '@/lib/analysis/lag';
 import { PageHeader } from '@/components/common/PageHeader';
-import { RangePicker } from '@/components/common/RangePicker';
+import { TimeBar, UrlNotices } from '@/components/common/TimeBar';
+import { SortTh } from '@/components/common/SortHeader';
+import { LinkToggle } from '@/components/common/Toggle';
 import { Stat } from '@/components/common/Stat';
 import { EmptyState, ErrorNotice, SendDataHelp, Skeleton } from '@/components/common/States';
 import { LagCharts } from '@/components/lag/LagCharts';
 import { StatusBadge } from '@/components/lag/StatusBadge';
-import { apiGet, otlpHttpEndpoint } from '@/lib/ui/server';
-import { apiQuery, firstParam, hrefWith, links, parseRange, RANGE_LABEL, type RangeKey, type SearchParams } from '@/lib/ui/url';
+import { defaultStep, getLag } from '@/lib/api/lag';
+import { liveIntervalMs, load, otlpHttpEndpoint } from '@/lib/ui/server';
+import { describeRange, firstParam, hrefWith, links, parseSort, readPageUrl, timeQuery, type PageUrl, type SearchParams, type Sort } from '@/lib/ui/url';
 import { STATUS_HELP } from '@/lib/ui/colors';
 import { byLagSeverityDesc, LAG_STATUSES } from '@/lib/domain';
 import { formatClock, formatCount, formatDurationMs, formatMessages } from '@/lib/ui/format';
 
+/** Parameters of this page besides the time range (lib/ui/url.ts COMMON_PARAMS). */
+const KNOWN = ['destination', 'group', 'status', 'sort'];
+const SORTS = ['status', 'destination', 'group', 'backlog', 'oldest', 'queue', 'lastDelivery'] as const;
+type LagSort = Sort<(typeof SORTS)[number]>;
+
 export default async function LagPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
-  const range = parseRange(sp);
+  const url = readPageUrl(sp, KNOWN, new Date());
   const destination = firstParam(sp, 'destination');
   const group = firstParam(sp, 'group');
+  const rawStatus = firstParam(sp, 'status');
+  const problemsOnly = rawStatus === 'problem';
+  if (rawStatus !== undefined && !problemsOnly) url.notices.push(`status=${JSON.stringify(rawStatus.slice(0, 40))} is not a filter of this page (status=problem shows groups not OK); showing all.`);
+  const { sort, notice } = parseSort(sp, SORTS, { column: 'status', desc: true });
+  if (notice) url.notices.push(notice);
   return (
     <>
       <PageHeader
@@ -39,32 +52,65 @@ export default async function LagPage({ searchParams }: { searchParams: Promise<
           </>
         }
       >
-        <RangePicker pathname="/lag" searchParams={sp} current={range} />
+        <LinkToggle
+          label="Groups"
+          param="status"
+          current={problemsOnly ? 'problem' : undefined}
+          pathname="/lag"
+          searchParams={sp}
+          testId="lag-status-filter"
+          options={[
+            { value: undefined, label: 'all' },
+            { value: 'problem', label: 'not OK', title: 'only groups whose status is not OK' },
+          ]}
+        />
+        <TimeBar url={url} intervalMs={liveIntervalMs()} />
       </PageHeader>
+      <UrlNotices notices={url.notices} />
       {destination || group ? (
         <p className="help">
           Showing {destination ? <>destination <b>{destination}</b></> : null}
           {destination && group ? ' and ' : null}
-          {group ? <>consumer group <b>{group}</b></> : null} only. <Link href={hrefWith('/lag', { range })}>Show all</Link>
+          {group ? <>consumer group <b>{group}</b></> : null} only. <Link href={hrefWith('/lag', timeQuery(url.time))}>Show all</Link>
         </p>
       ) : null}
-      <Suspense key={`${range}|${destination}|${group}`} fallback={<Skeleton height={400} />}>
-        <LagView range={range} destination={destination} group={group} />
+      {/* keyed by the URL's range and filters, not the resolved times: a live refresh updates in place */}
+      <Suspense key={`${url.time.from}|${url.time.to}|${destination}|${group}`} fallback={<Skeleton height={400} />}>
+        <LagView url={url} destination={destination} group={group} problemsOnly={problemsOnly} sort={sort} sp={sp} />
       </Suspense>
     </>
   );
 }
 
-async function LagView({ range, destination, group }: { range: RangeKey; destination?: string; group?: string }) {
-  const r = await apiGet<LagResult>(`/api/lag?${apiQuery(range, { destination, group })}`);
-  if (!r.ok) return <ErrorNotice error={r.error} />;
-  // the worst first (one severity order: lib/domain.ts), then the biggest backlog
-  const groups = [...r.data.groups].sort(
-    (a, b) => byLagSeverityDesc(a.status, b.status) || b.current.backlog - a.current.backlog || a.destination.localeCompare(b.destination),
+/** Table order: the chosen column, then the worst status (one severity order: lib/domain.ts), then the biggest backlog. */
+function sortGroups(groups: GroupLag[], sort: LagSort): GroupLag[] {
+  const num = (v: number | null | undefined) => v ?? -Infinity;
+  const by: Record<LagSort['column'], (a: GroupLag, b: GroupLag) => number> = {
+    status: (a, b) => -byLagSeverityDesc(a.status, b.status),
+    destination: (a, b) => a.destination.localeCompare(b.destination),
+    group: (a, b) => a.consumerGroup.localeCompare(b.consumerGroup),
+    backlog: (a, b) => a.current.backlog - b.current.backlog,
+    oldest: (a, b) => num(a.current.oldestUndeliveredAgeMs) - num(b.current.oldestUndeliveredAgeMs),
+    queue: (a, b) => num(a.current.queueP95Ms) - num(b.current.queueP95Ms),
+    lastDelivery: (a, b) => (a.current.lastDeliveryAt ?? '').localeCompare(b.current.lastDeliveryAt ?? ''),
+  };
+  const dir = sort.desc ? -1 : 1;
+  return [...groups].sort(
+    (a, b) => dir * by[sort.column](a, b) || byLagSeverityDesc(a.status, b.status) || b.current.backlog - a.current.backlog || a.destination.localeCompare(b.destination),
   );
+}
+
+async function LagView({
+  url, destination, group, problemsOnly, sort, sp,
+}: { url: PageUrl; destination?: string; group?: string; problemsOnly: boolean; sort: LagSort; sp: SearchParams }) {
+  const r = await load((deps) => getLag(deps, { ...url.window, stepMs: defaultStep(url.window.fromMs, url.window.toMs), destination, consumerGroup: group }));
+  if (!r.ok) return <ErrorNotice error={r.error} />;
+  const all = sortGroups(r.data.groups, sort);
+  const groups = problemsOnly ? all.filter((g) => g.status !== 'OK') : all;
+  const range = describeRange(url.time, url.window);
   if (groups.length === 0) {
     return (
-      <EmptyState title={`No consumer deliveries in the ${RANGE_LABEL[range].toLowerCase()}`}>
+      <EmptyState title={problemsOnly && all.length ? `Every consumer group is OK in ${range}` : `No consumer deliveries in ${range}`}>
         {destination || group ? (
           <p>Nothing matches this destination / group. Names are matched exactly.</p>
         ) : (
@@ -80,11 +126,11 @@ async function LagView({ range, destination, group }: { range: RangeKey; destina
   return (
     <>
       <div className="stats">
-        <Stat k="consumer groups" v={String(groups.length)} />
+        <Stat k="consumer groups" v={String(groups.length)} testId="lag-groups" />
         <Stat k="OK" v={String(count('OK'))} />
         <Stat k="WARN (growing)" v={String(count('WARN'))} tone={count('WARN') ? 'warn' : undefined} />
         <Stat k="STALL / STOP" v={String(count('STALL') + count('STOP'))} tone={count('STALL') + count('STOP') ? 'danger' : undefined} />
-        <Stat k="total backlog" v={formatMessages(groups.reduce((a, g) => a + g.current.backlog, 0))} />
+        <Stat k="total backlog" v={formatMessages(groups.reduce((a, g) => a + g.current.backlog, 0))} testId="lag-total-backlog" />
       </div>
       {r.data.clockSkew.length ? (
         <p className="help" data-testid="lag-clock-skew" style={{ marginTop: 0 }}>
@@ -97,15 +143,15 @@ async function LagView({ range, destination, group }: { range: RangeKey; destina
         <table className="data" data-testid="lag-table">
           <thead>
             <tr>
-              <th>Destination</th>
-              <th>Consumer group</th>
-              <th>Status</th>
-              <th className="num" title="published, not yet delivered">Backlog</th>
-              <th className="num" title="age of the oldest message still waiting">Oldest waiting</th>
+              <SortTh label="Destination" column="destination" sort={sort} pathname="/lag" searchParams={sp} />
+              <SortTh label="Consumer group" column="group" sort={sort} pathname="/lag" searchParams={sp} />
+              <SortTh label="Status" column="status" sort={sort} pathname="/lag" searchParams={sp} firstDesc />
+              <SortTh label="Backlog" column="backlog" sort={sort} pathname="/lag" searchParams={sp} firstDesc num title="published, not yet delivered" />
+              <SortTh label="Oldest waiting" column="oldest" sort={sort} pathname="/lag" searchParams={sp} firstDesc num title="age of the oldest message still waiting" />
               <th className="num" title="queue time over the last interval with deliveries">Queue p50</th>
-              <th className="num">Queue p95</th>
+              <SortTh label="Queue p95" column="queue" sort={sort} pathname="/lag" searchParams={sp} firstDesc num />
               <th className="num" title="max produced − max delivered offset, where offsets are known">Offset lag</th>
-              <th className="num">Last delivery (UTC)</th>
+              <SortTh label="Last delivery (UTC)" column="lastDelivery" sort={sort} pathname="/lag" searchParams={sp} firstDesc num />
             </tr>
           </thead>
           <tbody>
@@ -123,7 +169,7 @@ async function LagView({ range, destination, group }: { range: RangeKey; destina
         </table>
       </div>
       {groups.map((g) => (
-        <GroupPanel key={`${g.destination}\u0000${g.consumerGroup}`} g={g} range={range} />
+        <GroupPanel key={`${g.destination}\u0000${g.consumerGroup}`} g={g} url={url} />
       ))}
     </>
   );
@@ -146,7 +192,7 @@ function CurrentCells({ c }: { c: LagCurrent }) {
   );
 }
 
-function GroupPanel({ g, range }: { g: GroupLag; range: RangeKey }) {
+function GroupPanel({ g, url }: { g: GroupLag; url: PageUrl }) {
   const partitions = g.partitions.filter((p) => p.partition !== '');
   return (
     <section className="panel" id={anchor(g)} data-testid="lag-group">
@@ -155,8 +201,8 @@ function GroupPanel({ g, range }: { g: GroupLag; range: RangeKey }) {
           {g.destination} → {g.consumerGroup} <StatusBadge status={g.status} reason={g.reason} />
         </h2>
         <span className="toolbar">
-          <Link href={links.requests(range, { destination: g.destination })}>requests</Link>
-          <Link href={links.anomalies(range, { destination: g.destination, group: g.consumerGroup })}>anomalies</Link>
+          <Link href={links.requests(url.time, { destination: g.destination })}>requests</Link>
+          <Link href={links.anomalies(url.time, { destination: g.destination, group: g.consumerGroup })}>anomalies</Link>
         </span>
       </div>
       <p className="help" style={{ marginTop: 0 }} data-testid="lag-reason">

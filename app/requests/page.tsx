@@ -3,19 +3,28 @@ import Link from 'next/link';
 import { Suspense } from 'react';
 import type { RequestRow } from '@/lib/analysis/requests';
 import { PageHeader } from '@/components/common/PageHeader';
-import { RangePicker } from '@/components/common/RangePicker';
+import { TimeBar, UrlNotices } from '@/components/common/TimeBar';
+import { SortTh } from '@/components/common/SortHeader';
 import { EmptyState, ErrorNotice, SendDataHelp, Skeleton } from '@/components/common/States';
 import { ServiceChip } from '@/components/common/ServiceChip';
-import { apiGet, otlpHttpEndpoint } from '@/lib/ui/server';
-import { apiQuery, firstParam, links, parseRange, RANGE_LABEL, type RangeKey, type SearchParams } from '@/lib/ui/url';
+import { getRequests, requestAttribute, requestTraceId } from '@/lib/api/requests';
+import { liveIntervalMs, load, otlpHttpEndpoint } from '@/lib/ui/server';
+import { describeRange, firstParam, hrefWith, links, parseSort, readPageUrl, timeQuery, type PageUrl, type SearchParams, type Sort } from '@/lib/ui/url';
 import { formatClock, formatDurationMs, shortId } from '@/lib/ui/format';
 
 const FILTERS = ['service', 'destination', 'messageId', 'traceId', 'attribute'] as const;
 type Filters = Partial<Record<(typeof FILTERS)[number], string>> & { errorOnly?: boolean };
+/** Parameters of this page besides the time range (lib/ui/url.ts COMMON_PARAMS). */
+const KNOWN = [...FILTERS, 'errorOnly', 'sort'];
+const SORTS = ['start', 'duration', 'spans', 'hops'] as const;
+type RequestSort = Sort<(typeof SORTS)[number]>;
+const LIMIT = 200;
 
 export default async function RequestsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
-  const range = parseRange(sp);
+  const url = readPageUrl(sp, KNOWN, new Date(), 'now-1h');
+  const { sort, notice } = parseSort(sp, SORTS, { column: 'start', desc: true });
+  if (notice) url.notices.push(notice);
   const filters: Filters = {};
   for (const f of FILTERS) {
     const v = firstParam(sp, f)?.trim();
@@ -34,12 +43,15 @@ export default async function RequestsPage({ searchParams }: { searchParams: Pro
           </>
         }
       >
-        <RangePicker pathname="/requests" searchParams={sp} current={range} />
+        <TimeBar url={url} intervalMs={liveIntervalMs()} />
       </PageHeader>
+      <UrlNotices notices={url.notices} />
       <form className="panel" method="get" action="/requests" data-testid="request-filters">
-        <input type="hidden" name="range" value={range} />
+        <input type="hidden" name="from" value={url.time.from} />
+        {url.time.to !== 'now' ? <input type="hidden" name="to" value={url.time.to} /> : null}
+        {firstParam(sp, 'sort') ? <input type="hidden" name="sort" value={firstParam(sp, 'sort')} /> : null}
         <div className="filters">
-          <Field name="service" label="Service" value={filters.service} placeholder="e.g. payment" />
+          <Field name="service" label="Service" value={filters.service} placeholder="e.g. payment" searchFocus />
           <Field name="destination" label="Destination (topic / queue)" value={filters.destination} placeholder="e.g. orders" />
           <Field name="messageId" label="Message id" value={filters.messageId} placeholder="messaging.message.id" />
           <Field name="traceId" label="Trace id" value={filters.traceId} placeholder="32 hex characters" />
@@ -49,35 +61,69 @@ export default async function RequestsPage({ searchParams }: { searchParams: Pro
           </label>
           <div className="toolbar">
             <button className="btn" type="submit">Search</button>
-            <Link className="btn secondary" href={`/requests?range=${range}`}>Clear</Link>
+            <Link className="btn secondary" href={hrefWith('/requests', timeQuery(url.time))}>Clear</Link>
+            <span className="help">
+              press <kbd>/</kbd> to search
+            </span>
           </div>
         </div>
       </form>
       <div style={{ height: 14 }} />
-      <Suspense key={JSON.stringify([range, filters])} fallback={<Skeleton height={360} />}>
-        <RequestTable range={range} filters={filters} />
+      {/* keyed by the URL's range and filters, not the resolved times: a live refresh updates in place */}
+      <Suspense key={JSON.stringify([url.time.from, url.time.to, filters])} fallback={<Skeleton height={360} />}>
+        <RequestTable url={url} filters={filters} sort={sort} sp={sp} />
       </Suspense>
     </>
   );
 }
 
-function Field({ name, label, value, placeholder }: { name: string; label: string; value?: string; placeholder?: string }) {
+function Field({ name, label, value, placeholder, searchFocus }: { name: string; label: string; value?: string; placeholder?: string; searchFocus?: boolean }) {
   return (
     <div className="field">
       <label htmlFor={`f-${name}`}>{label}</label>
-      <input id={`f-${name}`} name={name} defaultValue={value} placeholder={placeholder} autoComplete="off" spellCheck={false} />
+      <input
+        id={`f-${name}`}
+        name={name}
+        defaultValue={value}
+        placeholder={placeholder}
+        autoComplete="off"
+        spellCheck={false}
+        data-search-focus={searchFocus ? '' : undefined}
+      />
     </div>
   );
 }
 
-async function RequestTable({ range, filters }: { range: RangeKey; filters: Filters }) {
-  const r = await apiGet<{ requests: RequestRow[] }>(`/api/requests?${apiQuery(range, { ...filters, limit: 200 })}`);
+
+function sortRows(rows: RequestRow[], sort: RequestSort): RequestRow[] {
+  const by: Record<RequestSort['column'], (a: RequestRow, b: RequestRow) => number> = {
+    start: (a, b) => a.start.localeCompare(b.start),
+    duration: (a, b) => a.durationMs - b.durationMs,
+    spans: (a, b) => a.spanCount - b.spanCount,
+    hops: (a, b) => a.hopCount - b.hopCount,
+  };
+  const dir = sort.desc ? -1 : 1;
+  return [...rows].sort((a, b) => dir * by[sort.column](a, b) || b.start.localeCompare(a.start));
+}
+
+async function RequestTable({ url, filters, sort, sp }: { url: PageUrl; filters: Filters; sort: RequestSort; sp: SearchParams }) {
+  const r = await load(async (deps) =>
+    getRequests(deps, {
+      ...url.window,
+      ...filters,
+      // checked the API's way: a bad trace id or attribute is a precise sentence, not an empty table
+      traceId: filters.traceId === undefined ? undefined : requestTraceId(filters.traceId),
+      attribute: filters.attribute === undefined ? undefined : requestAttribute(filters.attribute),
+      errorOnly: !!filters.errorOnly,
+      limit: LIMIT,
+    }),
+  );
   if (!r.ok) return <ErrorNotice title={r.status === 400 ? 'Check the filters' : undefined} error={r.error} />;
-  const rows = r.data.requests;
+  const rows = sortRows(r.data.requests, sort);
   const filtered = Object.keys(filters).length > 0;
   if (rows.length === 0) {
     return (
-      <EmptyState title={filtered ? 'No request matches these filters' : `No requests in the ${RANGE_LABEL[range].toLowerCase()}`}>
+      <EmptyState title={filtered ? 'No request matches these filters' : `No requests in ${describeRange(url.time, url.window)}`}>
         {filtered ? (
           <p>Try a wider time range, or remove a filter. Names are matched exactly (service.name, destination name).</p>
         ) : (
@@ -91,11 +137,11 @@ async function RequestTable({ range, filters }: { range: RangeKey; filters: Filt
       <table className="data" data-testid="request-table">
         <thead>
           <tr>
-            <th>Started (UTC)</th>
+            <SortTh label="Started (UTC)" column="start" sort={sort} pathname="/requests" searchParams={sp} firstDesc />
             <th>Root span</th>
-            <th className="num" title="earliest start to latest end of the trace">Duration</th>
-            <th className="num">Spans</th>
-            <th className="num" title="publish → deliver hops with an end in this trace">Hops</th>
+            <SortTh label="Duration" column="duration" sort={sort} pathname="/requests" searchParams={sp} firstDesc num title="earliest start to latest end of the trace" />
+            <SortTh label="Spans" column="spans" sort={sort} pathname="/requests" searchParams={sp} firstDesc num />
+            <SortTh label="Hops" column="hops" sort={sort} pathname="/requests" searchParams={sp} firstDesc num title="publish → deliver hops with an end in this trace" />
             <th>Services</th>
             <th>Flags</th>
             <th>Trace</th>
@@ -136,7 +182,7 @@ async function RequestTable({ range, filters }: { range: RangeKey; filters: Filt
           ))}
         </tbody>
       </table>
-      {rows.length >= 200 ? <p className="help" style={{ padding: '8px 12px' }}>Showing the newest 200; narrow the filters to see older ones.</p> : null}
+      {rows.length >= LIMIT ? <p className="help" style={{ padding: '8px 12px' }}>Showing the newest {LIMIT}; narrow the filters to see older ones.</p> : null}
     </div>
   );
 }

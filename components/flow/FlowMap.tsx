@@ -1,10 +1,13 @@
 'use client';
 // The flow map canvas: nodes, edge routes and label slots come from the server (layoutFlowMap, a
 // pure function); this component renders them with React Flow, opens at a readable zoom, and
-// tracks hover (neighbourhood highlight) and selection (side panel).
+// tracks hover (neighbourhood highlight) and selection (side panel, kept in the URL as ?sel=).
+// Live refreshes hand it new layout objects every few seconds: node objects are rebuilt only when
+// the geometry changes (their numbers reach the nodes through a context), so React Flow does not
+// re-measure them and hide the edges; the viewport, selection and hover are this component's state.
 import '@xyflow/react/dist/style.css';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Background, Controls, MarkerType, MiniMap, ReactFlow, type Edge, type Node, type ReactFlowInstance } from '@xyflow/react';
+import { createContext, memo, useCallback, useContext, useEffect, useMemo, useRef, useState, type ComponentType } from 'react';
+import { Background, Controls, MarkerType, MiniMap, ReactFlow, type Edge, type Node, type NodeProps, type ReactFlowInstance } from '@xyflow/react';
 import { initialViewport } from '@/lib/ui/flowmap/viewport';
 import { neighbourhood } from '@/lib/ui/flowmap/highlight';
 import type { FlowLayout, FlowNodeData } from '@/lib/ui/flowmap/types';
@@ -12,10 +15,43 @@ import { ConsumerGroupNode, DestinationNode, MessageTypeNode, PeerNode, ServiceN
 import { FlowEdge, type FlowEdgeType } from './FlowEdge';
 import { FlowSidePanel } from './FlowSidePanel';
 import { LookContext, SelectContext, sameSelection, type FlowSelection } from './selection';
-import type { RangeKey } from '@/lib/ui/url';
+import type { TimeParams } from '@/lib/ui/url';
+
+/** The current data of every node by id: new numbers on a live refresh without new node objects. */
+const NodeDataContext = createContext<ReadonlyMap<string, FlowNodeData>>(new Map());
+
+/** A node type that draws its node with the latest data from the context, not its node object's. */
+function withLiveData(Inner: ComponentType<NodeProps<Node<FlowNodeData>>>) {
+  return memo(function LiveNode(props: NodeProps<Node<FlowNodeData>>) {
+    const data = useContext(NodeDataContext).get(props.id) ?? props.data;
+    return <Inner {...props} data={data} />;
+  });
+}
 
 // Module scope: a new object per render would make React Flow re-mount every node.
-const nodeTypes = { service: ServiceNode, destination: DestinationNode, messageType: MessageTypeNode, consumerGroup: ConsumerGroupNode, peer: PeerNode };
+const nodeTypes = {
+  service: withLiveData(ServiceNode),
+  destination: withLiveData(DestinationNode),
+  messageType: withLiveData(MessageTypeNode),
+  consumerGroup: withLiveData(ConsumerGroupNode),
+  peer: withLiveData(PeerNode),
+};
+
+/** `?sel=node:<id>` / `?sel=edge:<id>` ⇄ a selection. */
+export function parseSel(raw: string | undefined): FlowSelection {
+  const m = raw ? /^(node|edge):(.+)$/.exec(raw) : null;
+  return m ? { type: m[1] as 'node' | 'edge', id: m[2]! } : null;
+}
+const selParam = (s: FlowSelection) => (s ? `${s.type}:${s.id}` : null);
+
+/** Writes the selection into the address bar without a navigation (no fetch, no scroll jump). */
+function writeSelection(s: FlowSelection) {
+  const url = new URL(window.location.href);
+  const v = selParam(s);
+  if (v) url.searchParams.set('sel', v);
+  else url.searchParams.delete('sel');
+  if (url.href !== window.location.href) window.history.replaceState(null, '', url); // Next keeps its router state
+}
 const edgeTypes = { flow: FlowEdge };
 
 const MINIMAP_COLORS: Record<string, string> = { service: '#93c5fd', destination: '#fcd34d', messageType: '#c4b5fd', consumerGroup: '#86efac', peer: '#cbd5e1' };
@@ -28,15 +64,18 @@ const READABLE_ZOOM = 0.85;
 
 export function FlowMap({
   layout,
-  range,
+  time,
   rangeMs,
+  sel,
 }: {
   layout: FlowLayout;
-  range: RangeKey;
+  time: TimeParams;
   rangeMs: number;
+  /** the URL's ?sel= when the page was loaded */
+  sel?: string;
 }) {
   const { nodes, edges, bounds, rankdir } = layout;
-  const [selection, setSelection] = useState<FlowSelection>(null);
+  const [selection, setSelection] = useState<FlowSelection>(() => parseSel(sel));
   const [hovered, setHovered] = useState<FlowSelection>(null);
   // the minimap only earns its corner when the map does not fit the canvas
   const [overflows, setOverflows] = useState(false);
@@ -57,11 +96,17 @@ export function FlowMap({
   }, []);
   const lit = useMemo(() => neighbourhood(nodes, edges, hovered ?? selection), [nodes, edges, hovered, selection]);
 
-  // Stable across hover and selection (see selection.ts): only new data makes new node objects.
+  // Stable across hover and selection (see selection.ts) and across live refreshes whose geometry
+  // is unchanged: only a moved, resized, added or removed node makes new node objects.
+  const geometry = JSON.stringify(nodes.map((n) => [n.id, n.type, n.position.x, n.position.y, n.width, n.height, !!n.data.deadLetter]));
+  const latestNodes = useRef(nodes);
+  latestNodes.current = nodes;
   const rfNodes: Node<FlowNodeData>[] = useMemo(
-    () => nodes.map((n) => ({ id: n.id, type: n.type, position: n.position, data: n.data, width: n.width, height: n.height })),
-    [nodes],
+    () => latestNodes.current.map((n) => ({ id: n.id, type: n.type, position: n.position, data: n.data, width: n.width, height: n.height })),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- the geometry string is the dependency
+    [geometry],
   );
+  const nodeData = useMemo(() => new Map(nodes.map((n) => [n.id, n.data])), [nodes]);
   const look = useMemo(() => ({ selection, lit }), [selection, lit]);
   const rfEdges: FlowEdgeType[] = useMemo(
     () =>
@@ -94,6 +139,7 @@ export function FlowMap({
   );
   // Setting the element already set keeps the state object: no render, no new neighbourhood.
   const select = useCallback((s: FlowSelection) => setSelection((prev) => (sameSelection(prev, s) ? prev : s)), []);
+  useEffect(() => writeSelection(selection), [selection]);
   const hover = useCallback((s: FlowSelection) => setHovered((prev) => (sameSelection(prev, s) ? prev : s)), []);
   const onNodeClick = useCallback((_: unknown, n: Node) => select({ type: 'node', id: n.id }), [select]);
   const onEdgeClick = useCallback((_: unknown, e: Edge) => select({ type: 'edge', id: e.id }), [select]);
@@ -105,6 +151,7 @@ export function FlowMap({
 
   return (
     <SelectContext.Provider value={interaction}>
+      <NodeDataContext.Provider value={nodeData}>
       <LookContext.Provider value={look}>
         <div className="flow-wrap">
           <div className="flow-canvas" data-testid="flow-map" data-rankdir={rankdir} ref={canvasRef} style={canvasHeight ? { height: canvasHeight } : undefined}>
@@ -135,9 +182,10 @@ export function FlowMap({
               </ReactFlow>
             ) : null}
           </div>
-          <FlowSidePanel selection={selection} nodes={nodes} edges={edges} range={range} rangeMs={rangeMs} onSelect={select} />
+          <FlowSidePanel selection={selection} nodes={nodes} edges={edges} time={time} rangeMs={rangeMs} onSelect={select} />
         </div>
       </LookContext.Provider>
+      </NodeDataContext.Provider>
     </SelectContext.Provider>
   );
 }

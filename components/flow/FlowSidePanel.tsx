@@ -5,7 +5,7 @@ import Link from 'next/link';
 import { DEAD_LETTER_HELP } from '@/lib/ui/flowmap/wording';
 import type { PositionedEdge, PositionedNode } from '@/lib/ui/flowmap/types';
 import { formatCount, formatDurationMs, formatMessages, formatPercent, formatRate } from '@/lib/ui/format';
-import { links, type RangeKey } from '@/lib/ui/url';
+import { links, type TimeParams } from '@/lib/ui/url';
 import type { FlowSelection } from './selection';
 
 const KIND_TEXT: Record<string, string> = {
@@ -19,14 +19,14 @@ export function FlowSidePanel({
   selection,
   nodes,
   edges,
-  range,
+  time,
   rangeMs,
   onSelect,
 }: {
   selection: FlowSelection;
   nodes: PositionedNode[];
   edges: PositionedEdge[];
-  range: RangeKey;
+  time: TimeParams;
   rangeMs: number;
   onSelect: (s: FlowSelection) => void;
 }) {
@@ -35,7 +35,7 @@ export function FlowSidePanel({
 
   if (selection?.type === 'node') {
     const n = byId.get(selection.id);
-    if (!n) return <aside className="side-panel" />;
+    if (!n) return <Missing what="node" id={selection.id} onSelect={onSelect} />;
     const d = n.data;
     const incoming = edges.filter((e) => e.target === n.id);
     const outgoing = edges.filter((e) => e.source === n.id);
@@ -73,25 +73,25 @@ export function FlowSidePanel({
         <div className="side-links">
           {d.kind === 'service' && (
             <>
-              <Link href={links.requests(range, { service: d.label })}>Requests through {d.label} →</Link>
-              <Link href={links.requests(range, { service: d.label, errorOnly: true })}>Failed requests through {d.label} →</Link>
-              <Link href={links.lag(range, { group: d.label })}>Lag of its consumer groups →</Link>
+              <Link href={links.requests(time, { service: d.label })}>Requests through {d.label} →</Link>
+              <Link href={links.requests(time, { service: d.label, errorOnly: true })}>Failed requests through {d.label} →</Link>
+              <Link href={links.lag(time, { group: d.label })}>Lag of its consumer groups →</Link>
             </>
           )}
           {d.kind === 'destination' && (
             <>
-              <Link href={links.requests(range, { destination: d.label })}>Requests through {d.label} →</Link>
-              <Link href={links.lag(range, { destination: d.label })}>Consumer lag on {d.label} →</Link>
-              <Link href={links.anomalies(range, { destination: d.label })}>Duplicates and reorderings on {d.label} →</Link>
+              <Link href={links.requests(time, { destination: d.label })}>Requests through {d.label} →</Link>
+              <Link href={links.lag(time, { destination: d.label })}>Consumer lag on {d.label} →</Link>
+              <Link href={links.anomalies(time, { destination: d.label })}>Duplicates and reorderings on {d.label} →</Link>
             </>
           )}
           {d.kind === 'messageType' && (
-            <Link href={links.requests(range, { attribute: `cloudevents.event_type=${d.label}` })}>Requests carrying {d.label} →</Link>
+            <Link href={links.requests(time, { attribute: `cloudevents.event_type=${d.label}` })}>Requests carrying {d.label} →</Link>
           )}
           {d.kind === 'consumerGroup' && (
             <>
-              <Link href={links.lag(range, { group: d.label })}>Lag of {d.label} →</Link>
-              <Link href={links.anomalies(range, { group: d.label })}>Anomalies of {d.label} →</Link>
+              <Link href={links.lag(time, { group: d.label })}>Lag of {d.label} →</Link>
+              <Link href={links.anomalies(time, { group: d.label })}>Anomalies of {d.label} →</Link>
             </>
           )}
         </div>
@@ -101,7 +101,7 @@ export function FlowSidePanel({
 
   if (selection?.type === 'edge') {
     const e = edges.find((x) => x.id === selection.id);
-    if (!e) return <aside className="side-panel" />;
+    if (!e) return <Missing what="connection" id={selection.id} onSelect={onSelect} />;
     const d = e.data;
     const src = byId.get(e.source);
     const dst = byId.get(e.target);
@@ -150,17 +150,17 @@ export function FlowSidePanel({
         </dl>
         <div className="side-links">
           {destination ? (
-            <Link href={links.requests(range, { destination })}>Requests through {destination} →</Link>
+            <Link href={links.requests(time, { destination })}>Requests through {destination} →</Link>
           ) : service ? (
-            <Link href={links.requests(range, { service })}>Requests through {service} →</Link>
+            <Link href={links.requests(time, { service })}>Requests through {service} →</Link>
           ) : null}
           {d.errors > 0 && service ? (
-            <Link href={links.requests(range, { service, errorOnly: true })}>Failed requests in {service} →</Link>
+            <Link href={links.requests(time, { service, errorOnly: true })}>Failed requests in {service} →</Link>
           ) : null}
           {d.kind === 'deliver' && destination ? (
             <>
-              <Link href={links.lag(range, { destination, group: d.group })}>Lag of {d.group ?? 'this group'} on {destination} →</Link>
-              <Link href={links.anomalies(range, { destination, group: d.group })}>Duplicates and reorderings →</Link>
+              <Link href={links.lag(time, { destination, group: d.group })}>Lag of {d.group ?? 'this group'} on {destination} →</Link>
+              <Link href={links.anomalies(time, { destination, group: d.group })}>Duplicates and reorderings →</Link>
             </>
           ) : null}
         </div>
@@ -169,6 +169,20 @@ export function FlowSidePanel({
   }
 
   return null;
+}
+
+/** A selection (from a link) that is not on the map in this range: said, not silently dropped. */
+function Missing({ what, id, onSelect }: { what: string; id: string; onSelect: (s: FlowSelection) => void }) {
+  return (
+    <aside className="side-panel" data-testid="side-panel-missing">
+      <Close onSelect={onSelect} />
+      <h2>Not on the map</h2>
+      <p className="help">
+        The selected {what} <code>{id}</code> has no traffic in this time range. Widen the range, or close this to
+        clear the selection.
+      </p>
+    </aside>
+  );
 }
 
 function FragmentKV({ k, v }: { k: string; v: string }) {

@@ -1,21 +1,14 @@
 // Health indicator in the top bar: is the store answering, how many spans are stored, which mode —
 // or, when /api/health says Eventscope is degraded, that and why.
-import { apiGet } from '@/lib/ui/server';
+import { getHealth } from '@/lib/api/health';
+import { load } from '@/lib/ui/server';
 import { formatCount } from '@/lib/ui/format';
 
-interface Health {
-  status: string;
-  /** why the status is not ok (set when status is 'degraded') */
-  reason?: string | null;
-  store: { mode: string; database: string; clickhouseVersion: string };
-  spansStored: number;
-}
-
 export async function HealthBadge() {
-  const r = await apiGet<Health>('/api/health');
-  if (!r.ok) {
+  const r = await load(getHealth);
+  if (!r.ok || r.data.status === 'down') {
     return (
-      <span className="health" title={r.error} data-testid="health" data-status="down">
+      <span className="health" title={r.ok ? (r.data.reason ?? undefined) : r.error} data-testid="health" data-status="down">
         <span className="health-dot down" /> store unavailable
       </span>
     );
@@ -40,7 +33,7 @@ export async function HealthBadge() {
       title={`ClickHouse ${h.store.clickhouseVersion}, database ${h.store.database}`}
     >
       <span className={`health-dot${h.spansStored === 0 ? ' idle' : ''}`} />
-      {formatCount(h.spansStored)} spans stored · {mode}
+      {formatCount(h.spansStored ?? 0)} spans stored · {mode}
     </span>
   );
 }

@@ -11,14 +11,14 @@ const LINKS = [
   { href: '/anomalies', label: 'Anomalies', match: (p: string) => p.startsWith('/anomalies') },
 ];
 
-function Links({ range }: { range?: string | null }) {
+function Links({ time }: { time?: string }) {
   const pathname = usePathname() ?? '/';
   return (
     <nav className="navlinks" aria-label="Sections">
       {LINKS.map((l) => (
         <Link
           key={l.href}
-          href={range ? `${l.href}?range=${encodeURIComponent(range)}` : l.href}
+          href={time ? `${l.href}?${time}` : l.href}
           className={`navlink${l.match(pathname) ? ' active' : ''}`}
           aria-current={l.match(pathname) ? 'page' : undefined}
         >
@@ -29,8 +29,15 @@ function Links({ range }: { range?: string | null }) {
   );
 }
 
+/** The time parameters of the current URL (range=, from=, to=, as given), for the next section. */
 function LinksWithRange() {
-  return <Links range={useSearchParams()?.get('range')} />;
+  const sp = useSearchParams();
+  const time = new URLSearchParams();
+  for (const k of ['from', 'range', 'to']) {
+    const v = sp?.get(k);
+    if (v) time.set(k, v);
+  }
+  return <Links time={time.toString() || undefined} />;
 }
 
 export function NavLinks() {

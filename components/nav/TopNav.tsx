@@ -2,6 +2,7 @@ import Link from 'next/link';
 import type { ReactNode } from 'react';
 import { Suspense } from 'react';
 import { NavLinks } from './NavLinks';
+import { SearchBox } from './SearchBox';
 import { UserMenu } from './UserMenu';
 
 export function TopNav({ health }: { health: ReactNode }) {
@@ -13,6 +14,7 @@ export function TopNav({ health }: { health: ReactNode }) {
       </Link>
       <NavLinks />
       <div className="nav-spacer" />
+      <SearchBox />
       {health}
       <Suspense fallback={null}>
         <UserMenu />

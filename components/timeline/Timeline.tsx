@@ -1,6 +1,7 @@
 'use client';
 // The request waterfall: rows flattened once (lib/ui/timeline.ts), collapse state as a set of row
-// keys, bars positioned as fractions of the request window, only the rows in view rendered.
+// keys, bars positioned as fractions of the request window, only the rows in view rendered. The
+// open span and the row order are kept in the URL (?span=, ?view=service) with history.replaceState.
 import Link from 'next/link';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { Timeline as TimelineData, TimelineHop, TimelineSpan } from '@/lib/analysis/timeline';
@@ -15,8 +16,16 @@ import { SpanDetail } from './SpanDetail';
 
 const ROW_H = 28;
 
-export function Timeline({ data, initialSpan }: { data: TimelineData; initialSpan?: string }) {
-  const [mode, setMode] = useState<TimelineMode>('tree');
+/** Writes one query parameter into the address bar without a navigation (no fetch, no scroll jump). */
+function writeParam(name: string, value: string | undefined) {
+  const url = new URL(window.location.href);
+  if (value) url.searchParams.set(name, value);
+  else url.searchParams.delete(name);
+  if (url.href !== window.location.href) window.history.replaceState(null, '', url); // Next keeps its router state
+}
+
+export function Timeline({ data, initialSpan, initialMode = 'tree' }: { data: TimelineData; initialSpan?: string; initialMode?: TimelineMode }) {
+  const [mode, setMode] = useState<TimelineMode>(initialMode);
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   const [selected, setSelected] = useState<string | undefined>(() => {
     if (!initialSpan) return undefined;
@@ -97,6 +106,12 @@ export function Timeline({ data, initialSpan }: { data: TimelineData; initialSpa
 
   const { start, end } = windowSlice(scrollTop, viewport, ROW_H, shown.length, 12);
   const selectedSpan = selected ? byKey.get(selected) : undefined;
+  const selectedSpanId = selectedSpan?.spanId;
+  // a span not (yet) in the data keeps its ?span= (it may still arrive); an explicit choice replaces it
+  useEffect(() => {
+    if (selectedSpanId) writeParam('span', selectedSpanId);
+  }, [selectedSpanId]);
+  useEffect(() => writeParam('view', mode === 'tree' ? undefined : mode), [mode]);
 
   return (
     <div className="timeline">

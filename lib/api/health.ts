@@ -2,7 +2,7 @@
 // where OTLP is received — and whether Eventscope is keeping up: `status` is 'ok', 'degraded' (with
 // a `reason` a user can act on; still HTTP 200, the dashboard and the API work) or 'down' (HTTP 503:
 // the store does not answer at all).
-import { configOf, type Handler } from './http.js';
+import { depsOf, type ApiDeps, type Handler } from './http.js';
 import { getListeners } from '../runtime.js';
 import { currentStatus, type CollectorStatus, type WriteFailure } from '../status.js';
 
@@ -65,19 +65,26 @@ export function assessHealth(i: HealthInputs): { status: 'ok' | 'degraded'; reas
 
 const firstLine = (err: unknown) => ((err as Error)?.message ?? String(err)).split('\n')[0]!.trim();
 
-export const handler: Handler = async (ctx) => {
-  const { store, now } = ctx;
-  const config = configOf(ctx);
+/** What /api/health answers; `status: 'down'` (the store does not answer) is served as HTTP 503. */
+export interface HealthReport {
+  status: HealthStatus;
+  reason: string | null;
+  reasons: string[];
+  store: { mode: string; database: string; clickhouseVersion?: string; insertFormat?: string };
+  spansStored?: number | null;
+  pairing?: { watermark: string | null; behindMs: number | null };
+  otlp?: ReturnType<typeof getListeners> | null;
+}
+
+/** The health report (the dashboard's header badge calls this directly). */
+export async function getHealth({ store, now, config }: ApiDeps): Promise<HealthReport> {
   const storeInfo = { mode: store.mode, database: store.database };
   let version: string;
   try {
     version = await store.version();
   } catch (err) {
     // the one case that is not 200: monitors and load balancers can act on it
-    return {
-      status: 503,
-      body: { status: 'down' satisfies HealthStatus, reason: `The store does not answer: ${clip(firstLine(err))}`, reasons: [], store: storeInfo },
-    };
+    return { status: 'down', reason: `The store does not answer: ${clip(firstLine(err))}`, reasons: [], store: storeInfo };
   }
   let spansStored: number | null = null;
   let watermarkMs: number | null = null;
@@ -108,24 +115,26 @@ export const handler: Handler = async (ctx) => {
     retentionProblem: local.retentionProblem,
   });
   return {
-    status: 200,
-    body: {
-      status: assessed.status satisfies HealthStatus,
-      // one sentence for the header badge; null when ok (every reason is in `reasons`)
-      reason: assessed.reason,
-      reasons: assessed.reasons,
-      // insertFormat: how spans reach the engine (RowBinary, or JSONEachRow when a server refused it)
-      store: { ...storeInfo, clickhouseVersion: version, insertFormat: store.insertFormat },
-      // null when the store's queries fail (then `reason` says so)
-      spansStored,
-      // the pairing pass (lib/hops/pairing.ts): every messaging span committed before the watermark
-      // is paired and reflected in the flow map; behindMs is how far it trails the clock
-      pairing: {
-        watermark: watermarkMs === null ? null : new Date(watermarkMs).toISOString(),
-        behindMs: watermarkMs === null ? null : Math.max(0, now.getTime() - watermarkMs),
-      },
-      // where this process receives OTLP (absent when the dashboard runs without a collector)
-      otlp: getListeners() ?? null,
+    status: assessed.status,
+    // one sentence for the header badge; null when ok (every reason is in `reasons`)
+    reason: assessed.reason,
+    reasons: assessed.reasons,
+    // insertFormat: how spans reach the engine (RowBinary, or JSONEachRow when a server refused it)
+    store: { ...storeInfo, clickhouseVersion: version, insertFormat: store.insertFormat },
+    // null when the store's queries fail (then `reason` says so)
+    spansStored,
+    // the pairing pass (lib/hops/pairing.ts): every messaging span committed before the watermark
+    // is paired and reflected in the flow map; behindMs is how far it trails the clock
+    pairing: {
+      watermark: watermarkMs === null ? null : new Date(watermarkMs).toISOString(),
+      behindMs: watermarkMs === null ? null : Math.max(0, now.getTime() - watermarkMs),
     },
+    // where this process receives OTLP (absent when the dashboard runs without a collector)
+    otlp: getListeners() ?? null,
   };
+}
+
+export const handler: Handler = async (ctx) => {
+  const report = await getHealth(depsOf(ctx));
+  return { status: report.status === 'down' ? 503 : 200, body: report };
 };

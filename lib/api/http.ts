@@ -3,6 +3,9 @@
 import type { Config } from '../config/index.js';
 import { getConfig, getStore } from '../runtime.js';
 import type { Store } from '../store/index.js';
+import { ApiError } from './errors.js';
+
+export { ApiError };
 
 export interface ApiContext {
   store: Store;
@@ -72,16 +75,18 @@ export interface ApiResult {
 
 export type Handler = (ctx: ApiContext) => Promise<ApiResult>;
 
-/** Thrown for bad input; becomes a 400 (or the given status) with `{ error }`. */
-export class ApiError extends Error {
-  override name = 'ApiError';
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
+/**
+ * What an endpoint's typed core function needs besides its parsed input (no URL: pages call the
+ * same functions with values they already hold).
+ */
+export interface ApiDeps {
+  store: Store;
+  /** the clock: "now" for lag status and ages */
+  now: Date;
+  config: Config;
 }
+
+export const depsOf = (ctx: ApiContext): ApiDeps => ({ store: ctx.store, now: ctx.now, config: configOf(ctx) });
 
 export function ok(body: unknown): ApiResult {
   return { status: 200, body };

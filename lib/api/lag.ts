@@ -1,10 +1,14 @@
 // GET /api/lag: consumer lag per destination × consumer group (× partition) — series, current
-// values and a Burrow-style status (lib/analysis/lag.ts).
+// values and a Burrow-style status (lib/analysis/lag.ts), with the broker's own figures beside them
+// where broker metrics arrive over OTLP (lib/analysis/broker-lag.ts).
 // Parameters: from, to (default the last 15 minutes), step (e.g. 10s, 1m, or ms; default ≈ 60 points),
-// destination, group.
+// destination, group, partition (one partition only), env, namespace (the consumer group's, exact).
+import { ENV_PARAMS, parseEnvFilter } from './env.js';
+import type { EnvFilter } from '../hops/env.js';
 import { consumerLag } from '../analysis/lag.js';
-import { ApiError, ok, type Handler } from './http.js';
-import { MAX_RANGE_MS, parseTimeRange } from './time.js';
+import { brokerLag, withBrokerLag, type LagResultWithBroker } from '../analysis/broker-lag.js';
+import { ApiError, depsOf, ok, type ApiDeps, type Handler } from './http.js';
+import { MAX_RANGE_MS, parseTimeRange, type TimeRange } from './time.js';
 import { rejectUnknown, shown, single, textParam } from './params.js';
 
 export const MIN_STEP_MS = 1_000;
@@ -21,9 +25,7 @@ const STEP_UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_
 export function parseStep(url: URL, fromMs: number, toMs: number): number {
   const raw = single(url, 'step');
   const rangeMs = toMs - fromMs;
-  if (raw === null || raw.trim() === '') {
-    return NICE_STEPS_MS.find((s) => rangeMs / s <= 60) ?? NICE_STEPS_MS[NICE_STEPS_MS.length - 1]!;
-  }
+  if (raw === null || raw.trim() === '') return defaultStep(fromMs, toMs);
   const m = /^(\d+)(ms|s|m|h|d)?$/.exec(raw.trim());
   if (!m) throw new ApiError(`step: expected a duration like 10s, 1m, 1h or milliseconds, got ${shown(raw)}`);
   const stepMs = Number(m[1]) * STEP_UNIT_MS[m[2] ?? 'ms']!;
@@ -36,19 +38,42 @@ export function parseStep(url: URL, fromMs: number, toMs: number): number {
   return stepMs;
 }
 
-const PARAMS = ['from', 'to', 'step', 'destination', 'group'];
+/** The smallest nice step giving at most 60 points over the range. */
+export function defaultStep(fromMs: number, toMs: number): number {
+  const rangeMs = toMs - fromMs;
+  return NICE_STEPS_MS.find((s) => rangeMs / s <= 60) ?? NICE_STEPS_MS[NICE_STEPS_MS.length - 1]!;
+}
 
-export const handler: Handler = async ({ store, url, now }) => {
+const PARAMS = ['from', 'to', 'step', 'destination', 'group', 'partition', ...ENV_PARAMS];
+
+export interface LagInput extends TimeRange, EnvFilter {
+  stepMs: number;
+  destination?: string;
+  consumerGroup?: string;
+  partition?: string;
+}
+
+export function parseLagInput(url: URL, now: Date): LagInput {
   rejectUnknown(url, PARAMS);
   const { fromMs, toMs } = parseTimeRange(url, now);
-  const stepMs = parseStep(url, fromMs, toMs);
-  const result = await consumerLag(store, {
+  return {
     fromMs,
     toMs,
-    stepMs,
-    nowMs: now.getTime(),
+    stepMs: parseStep(url, fromMs, toMs),
     destination: textParam(url, 'destination'),
     consumerGroup: textParam(url, 'group'),
-  });
-  return ok(result);
-};
+    partition: textParam(url, 'partition'),
+    ...parseEnvFilter(url),
+  };
+}
+
+/** Consumer lag of a validated input (the dashboard calls this directly). */
+export async function getLag({ store, now }: ApiDeps, input: LagInput): Promise<LagResultWithBroker> {
+  const [traces, broker] = await Promise.all([
+    consumerLag(store, { ...input, nowMs: now.getTime() }),
+    brokerLag(store, { fromMs: input.fromMs, toMs: input.toMs, destination: input.destination, consumerGroup: input.consumerGroup }),
+  ]);
+  return withBrokerLag(traces, broker);
+}
+
+export const handler: Handler = async (ctx) => ok(await getLag(depsOf(ctx), parseLagInput(ctx.url, ctx.now)));

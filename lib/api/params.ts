@@ -2,7 +2,7 @@
 // per kind of error (400 via ApiError: `<name>: expected <what>, got "<value>"`). Time ranges live
 // in time.ts, steps in lag.ts. Every parser reads its parameter through `single`, so a repeated
 // parameter is refused instead of silently taking the first value.
-import { ApiError } from './http.js';
+import { ApiError } from './errors.js';
 
 export const TRACE_ID = /^[0-9a-f]{32}$/;
 export const MAX_TEXT = 1024;

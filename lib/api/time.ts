@@ -1,7 +1,7 @@
 // Time-range parameters shared by every endpoint: `from`/`to` as ISO 8601, epoch milliseconds,
 // or relative to now (`now`, `now-15m`, `now-2h`, `now-7d`). Bounded so no query scans forever
 // and no time reaches the engine that its columns cannot hold.
-import { ApiError } from './http.js';
+import { ApiError } from './errors.js';
 import { shown, single } from './params.js';
 
 export interface TimeRange {

@@ -29,6 +29,7 @@ export const ENV_DESCRIPTIONS: Record<EnvName, string> = {
   EVENTSCOPE_DASHBOARD_PASSWORD: 'turns on the dashboard login page (at least 8 characters)',
   EVENTSCOPE_SESSION_SECRET: 'signs login sessions (at least 32 characters; unset: a random one kept in the data folder)',
   EVENTSCOPE_SESSION_HOURS: 'how long a login lasts, hours',
+  EVENTSCOPE_LIVE_INTERVAL_MS: 'how often dashboard pages refresh in place while live is on, ms (500 to 3600000)',
   EVENTSCOPE_AUTH_PROXY_HEADER: 'header carrying the user name from a trusted SSO proxy (e.g. X-WEBAUTH-USER)',
   EVENTSCOPE_AUTH_PROXY_TRUSTED_IPS: 'comma-separated addresses the proxy header is accepted from',
   EVENTSCOPE_TLS_CERT_FILE: 'PEM certificate for HTTPS/TLS on OTLP/HTTP, OTLP/gRPC and the dashboard (with the key file)',

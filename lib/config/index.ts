@@ -74,6 +74,7 @@ const schema = z.object({
   /** signs session cookies; default: a random secret kept in the data folder */
   EVENTSCOPE_SESSION_SECRET: z.string().min(32, 'use at least 32 characters').optional(),
   EVENTSCOPE_SESSION_HOURS: positiveInt.max(24 * 366).default(12),
+  EVENTSCOPE_LIVE_INTERVAL_MS: positiveInt.min(500).max(3_600_000).default(5_000),
   /** a trusted SSO proxy's user header (as Grafana's auth proxy), honoured only from the trusted addresses */
   EVENTSCOPE_AUTH_PROXY_HEADER: z.string().regex(/^[A-Za-z0-9-]+$/, 'must be an HTTP header name').optional(),
   EVENTSCOPE_AUTH_PROXY_TRUSTED_IPS: ipList.default(['127.0.0.1', '::1', '::ffff:127.0.0.1']),
@@ -146,6 +147,8 @@ export interface Config {
   /** certificate and key (PEM file paths) for OTLP/HTTP, OTLP/gRPC and the dashboard */
   tls?: { certFile: string; keyFile: string };
   metricsPort?: number;
+  /** the dashboard: how often pages refresh in place while live is on */
+  ui: { liveIntervalMs: number };
   /** above this many bytes on disk the oldest days are dropped; undefined = no budget */
   maxDiskBytes?: number;
   diskCheckIntervalMs: number;
@@ -213,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     tls: e.EVENTSCOPE_TLS_CERT_FILE && e.EVENTSCOPE_TLS_KEY_FILE ? { certFile: path.resolve(e.EVENTSCOPE_TLS_CERT_FILE), keyFile: path.resolve(e.EVENTSCOPE_TLS_KEY_FILE) } : undefined,
     metricsPort: e.EVENTSCOPE_METRICS_PORT,
+    ui: { liveIntervalMs: e.EVENTSCOPE_LIVE_INTERVAL_MS },
     maxDiskBytes: e.EVENTSCOPE_MAX_DISK_GB === undefined ? undefined : Math.round(e.EVENTSCOPE_MAX_DISK_GB * 1024 ** 3),
     diskCheckIntervalMs: e.EVENTSCOPE_DISK_CHECK_INTERVAL_MS,
     limits: {

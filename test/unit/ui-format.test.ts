@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import {
   formatDurationMs, formatCount, formatRate, formatMessages, formatPercent, formatClock, formatDateTime, nsDiffMs, formatAgo,
 } from '../../lib/ui/format.js';
-import { hrefWith, parseRange, apiQuery, rangeMs, stepForRange } from '../../lib/ui/url.js';
 import { serviceColor, lagStatusOf } from '../../lib/ui/colors.js';
 
 test('durations carry a unit and a sensible precision', () => {
@@ -48,19 +47,6 @@ test('times are shown in UTC', () => {
   assert.equal(nsDiffMs('1764147845067000500', '1764147845067000000'), 0.0005);
   assert.equal(nsDiffMs('1764147845167000000', '1764147845067000000'), 100);
   assert.equal(formatAgo(t - 12_000, t), '12 s ago');
-});
-
-test('URL state: range parsing and links keep other filters', () => {
-  assert.equal(parseRange({}), '15m');
-  assert.equal(parseRange({ range: '6h' }), '6h');
-  assert.equal(parseRange({ range: 'forever' }), '15m');
-  assert.equal(parseRange({ range: ['1h', '6h'] }), '1h');
-  assert.equal(rangeMs('1h'), 3_600_000);
-  assert.equal(stepForRange('24h'), '30m');
-  assert.equal(hrefWith('/requests', { service: 'payment', range: '1h' }, { range: '6h' }), '/requests?range=6h&service=payment');
-  assert.equal(hrefWith('/requests', { service: 'payment' }, { service: undefined }), '/requests');
-  assert.equal(hrefWith('/', { a: '', b: ['x', 'y'] }), '/?b=x');
-  assert.equal(apiQuery('1h', { service: 'a b', errorOnly: true, limit: 50, destination: '' }), 'from=now-1h&to=now&service=a+b&errorOnly=true&limit=50');
 });
 
 test('service colours are stable and statuses parse', () => {

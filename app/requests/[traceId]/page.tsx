@@ -7,9 +7,15 @@ import type { Timeline as TimelineData } from '@/lib/analysis/timeline';
 import { Timeline } from '@/components/timeline/Timeline';
 import { ServiceChip } from '@/components/common/ServiceChip';
 import { EmptyState, ErrorNotice, Skeleton } from '@/components/common/States';
-import { apiGet } from '@/lib/ui/server';
+import { TimeBar, UrlNotices } from '@/components/common/TimeBar';
+import { getRequest, parseTraceId } from '@/lib/api/request';
+import { TIMELINE_DEFAULTS } from '@/lib/analysis/timeline';
+import { liveIntervalMs, load } from '@/lib/ui/server';
 import { messageLabel } from '@/lib/ui/markers';
-import { firstParam, type SearchParams } from '@/lib/ui/url';
+import { firstParam, readPageUrl, type SearchParams } from '@/lib/ui/url';
+
+/** Parameters of this page (it has no time range: the request decides its own window). */
+const KNOWN = ['span', 'view'];
 import { formatDateTime, formatDurationMs, shortId } from '@/lib/ui/format';
 
 export default async function RequestPage({
@@ -21,6 +27,12 @@ export default async function RequestPage({
 }) {
   const { traceId } = await params;
   const sp = await searchParams;
+  const { from, to, range, ...rest } = sp;
+  // a time range means nothing here; say so rather than pretend it applied
+  const url = readPageUrl(rest, KNOWN, new Date());
+  if (from !== undefined || to !== undefined || range !== undefined) url.notices.push('A request shows all its spans whatever their time: the time range of the link was ignored.');
+  const view = firstParam(sp, 'view');
+  if (view !== undefined && view !== 'tree' && view !== 'service') url.notices.push(`view=${JSON.stringify(view.slice(0, 40))} is neither tree nor service; showing the causal tree.`);
   return (
     <>
       <div className="page-header">
@@ -33,19 +45,24 @@ export default async function RequestPage({
           </h1>
           <p className="page-help">
             Every span of this request across services and traces: parent/child spans and messages followed through span
-            links in both directions. Times are relative to the first span; click a row for its details.
+            links in both directions. Times are relative to the first span; click a row for its details. While live,
+            spans still arriving are added as they come.
           </p>
         </div>
+        <div className="toolbar">
+          <TimeBar url={url} intervalMs={liveIntervalMs()} timeless />
+        </div>
       </div>
+      <UrlNotices notices={url.notices} />
       <Suspense key={traceId} fallback={<Skeleton height={500} />}>
-        <RequestView traceId={traceId} span={firstParam(sp, 'span')} />
+        <RequestView traceId={traceId} span={firstParam(sp, 'span')} view={view === 'service' ? 'service' : 'tree'} />
       </Suspense>
     </>
   );
 }
 
-async function RequestView({ traceId, span }: { traceId: string; span?: string }) {
-  const r = await apiGet<TimelineData>(`/api/requests/${encodeURIComponent(traceId)}`);
+async function RequestView({ traceId, span, view }: { traceId: string; span?: string; view: 'tree' | 'service' }) {
+  const r = await load((deps) => getRequest(deps, { traceId: parseTraceId(traceId), maxDepth: TIMELINE_DEFAULTS.maxDepth, maxSpans: TIMELINE_DEFAULTS.maxSpans, anomalies: true }));
   if (!r.ok) {
     if (r.status === 404) {
       return (
@@ -102,7 +119,7 @@ async function RequestView({ traceId, span }: { traceId: string; span?: string }
         </p>
       ) : null}
       {anomalies ? <AnomalyList t={t} /> : null}
-      <Timeline data={t} initialSpan={span} />
+      <Timeline data={t} initialSpan={span} initialMode={view} />
     </>
   );
 }
