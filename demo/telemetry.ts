@@ -3,6 +3,7 @@
 import { context, type Context, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { AgentOptions as HttpsAgentOptions } from 'node:https';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-node';
@@ -21,6 +22,10 @@ export interface TelemetryOptions {
   resource?: Record<string, string>;
   /** for tests: export elsewhere */
   exporter?: SpanExporter;
+  /** extra request headers (e.g. `Authorization: Bearer <ingest token>`; OTEL_EXPORTER_OTLP_HEADERS works too) */
+  headers?: Record<string, string>;
+  /** agent options for an https:// endpoint (e.g. the certificate to trust) */
+  httpAgentOptions?: HttpsAgentOptions;
 }
 
 // Its own propagator instance: the demo never depends on (or changes) the host's global one.
@@ -42,7 +47,8 @@ export function ensureContextManager(): void {
 export function createServiceTelemetry(name: string, opts: TelemetryOptions): ServiceTelemetry {
   ensureContextManager();
   const exporter =
-    opts.exporter ?? new OTLPTraceExporter({ url: `${opts.endpoint}/v1/traces`, timeoutMillis: 10_000 });
+    opts.exporter ??
+    new OTLPTraceExporter({ url: `${opts.endpoint}/v1/traces`, timeoutMillis: 10_000, headers: opts.headers, httpAgentOptions: opts.httpAgentOptions });
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({
       'service.name': name,

@@ -2,6 +2,7 @@
 // process (chDB binds its data folder to one process), optionally the demo shop.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import type https from 'node:https';
 import path from 'node:path';
 import { loadConfig, type Config } from '../lib/config/index.js';
 import { openStore, type Store } from '../lib/store/index.js';
@@ -63,6 +64,23 @@ export function ensureBuild(log: (msg: string) => void = console.log): void {
   if (r.status !== 0) throw new Error('next build failed (see above)');
 }
 
+/** The in-process demo reaches the collector on this machine, whatever address it is bound to. */
+function localUrl(url: string): string {
+  return url.replace(/\/\/(0\.0\.0\.0|\[::\])(?=:)/, '//127.0.0.1');
+}
+
+/**
+ * What the in-process demo needs to get in: the first ingest token, and trust in Eventscope's own
+ * certificate (pinned to that certificate; its name may be the public one, not 127.0.0.1).
+ */
+function demoAccess(config: Config): { headers?: Record<string, string>; httpAgentOptions?: https.AgentOptions } {
+  const token = config.auth.ingestTokens[0];
+  return {
+    headers: token ? { Authorization: `Bearer ${token.token}` } : undefined,
+    httpAgentOptions: config.tls ? { ca: fs.readFileSync(config.tls.certFile), checkServerIdentity: () => undefined } : undefined,
+  };
+}
+
 export async function startEventscope(opts: EventscopeOptions = {}): Promise<Eventscope> {
   const log = opts.log ?? console.log;
   const config = loadConfig(opts.env ?? process.env);
@@ -109,7 +127,7 @@ export async function startEventscope(opts: EventscopeOptions = {}): Promise<Eve
 
     if (opts.demoArgs) {
       const demo = await import('../demo/index.js');
-      const running = await demo.startDemo({ ...demo.parseDemoArgs(opts.demoArgs), endpoint: otlpHttpUrl });
+      const running = await demo.startDemo({ ...demo.parseDemoArgs(opts.demoArgs), endpoint: localUrl(otlpHttpUrl) }, { telemetry: demoAccess(config) });
       stops.push(() => running.stop());
     }
     return { config, store, collector, uiUrl, metricsUrl: metricsServer?.url, otlpHttpUrl, otlpGrpcUrl, stop };
