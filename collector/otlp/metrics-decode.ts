@@ -19,7 +19,7 @@ import { NO_LIMITS, truncateValue } from './decode.js';
 
 export type BrokerSource = 'kafkametrics' | 'rabbitmq' | 'messaging';
 
-/** One row of broker_metrics (JSONEachRow shape; times as 'seconds.nanoseconds' text). */
+/** One row of broker_metrics (JSONEachRow shape; times as 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn' UTC text). */
 export interface BrokerMetricRow {
   time: string;
   start_time: string;
@@ -192,8 +192,8 @@ export class MetricBatchBuilder implements DecodedMetrics {
   private newRow(resource: MetricResource, metric: MetricHeader, rule: MetricRule, p: PointInput): BrokerMetricRow {
     const v = p.value!;
     return {
-      time: nsToSeconds(p.timeNs),
-      start_time: nsToSeconds(p.startNs),
+      time: nsToDateTime64(p.timeNs),
+      start_time: nsToDateTime64(p.startNs),
       source: rule.source,
       metric: metric.name,
       system: '',
@@ -314,10 +314,14 @@ function storable(ns: string): boolean {
   return ns.length < MAX_NS.length || (ns.length === MAX_NS.length && ns <= MAX_NS);
 }
 
-/** Nanoseconds (unsigned decimal text) → 'seconds.nanoseconds', which DateTime64(9) parses exactly. */
-export function nsToSeconds(ns: string): string {
+/**
+ * Nanoseconds (unsigned decimal text, at most 2262-04-11) → 'YYYY-MM-DD hh:mm:ss.nnnnnnnnn' UTC, which
+ * DateTime64(9) parses exactly (a bare 'seconds.fraction' is misread below ten digits of seconds).
+ */
+export function nsToDateTime64(ns: string): string {
   const padded = ns.padStart(10, '0');
-  return `${padded.slice(0, -9)}.${padded.slice(-9)}`;
+  const seconds = Number(padded.slice(0, -9));
+  return `${new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ')}.${padded.slice(-9)}`;
 }
 
 /** The partial_success text: points refused alone and metrics left out. */

@@ -1,6 +1,7 @@
 // Builds the flow map (nodes + edges) from aggregated edge rows. Pure: no I/O, no clock; the SQL in
 // topology.ts produces the rows, this decides what is a node, how edges are keyed and labelled.
 import { lagSeverity, type LagStatus } from '../domain.js';
+import type { BrokerLag, NodeBrokerLag } from './broker-lag.js';
 
 export type TopologyGroupBy = 'destination' | 'messageType';
 
@@ -19,6 +20,8 @@ export interface TopologyNode {
   service?: string;
   /** destination nodes: a dead-letter destination (naming conventions or configuration, dead-letter.ts) */
   deadLetter?: true;
+  /** destination nodes: the broker's own count for its most lagging group (broker metrics, broker-lag.ts) */
+  broker?: NodeBrokerLag;
 }
 
 export interface TopologyEdge {
@@ -41,6 +44,8 @@ export interface TopologyEdge {
   queueSamples?: number;
   /** deliver edges: current lag of the consumer group on this destination, when known */
   lag?: EdgeLag;
+  /** deliver edges: what the broker says of this group (broker metrics, broker-lag.ts) */
+  broker?: BrokerLag;
 }
 
 /** Current lag of a consumer group on a destination (from lag.ts, as /api/lag reports it). */

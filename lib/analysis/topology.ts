@@ -4,6 +4,7 @@
 import type { Store } from '../store/index.js';
 import { publishLookbackMs } from './hops.js';
 import { consumerLag } from './lag.js';
+import { brokerLag, withBrokerOnMap } from './broker-lag.js';
 import { edgeState } from './hop-state.js';
 import { STATUS_STEP_MS } from './burrow.js';
 import { deadLetterMatcher } from './dead-letter.js';
@@ -158,13 +159,15 @@ export interface TopologyOptions {
 }
 
 export async function topology(store: Store, q: TopologyQuery, opts: TopologyOptions = {}): Promise<TopologyResult> {
-  const [{ edges: messaging, queue }, calls, lag, known] = await Promise.all([
+  const [{ edges: messaging, queue }, calls, lag, known, broker] = await Promise.all([
     edgeState(store, q),
     callEdges(store, q),
     opts.lag === false ? Promise.resolve([]) : currentLag(store, q, opts.nowMs ?? Date.now()),
     knownConsumers(store, q),
+    // the broker's own figures over the same recent window as the current lag (broker-lag.ts)
+    opts.lag === false ? Promise.resolve([]) : brokerLag(store, { fromMs: currentLagFromMs(q), toMs: q.toMs }),
   ]);
-  const graph = buildTopology({
+  const graph = withBrokerOnMap(buildTopology({
     messaging,
     queue,
     calls,
@@ -172,7 +175,7 @@ export async function topology(store: Store, q: TopologyQuery, opts: TopologyOpt
     known,
     isDeadLetter: deadLetterMatcher(opts.deadLetterPatterns),
     groupBy: q.groupBy,
-  });
+  }), broker);
   return {
     range: { from: new Date(q.fromMs).toISOString(), to: new Date(q.toMs).toISOString() },
     groupBy: q.groupBy ?? 'destination',

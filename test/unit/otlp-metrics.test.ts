@@ -9,7 +9,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { JsonMetricsSerializer, ProtobufMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { decodeProtoMetrics } from '../../collector/otlp/metrics-proto.js';
 import { decodeJsonMetrics } from '../../collector/otlp/metrics-json.js';
-import { nsToSeconds, type DecodedMetrics } from '../../collector/otlp/metrics-decode.js';
+import { nsToDateTime64, type DecodedMetrics } from '../../collector/otlp/metrics-decode.js';
 import { DecodeError } from '../../collector/otlp/decode.js';
 
 class ManualReader extends MetricReader {
@@ -72,7 +72,7 @@ test('the SDK protobuf and JSON encodings decode to the same rows, with the rece
     const kafka = d.rows.find((r) => r.metric === 'kafka.consumer_group.lag')!;
     assert.equal(kafka.source, 'kafkametrics');
     assert.equal(kafka.system, 'kafka');
-    assert.match(kafka.time, /^\d{10}\.\d{9}$/);
+    assert.match(kafka.time, /^20\d\d-\d\d-\d\d \d\d:\d\d:\d\d\.\d{9}$/);
   }
   assert.deepEqual(proto.rows, json.rows);
 });
@@ -106,7 +106,7 @@ test('bad points are refused alone, with their reasons; the good ones beside the
   assert.equal(d.rows.length, 1);
   assert.equal(d.rows[0]!.value_int, '9007199254740993');
   assert.equal(d.rows[0]!.partition, '3');
-  assert.equal(d.rows[0]!.time, '1700000000.123456789');
+  assert.equal(d.rows[0]!.time, '2023-11-14 22:13:20.123456789');
   assert.equal(d.rejectedPoints, 6);
   const text = d.rejectionMessages.join('\n');
   assert.match(text, /dataPoints\[1\]: value NaN is not a finite number/);
@@ -148,8 +148,9 @@ test('a body that is not an ExportMetricsServiceRequest is a DecodeError naming 
   assert.equal(decodeProtoMetrics(Buffer.alloc(0)).rows.length, 0);
 });
 
-test('nanoseconds become seconds.nanoseconds text exactly', () => {
-  assert.equal(nsToSeconds('1700000000123456789'), '1700000000.123456789');
-  assert.equal(nsToSeconds('5'), '0.000000005');
-  assert.equal(nsToSeconds('0'), '0.000000000');
+test('nanoseconds become DateTime64(9) text exactly', () => {
+  assert.equal(nsToDateTime64('1700000000123456789'), '2023-11-14 22:13:20.123456789');
+  assert.equal(nsToDateTime64('5'), '1970-01-01 00:00:00.000000005');
+  assert.equal(nsToDateTime64('0'), '1970-01-01 00:00:00.000000000');
+  assert.equal(nsToDateTime64('9223372036854775807'), '2262-04-11 23:47:16.854775807');
 });
