@@ -100,7 +100,9 @@ describe('OTLP/HTTP bad input', () => {
 
   test('wrong method and path', async () => {
     assert.equal((await fetch(`${es.otlpHttpUrl}/v1/traces`)).status, 405);
-    assert.equal((await fetch(`${es.otlpHttpUrl}/v1/metrics`, { method: 'POST' })).status, 404);
+    // logs are not received; metrics are (broker metrics), and want a content type like traces
+    assert.equal((await fetch(`${es.otlpHttpUrl}/v1/logs`, { method: 'POST' })).status, 404);
+    assert.equal((await fetch(`${es.otlpHttpUrl}/v1/metrics`, { method: 'POST' })).status, 415);
   });
 
   test('JSON: one span with an invalid id is rejected alone, its siblings are stored', async () => {
