@@ -13,6 +13,9 @@ export const ANOMALY_TYPES: readonly AnomalyType[] = ['duplicate', 'ordering'];
 export type DuplicateClass = 'redelivery_after_failure' | 'duplicate_after_success';
 
 export interface AnomalyQuery {
+  /** the consumer's environment / namespace (exact; issue 12) */
+  env?: string;
+  namespace?: string;
   fromMs: number;
   toMs: number;
   /** bucket width of the count series */
@@ -119,6 +122,8 @@ function windowOf(q: AnomalyQuery): HopWindow {
     deliverToMs: q.toMs,
     destination: q.destination,
     consumerGroup: q.consumerGroup,
+    env: q.env,
+    namespace: q.namespace,
   };
 }
 

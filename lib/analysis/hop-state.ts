@@ -5,9 +5,10 @@
 // minutes × edges, not on the traffic in the range.
 import type { Store } from '../store/index.js';
 import { queuePercentilesSql } from '../hops/minutes.js';
+import { envParams, envWhere, type EnvFilter } from '../hops/env.js';
 import type { MessagingEdgeRow, QueueTimeRow, TopologyGroupBy } from './graph.js';
 
-export interface EdgeStateQuery {
+export interface EdgeStateQuery extends EnvFilter {
   fromMs: number;
   toMs: number;
   groupBy?: TopologyGroupBy;
@@ -53,9 +54,9 @@ export async function edgeState(store: Store, q: EdgeStateQuery): Promise<EdgeSt
             ${queuePercentilesSql()} AS qq
        FROM ${store.database}.hop_minutes FINAL
       WHERE minute >= toStartOfMinute(fromUnixTimestamp64Milli({fromMs:Int64}))
-        AND minute < fromUnixTimestamp64Milli({toMs:Int64})
+        AND minute < fromUnixTimestamp64Milli({toMs:Int64})${envWhere(q)}
       GROUP BY kind, service, system, edge_destination, edge_message_type, consumer_group`,
-    { name: 'topology:hop-state', params: { fromMs: q.fromMs, toMs: q.toMs } },
+    { name: 'topology:hop-state', params: { fromMs: q.fromMs, toMs: q.toMs, ...envParams(q) } },
   );
   const edges: EdgeState['edges'] = [];
   const queue: QueueTimeRow[] = [];
@@ -102,6 +103,9 @@ export interface StoredHopWindow {
   groupsOfTraceIds?: string[];
   /** only these deliver spans (span keys, decimal strings) */
   deliverKeys?: string[];
+  /** only deliveries to consumers of this environment / namespace (issue 12) */
+  env?: string;
+  namespace?: string;
 }
 
 export function storedHopParams(w: StoredHopWindow): Record<string, unknown> {
@@ -113,6 +117,8 @@ export function storedHopParams(w: StoredHopWindow): Record<string, unknown> {
     sTraceIds: w.traceIds ?? [],
     sGroupTraceIds: w.groupsOfTraceIds ?? [],
     sDeliverKeys: (w.deliverKeys ?? []).map((k) => BigInt(k)),
+    sEnv: w.env ?? '',
+    sNamespace: w.namespace ?? '',
   };
 }
 
@@ -139,7 +145,9 @@ export function storedHopsSql(db: string, w: StoredHopWindow): string {
            ? `AND consumer_group IN (SELECT DISTINCT consumer_group FROM ${db}.hops FINAL WHERE ${window} AND ${inTraces('sGroupTraceIds')})`
            : ''
        }
-       ${w.deliverKeys ? 'AND d_key IN {sDeliverKeys:Array(UInt64)}' : ''}`;
+       ${w.deliverKeys ? 'AND d_key IN {sDeliverKeys:Array(UInt64)}' : ''}
+       ${w.env !== undefined ? 'AND d_env = {sEnv:String}' : ''}
+       ${w.namespace !== undefined ? 'AND d_namespace = {sNamespace:String}' : ''}`;
 }
 
 /** Clock offsets per host (host_clocks, estimated by the pairing pass), for SQL correcting times per host. */

@@ -13,6 +13,7 @@
 import type { Store } from '../store/index.js';
 import { queuePercentilesSql } from '../hops/minutes.js';
 import { NEVER } from '../hops/lag-cells.js';
+import { envParams, envWhere, type EnvFilter } from '../hops/env.js';
 
 export interface LagGrid {
   /** start of interval 0, epoch ms */
@@ -26,6 +27,11 @@ export interface LagGrid {
   untilMs: number;
   destination?: string;
   consumerGroup?: string;
+  /** one partition only */
+  partition?: string;
+  /** the consumer group's environment / namespace (exact) */
+  env?: EnvFilter['env'];
+  namespace?: EnvFilter['namespace'];
 }
 
 export type LagRow = {
@@ -54,7 +60,8 @@ export function lagResolution(g: Pick<LagGrid, 'fromMs' | 'stepMs'>): 1 | 60 {
 export async function lagRows(store: Store, g: LagGrid, name: string): Promise<LagRow[]> {
   const res = lagResolution(g);
   const filters = `${g.destination !== undefined ? 'AND destination = {destination:String}' : ''}
-      ${g.consumerGroup !== undefined ? 'AND consumer_group = {group:String}' : ''}`;
+      ${g.consumerGroup !== undefined ? 'AND consumer_group = {group:String}' : ''}
+      ${g.partition !== undefined ? 'AND partition = {partition:String}' : ''}${envWhere(g)}`;
   const interval = (ms: string) => `greatest(toInt64(floor((${ms} - {fromMs:Int64}) / {stepMs:Int64})), -1)`;
   return store.query<LagRow>(
     `WITH cells AS (
@@ -116,6 +123,8 @@ export async function lagRows(store: Store, g: LagGrid, name: string): Promise<L
         untilMs: g.untilMs,
         destination: g.destination ?? '',
         group: g.consumerGroup ?? '',
+        partition: g.partition ?? '',
+        ...envParams(g),
       },
     },
   );

@@ -18,16 +18,20 @@ import { evaluateLag, statusWindow, STATUS_STEP_MS, STATUS_WINDOW_MS, worst, typ
 import { publishLookbackMs } from './hops.js';
 import { lagRows, type LagRow as Row } from './lag-state.js';
 import { loadHostClocks } from './hop-state.js';
+import type { EnvFilter } from '../hops/env.js';
 
 /** The data a lag pass reads: publishes and first deliveries in [publishFromMs, publishToMs). */
-interface LagWindow {
+interface LagWindow extends EnvFilter {
   publishFromMs: number;
   publishToMs: number;
   destination?: string;
   consumerGroup?: string;
+  partition?: string;
 }
 
-export interface LagQuery {
+export interface LagQuery extends EnvFilter {
+  /** one partition only (issue 12: per-partition lag of a destination × group) */
+  partition?: string;
   fromMs: number;
   toMs: number;
   stepMs: number;
@@ -169,6 +173,9 @@ async function runPass(store: Store, w: LagWindow, fromMs: number, stepMs: numbe
       untilMs: w.publishToMs,
       destination: w.destination,
       consumerGroup: w.consumerGroup,
+      partition: w.partition,
+      env: w.env,
+      namespace: w.namespace,
     },
     name,
   );
@@ -248,6 +255,9 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
     publishToMs: q.toMs,
     destination: q.destination,
     consumerGroup: q.consumerGroup,
+    partition: q.partition,
+    env: q.env,
+    namespace: q.namespace,
   };
   // the status describes the range's end, or now when the range reaches into the future
   const endMs = Math.min(q.toMs, q.nowMs);

@@ -3,6 +3,7 @@
 // trace; the stitched request (traces joined by links) is what GET /api/requests/{traceId} returns
 // for any of its traces.
 import type { Store } from '../store/index.js';
+import { envParams, resourceKeyWhere } from '../hops/env.js';
 import { findOrderingInversions } from './anomalies.js';
 import { publishLookbackMs } from './hops.js';
 import { hostClockParams, hostOffsetSql, loadHostClocks } from './hop-state.js';
@@ -17,6 +18,9 @@ export interface RequestFilters {
   attribute?: { key: string; value: string };
   errorOnly?: boolean;
   limit: number;
+  /** only traces with spans of resources in this environment / namespace (exact; issue 12) */
+  env?: string;
+  namespace?: string;
 }
 
 export interface RequestRow {
@@ -59,6 +63,7 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
     );
   }
   if (f.errorOnly) conditions.push(`status_code = 'ERROR'`);
+  if (f.env !== undefined || f.namespace !== undefined) conditions.push(`(1 ${resourceKeyWhere(db, f)})`);
   const where = conditions.length ? `AND (${conditions.join(' OR ')})` : '';
   const having = conditions.length ? `HAVING ${conditions.map((c) => `countIf(${c}) > 0`).join(' AND ')}` : '';
   // Without span filters the newest traces come from trace_index, a row per trace instead of per span.
@@ -125,6 +130,7 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
         traceId: f.traceId ?? '',
         attrKey: f.attribute?.key ?? '',
         attrValue: f.attribute?.value ?? '',
+        ...envParams(f),
       },
     },
   );

@@ -1,6 +1,7 @@
 // Flow map queries: publish/deliver edges and their queue time from the hop model's per-minute
 // state (hop-state.ts), current lag from lag.ts, sync calls and external peers from call_spans
 // (migrations 003/004, joined on 64-bit span keys). graph.ts turns the rows into nodes and edges.
+import { envParams, envWhere, resourceKeyWhere } from '../hops/env.js';
 import type { Store } from '../store/index.js';
 import { publishLookbackMs } from './hops.js';
 import { consumerLag } from './lag.js';
@@ -21,6 +22,9 @@ export interface TopologyQuery {
   fromMs: number;
   toMs: number;
   groupBy?: TopologyGroupBy;
+  /** only this environment / namespace of the resources (exact; issue 12) */
+  env?: string;
+  namespace?: string;
 }
 
 /** Sync-call server spans may sit slightly outside the window (clock skew, long calls). */
@@ -52,6 +56,13 @@ export async function callEdges(store: Store, q: TopologyQuery): Promise<CallRow
           WHERE span_kind = 'CLIENT'
             AND timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})
             AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
+            ${
+              q.env !== undefined || q.namespace !== undefined
+                ? `AND span_key IN (SELECT span_key FROM ${store.database}.span_resources
+                                     WHERE timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}) AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
+                                       ${resourceKeyWhere(store.database, q)})`
+                : ''
+            }
           GROUP BY span_key
        ) AS c
        LEFT JOIN (
@@ -70,6 +81,7 @@ export async function callEdges(store: Store, q: TopologyQuery): Promise<CallRow
         toMs: q.toMs,
         serverFromMs: q.fromMs - CALL_MARGIN_MS,
         serverToMs: q.toMs + CALL_MARGIN_MS,
+        ...envParams(q),
       },
     },
   );
@@ -109,6 +121,8 @@ export async function currentLag(store: Store, q: TopologyQuery, nowMs: number):
     stepMs: Math.min(STATUS_STEP_MS, Math.max(1_000, Math.ceil((q.toMs - fromMs) / 12))),
     nowMs,
     clockSkew: false,
+    env: q.env,
+    namespace: q.namespace,
   });
   return result.groups.map((g) => ({
     destination: g.destination,
@@ -137,9 +151,9 @@ export async function knownConsumers(store: Store, q: TopologyQuery): Promise<Kn
        FROM ${store.database}.hop_minutes
       WHERE kind = 'deliver' AND deleted = 0
         AND minute >= toStartOfMinute(fromUnixTimestamp64Milli({historyFromMs:Int64}))
-        AND minute < toStartOfMinute(fromUnixTimestamp64Milli({fromMs:Int64}))
+        AND minute < toStartOfMinute(fromUnixTimestamp64Milli({fromMs:Int64}))${envWhere(q)}
       GROUP BY service, system, destination, message_type, consumer_group`,
-    { name: 'topology:known-consumers', params: { historyFromMs, fromMs: q.fromMs } },
+    { name: 'topology:known-consumers', params: { historyFromMs, fromMs: q.fromMs, ...envParams(q) } },
   );
   return rows.map((r) => ({
     service: r.service,

@@ -22,12 +22,13 @@ let es: TestEventscope;
 
 // real rows for the queries to touch: a published and twice-delivered message, an error, a call
 const t = clock(Date.now() - 90_000);
+const hxEnv = { 'deployment.environment.name': 'hx-prod', 'service.namespace': 'hx-shop-ns' };
 const pub = t.span({
-  service: 'hx-shop', name: 'hx-orders send', kind: 'PRODUCER', start: 0, durationMs: 2,
+  service: 'hx-shop', name: 'hx-orders send', kind: 'PRODUCER', start: 0, durationMs: 2, resource: hxEnv,
   attributes: { ...messaging({ destination: 'hx-orders', operation: 'send', messageId: 'hx-m1', partition: 0, offset: 7, key: 'k1' }), 'order.id': 'o-1' },
 });
 const deliveries = [10, 40].map((start) =>
-  t.span({ service: 'hx-billing', name: 'hx-orders process', kind: 'CONSUMER', parent: pub, start, durationMs: 3, attributes: messaging({ destination: 'hx-orders', operation: 'process', group: 'hx-group', partition: 0, offset: 7 }) }),
+  t.span({ service: 'hx-billing', name: 'hx-orders process', kind: 'CONSUMER', parent: pub, start, durationMs: 3, resource: hxEnv, attributes: messaging({ destination: 'hx-orders', operation: 'process', group: 'hx-group', partition: 0, offset: 7 }) }),
 );
 const failed = t.span({ service: 'hx-billing', name: 'charge', kind: 'CLIENT', parent: deliveries[0], start: 11, durationMs: 1, status: { code: 'ERROR', message: "it's <b>broken</b>" } });
 const server = t.span({ service: 'hx-payments', name: 'POST /charge', kind: 'SERVER', parent: failed, start: 11.2, durationMs: 0.5 });
@@ -104,6 +105,10 @@ const PLAUSIBLE: Record<string, fc.Arbitrary<string>> = {
   messageId: fc.constantFrom('hx-m1', 'hx-m2'),
   traceId: fc.constantFrom(pub.traceId, pub.traceId.toUpperCase(), traceId()),
   attribute: fc.constantFrom('order.id=o-1', 'messaging.message.id=hx-m1', 'service.name=hx-shop', 'x='),
+  env: fc.constantFrom('hx-prod', 'staging', "o'brien"),
+  namespace: fc.constantFrom('hx-shop-ns', 'default'),
+  partition: fc.constantFrom('0', '1'),
+  origin: fc.constantFrom('hx-shop', 'nobody'),
 };
 /** Per parameter: values of the right kind but anywhere in their domain (out of range, overflowing, malformed). */
 const OF_KIND: Record<string, fc.Arbitrary<string>> = {
@@ -125,11 +130,14 @@ const hostile = (name: string) => fc.oneof(plausible(name), OF_KIND[name] ?? any
 /** The parameters each route reads (the test fails for a route that is missing here). */
 const PARAMS: Record<string, string[]> = {
   '/api/health': [],
-  '/api/topology': ['from', 'to', 'groupBy', 'lag'],
-  '/api/requests': ['from', 'to', 'service', 'destination', 'messageId', 'traceId', 'attribute', 'errorOnly', 'limit'],
+  '/api/topology': ['from', 'to', 'groupBy', 'lag', 'env', 'namespace'],
+  '/api/requests': ['from', 'to', 'service', 'destination', 'messageId', 'traceId', 'attribute', 'errorOnly', 'limit', 'env', 'namespace'],
   '/api/requests/:traceId': ['maxDepth', 'maxSpans', 'anomalies'],
-  '/api/lag': ['from', 'to', 'step', 'destination', 'group'],
-  '/api/anomalies': ['type', 'from', 'to', 'step', 'destination', 'group', 'limit'],
+  '/api/lag': ['from', 'to', 'step', 'destination', 'group', 'partition', 'env', 'namespace'],
+  '/api/anomalies': ['type', 'from', 'to', 'step', 'destination', 'group', 'limit', 'env', 'namespace'],
+  '/api/throughput': ['from', 'to', 'step', 'destination', 'group', 'env', 'namespace'],
+  '/api/pathways': ['from', 'to', 'origin', 'destination', 'limit', 'env', 'namespace'],
+  '/api/environments': ['from', 'to'],
   '/api/alerts': [],
   '/api/alerts/:id': [],
 };
@@ -294,9 +302,11 @@ describe('regressions: parameters that reached the engine or threw answer 400 wi
     ['/api/lag?from=now-1h&from=now-2h', 'from: expected one value, got 2'],
     ['/api/requests?service=a&service=b', 'service: expected one value, got 2'],
     // an unknown parameter (a typo) was silently ignored everywhere but the request list
-    ['/api/lag?grop=hx-group', 'unknown parameter "grop"; expected from, to, step, destination, group'],
-    ['/api/topology?groupby=messageType', 'unknown parameter "groupby"; expected from, to, groupBy, lag'],
-    ['/api/anomalies?types=duplicate', 'unknown parameter "types"; expected type, from, to, step, destination, group, limit'],
+    ['/api/lag?grop=hx-group', 'unknown parameter "grop"; expected from, to, step, destination, group, partition, env, namespace'],
+    ['/api/topology?groupby=messageType', 'unknown parameter "groupby"; expected from, to, groupBy, lag, env, namespace'],
+    ['/api/anomalies?types=duplicate', 'unknown parameter "types"; expected type, from, to, step, destination, group, limit, env, namespace'],
+    ['/api/throughput?step=30s', 'step: expected whole minutes (the throughput state is per minute), got "30s"'],
+    ['/api/pathways?env=a%00b', 'env: expected an environment name of at most 256 printable characters, got "a\\u0000b"'],
     [`/api/requests/${pub.traceId}?depth=1`, 'unknown parameter "depth"; expected maxDepth, maxSpans, anomalies'],
     // a 100 kB value is not echoed back whole
     [`/api/topology?groupBy=${'x'.repeat(100_000)}`, `groupBy: expected one of destination, messageType, got "${'x'.repeat(80)}…"`],
