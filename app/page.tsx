@@ -1,6 +1,8 @@
 // Home: the flow map — services, destinations, consumer groups and peers over the chosen range.
 import { Suspense } from 'react';
 import { FlowMap } from '@/components/flow/FlowMap';
+import { getFiring } from '@/lib/api/alerts';
+import { alertMarks } from '@/lib/alerts/map';
 import { FlowLegend } from '@/components/flow/FlowGuide';
 import { PageHeader } from '@/components/common/PageHeader';
 import { TimeBar, UrlNotices } from '@/components/common/TimeBar';
@@ -71,6 +73,7 @@ async function FlowSection({ url, groupBy, sel }: { url: PageUrl; groupBy?: 'mes
   }
   const ms = url.window.toMs - url.window.fromMs;
   const laid = layoutFlowMap(nodes, edges, { rangeMs: ms });
+  const firing = await load((deps) => getFiring(deps)); // firing alert rules mark their edges
   const published = edges.filter((e) => e.kind === 'publish').reduce((a, e) => a + e.count, 0);
   const delivered = edges.filter((e) => e.kind === 'deliver');
   const deliveries = delivered.reduce((a, e) => a + e.count, 0);
@@ -90,7 +93,7 @@ async function FlowSection({ url, groupBy, sel }: { url: PageUrl; groupBy?: 'mes
       </div>
       <FlowLegend groupBy={groupBy} deadLetter={nodes.some((n) => n.deadLetter)} />
       </div>
-      <FlowMap layout={laid} time={url.time} rangeMs={ms} sel={sel} />
+      <FlowMap layout={laid} time={url.time} rangeMs={ms} sel={sel} alerts={alertMarks(laid.nodes, laid.edges, firing.ok ? firing.data : [])} />
     </>
   );
 }

@@ -8,7 +8,7 @@ import { smoothPath } from '@/lib/ui/flowmap/path';
 import type { FlowEdgeData } from '@/lib/ui/flowmap/types';
 import { useHover, useSelect } from './selection';
 
-export type FlowEdgeType = Edge<FlowEdgeData & { dim: boolean; expanded: boolean }, 'flow'>;
+export type FlowEdgeType = Edge<FlowEdgeData & { dim: boolean; expanded: boolean; alert?: string[] }, 'flow'>;
 
 export const FlowEdge = memo(function FlowEdge(props: EdgeProps<FlowEdgeType>) {
   const { data, markerEnd, selected } = props;
@@ -46,6 +46,11 @@ export const FlowEdge = memo(function FlowEdge(props: EdgeProps<FlowEdgeType>) {
           onMouseLeave={() => hover(null)}
         >
           <div className="short">
+            {data.alert?.length ? (
+              <span className="badge danger" data-testid="flow-edge-alert" title={`firing alert: ${data.alert.join(', ')}`} style={{ marginRight: 4, fontSize: 10 }}>
+                ALERT
+              </span>
+            ) : null}
             {data.short.map((p, i) => (
               <span key={i}>
                 {i ? ' ' : null}

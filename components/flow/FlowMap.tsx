@@ -67,12 +67,15 @@ export function FlowMap({
   time,
   rangeMs,
   sel,
+  alerts,
 }: {
   layout: FlowLayout;
   time: TimeParams;
   rangeMs: number;
   /** the URL's ?sel= when the page was loaded */
   sel?: string;
+  /** edge id → names of the firing alert rules that mark it (lib/alerts/map.ts) */
+  alerts?: Record<string, string[]>;
 }) {
   const { nodes, edges, bounds, rankdir } = layout;
   const [selection, setSelection] = useState<FlowSelection>(() => parseSel(sel));
@@ -115,12 +118,12 @@ export function FlowMap({
         source: e.source,
         target: e.target,
         type: 'flow' as const,
-        data: { ...e.data, dim: !!lit && !lit.edges.has(e.id), expanded: hovered?.type === 'edge' && hovered.id === e.id },
+        data: { ...e.data, dim: !!lit && !lit.edges.has(e.id), expanded: hovered?.type === 'edge' && hovered.id === e.id, alert: alerts?.[e.id] },
         selected: selection?.type === 'edge' && selection.id === e.id,
         zIndex: lit?.edges.has(e.id) ? 1 : 0,
         markerEnd: { type: MarkerType.ArrowClosed, color: e.data.color, width: 16, height: 16, markerUnits: 'userSpaceOnUse' },
       })),
-    [edges, selection, hovered, lit],
+    [edges, selection, hovered, lit, alerts],
   );
 
   const onInit = useCallback(

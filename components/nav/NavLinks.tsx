@@ -9,6 +9,7 @@ const LINKS = [
   { href: '/requests', label: 'Requests', match: (p: string) => p.startsWith('/requests') },
   { href: '/lag', label: 'Consumer lag', match: (p: string) => p.startsWith('/lag') },
   { href: '/anomalies', label: 'Anomalies', match: (p: string) => p.startsWith('/anomalies') },
+  { href: '/alerts', label: 'Alerts', match: (p: string) => p.startsWith('/alerts') },
 ];
 
 function Links({ time }: { time?: string }) {

@@ -8,6 +8,7 @@ import { instanceLabel, parseInstanceKey, type AlertStateName, type Instance } f
 import { ApiError, ok, type ApiContext, type Handler } from './http.js';
 import { rejectUnknown, shown } from './params.js';
 import type { Store } from '../store/index.js';
+import type { FiringMark } from '../alerts/map.js';
 
 /** Instances listed per rule: the non-ok ones first. */
 const MAX_INSTANCES = 100;
@@ -83,6 +84,14 @@ export async function getAlerts({ store }: { store: Store }): Promise<AlertsResu
     events: events.map((e) => ({ ...e, label: instanceLabel(parseInstanceKey(e.instance)) })),
     firing: views.reduce((n, r) => n + r.instances.filter((i) => i.state === 'firing').length, 0),
   };
+}
+
+/** The firing instances of every enabled rule, for the flow map's marks (lib/alerts/map.ts). */
+export async function getFiring({ store }: { store: Store }): Promise<FiringMark[]> {
+  const rules = (await listRules(store)).filter((r) => r.enabled);
+  const names = new Map(rules.map((r) => [r.id, r.name]));
+  const states = await loadStates(store, rules.map((r) => r.id));
+  return states.filter((s) => s.state === 'firing').map((s) => ({ ruleName: names.get(s.ruleId) ?? '', instance: parseInstanceKey(s.instance) }));
 }
 
 /** GET /api/alerts */
