@@ -46,7 +46,7 @@ export async function assertFlow(
 /** The failed attempt and its retry: one ERROR span, two hops, classified as a redelivery after failure. */
 export async function assertRetry(
   es: TestEventscope,
-  f: { traceId: string; producer: string; consumer: string; group: string; destination: string },
+  f: { traceId: string; producer: string; consumer: string; group: string; destination: string; consumerKind?: string },
 ): Promise<void> {
   const tl = await es.api(`/api/requests/${f.traceId}`);
   assert.equal(tl.status, 200, JSON.stringify(tl.body));
@@ -56,7 +56,7 @@ export async function assertRetry(
     hops: { consumerGroup: string; destination: string; deliver: { service: string } }[];
   };
   assert.ok(body.services.includes(f.producer) && body.services.includes(f.consumer), `timeline joins producer and consumer: ${body.services}`);
-  const consumerSpans = body.spans.filter((s) => s.service === f.consumer && s.kind === 'CONSUMER');
+  const consumerSpans = body.spans.filter((s) => s.service === f.consumer && s.kind === (f.consumerKind ?? 'CONSUMER'));
   assert.equal(consumerSpans.length, 2, 'the failed attempt and the retry');
   assert.deepEqual(consumerSpans.map((s) => s.status.code).filter((c) => c === 'ERROR').length, 1, 'the failed attempt is an error');
   assert.equal(body.hops.filter((h) => h.consumerGroup === f.group && h.destination === f.destination).length, 2);
