@@ -5,6 +5,9 @@ import { getFiring } from '@/lib/api/alerts';
 import { alertMarks } from '@/lib/alerts/map';
 import { FlowLegend } from '@/components/flow/FlowGuide';
 import { PageHeader } from '@/components/common/PageHeader';
+import { EnvPicker } from '@/components/filters/EnvPicker';
+import { envOf } from '@/components/filters/env';
+import type { EnvFilter } from '@/lib/hops/env';
 import { TimeBar, UrlNotices } from '@/components/common/TimeBar';
 import { LinkToggle } from '@/components/common/Toggle';
 import { EmptyState, ErrorNotice, SendDataHelp, Skeleton } from '@/components/common/States';
@@ -46,12 +49,13 @@ export default async function FlowMapPage({ searchParams }: { searchParams: Prom
             { value: 'messageType', label: 'message type', title: 'one node per event or command type' },
           ]}
         />
+        <EnvPicker sp={sp} />
         <TimeBar url={url} intervalMs={liveIntervalMs()} />
       </PageHeader>
       <UrlNotices notices={url.notices} />
       {/* keyed by the URL's range, not the resolved times: a live refresh updates in place */}
       <Suspense key={`${url.time.from}|${url.time.to}|${groupBy}`} fallback={<Skeleton height={600} />}>
-        <FlowSection url={url} groupBy={groupBy} sel={firstParam(sp, 'sel')} />
+        <FlowSection url={url} groupBy={groupBy} sel={firstParam(sp, 'sel')} env={envOf(sp).filter} />
       </Suspense>
     </>
   );
@@ -60,8 +64,8 @@ export default async function FlowMapPage({ searchParams }: { searchParams: Prom
 /** Parameters of this page besides the time range (lib/ui/url.ts COMMON_PARAMS). */
 const KNOWN = ['groupBy', 'sel'];
 
-async function FlowSection({ url, groupBy, sel }: { url: PageUrl; groupBy?: 'messageType'; sel?: string }) {
-  const r = await load((deps) => getTopology(deps, { ...url.window, groupBy: groupBy ?? 'destination', lag: true }));
+async function FlowSection({ url, groupBy, sel, env }: { url: PageUrl; groupBy?: 'messageType'; sel?: string; env: EnvFilter }) {
+  const r = await load((deps) => getTopology(deps, { ...url.window, groupBy: groupBy ?? 'destination', lag: true, ...env }));
   if (!r.ok) return <ErrorNotice error={r.error} />;
   const { nodes, edges } = r.data;
   if (nodes.length === 0) {

@@ -3,6 +3,8 @@ import Link from 'next/link';
 import { Suspense } from 'react';
 import type { DuplicateOccurrence, DuplicateResult, OrderingOccurrence, OrderingResult } from '@/lib/analysis/anomalies';
 import { PageHeader } from '@/components/common/PageHeader';
+import { EnvPicker } from '@/components/filters/EnvPicker';
+import { envOf } from '@/components/filters/env';
 import { TimeBar, UrlNotices } from '@/components/common/TimeBar';
 import { SortTh } from '@/components/common/SortHeader';
 import { LinkToggle } from '@/components/common/Toggle';
@@ -58,6 +60,7 @@ export default async function AnomaliesPage({ searchParams }: { searchParams: Pr
             { value: 'ordering', label: 'ordering' },
           ]}
         />
+        <EnvPicker sp={sp} />
         <TimeBar url={url} intervalMs={liveIntervalMs()} />
       </PageHeader>
       <UrlNotices notices={url.notices} />
@@ -82,7 +85,7 @@ async function AnomalyView({
 }: { url: PageUrl; type?: 'duplicate' | 'ordering'; destination?: string; group?: string; sort: DupSort; sp: SearchParams }) {
   const { fromMs, toMs } = url.window;
   const r = await load((deps) =>
-    getAnomalies(deps, { types: type ? [type] : ['duplicate', 'ordering'], fromMs, toMs, stepMs: defaultStep(fromMs, toMs), destination, consumerGroup: group, limit: 200 }),
+    getAnomalies(deps, { types: type ? [type] : ['duplicate', 'ordering'], fromMs, toMs, stepMs: defaultStep(fromMs, toMs), destination, consumerGroup: group, limit: 200, ...envOf(sp).filter }),
   );
   if (!r.ok) return <ErrorNotice error={r.error} />;
   const { duplicates, ordering } = r.data;

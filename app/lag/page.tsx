@@ -4,6 +4,10 @@ import Link from 'next/link';
 import { Fragment, Suspense } from 'react';
 import type { GroupLag, LagCurrent } from '@/lib/analysis/lag';
 import { PageHeader } from '@/components/common/PageHeader';
+import { EnvPicker } from '@/components/filters/EnvPicker';
+import { envOf } from '@/components/filters/env';
+import { ThroughputPanel } from '@/components/lag/ThroughputPanel';
+import { PartitionLagChart } from '@/components/lag/PartitionLagChart';
 import { TimeBar, UrlNotices } from '@/components/common/TimeBar';
 import { SortTh } from '@/components/common/SortHeader';
 import { LinkToggle } from '@/components/common/Toggle';
@@ -64,6 +68,7 @@ export default async function LagPage({ searchParams }: { searchParams: Promise<
             { value: 'problem', label: 'not OK', title: 'only groups whose status is not OK' },
           ]}
         />
+        <EnvPicker sp={sp} />
         <TimeBar url={url} intervalMs={liveIntervalMs()} />
       </PageHeader>
       <UrlNotices notices={url.notices} />
@@ -103,7 +108,7 @@ function sortGroups(groups: GroupLag[], sort: LagSort): GroupLag[] {
 async function LagView({
   url, destination, group, problemsOnly, sort, sp,
 }: { url: PageUrl; destination?: string; group?: string; problemsOnly: boolean; sort: LagSort; sp: SearchParams }) {
-  const r = await load((deps) => getLag(deps, { ...url.window, stepMs: defaultStep(url.window.fromMs, url.window.toMs), destination, consumerGroup: group }));
+  const r = await load((deps) => getLag(deps, { ...url.window, stepMs: defaultStep(url.window.fromMs, url.window.toMs), destination, consumerGroup: group, ...envOf(sp).filter }));
   if (!r.ok) return <ErrorNotice error={r.error} />;
   const all = sortGroups(r.data.groups, sort);
   const groups = problemsOnly ? all.filter((g) => g.status !== 'OK') : all;
@@ -168,6 +173,9 @@ async function LagView({
           </tbody>
         </table>
       </div>
+      <Suspense fallback={<Skeleton height={260} />}>
+        <ThroughputPanel fromMs={url.window.fromMs} toMs={url.window.toMs} destination={destination} group={group} env={envOf(sp).filter} />
+      </Suspense>
       {groups.map((g) => (
         <GroupPanel key={`${g.destination}\u0000${g.consumerGroup}`} g={g} url={url} />
       ))}
@@ -212,6 +220,7 @@ function GroupPanel({ g, url }: { g: GroupLag; url: PageUrl }) {
       {partitions.length > 0 ? (
         <>
           <h3>Partitions</h3>
+          {partitions.length > 1 ? <PartitionLagChart partitions={partitions} /> : null}
           <table className="data">
             <thead>
               <tr>

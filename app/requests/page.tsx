@@ -3,6 +3,8 @@ import Link from 'next/link';
 import { Suspense } from 'react';
 import type { RequestRow } from '@/lib/analysis/requests';
 import { PageHeader } from '@/components/common/PageHeader';
+import { EnvPicker } from '@/components/filters/EnvPicker';
+import { envOf } from '@/components/filters/env';
 import { TimeBar, UrlNotices } from '@/components/common/TimeBar';
 import { SortTh } from '@/components/common/SortHeader';
 import { EmptyState, ErrorNotice, SendDataHelp, Skeleton } from '@/components/common/States';
@@ -43,6 +45,7 @@ export default async function RequestsPage({ searchParams }: { searchParams: Pro
           </>
         }
       >
+        <EnvPicker sp={sp} />
         <TimeBar url={url} intervalMs={liveIntervalMs()} />
       </PageHeader>
       <UrlNotices notices={url.notices} />
@@ -116,6 +119,7 @@ async function RequestTable({ url, filters, sort, sp }: { url: PageUrl; filters:
       attribute: filters.attribute === undefined ? undefined : requestAttribute(filters.attribute),
       errorOnly: !!filters.errorOnly,
       limit: LIMIT,
+      ...envOf(sp).filter,
     }),
   );
   if (!r.ok) return <ErrorNotice title={r.status === 400 ? 'Check the filters' : undefined} error={r.error} />;

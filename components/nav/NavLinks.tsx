@@ -9,6 +9,7 @@ const LINKS = [
   { href: '/requests', label: 'Requests', match: (p: string) => p.startsWith('/requests') },
   { href: '/lag', label: 'Consumer lag', match: (p: string) => p.startsWith('/lag') },
   { href: '/anomalies', label: 'Anomalies', match: (p: string) => p.startsWith('/anomalies') },
+  { href: '/pathways', label: 'Pathways', match: (p: string) => p.startsWith('/pathways') },
   { href: '/alerts', label: 'Alerts', match: (p: string) => p.startsWith('/alerts') },
 ];
 
@@ -34,7 +35,7 @@ function Links({ time }: { time?: string }) {
 function LinksWithRange() {
   const sp = useSearchParams();
   const time = new URLSearchParams();
-  for (const k of ['from', 'range', 'to']) {
+  for (const k of ['from', 'range', 'to', 'env', 'namespace']) {
     const v = sp?.get(k);
     if (v) time.set(k, v);
   }

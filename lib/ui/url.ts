@@ -162,7 +162,7 @@ export function parseSort<C extends string>(sp: SearchParams, columns: readonly 
 export const sortParam = <C extends string>(s: Sort<C>): string => `${s.desc ? '-' : ''}${s.column}`;
 
 /** Every page understands these; pages add their own. */
-export const COMMON_PARAMS = ['from', 'to', 'range', 'live'] as const;
+export const COMMON_PARAMS = ['from', 'to', 'range', 'live', 'env', 'namespace'] as const;
 
 /** URL parameters this page does not understand: shown to the user as ignored, not silently dropped. */
 export function unknownParams(sp: SearchParams, known: readonly string[]): string[] {
