@@ -48,7 +48,8 @@ export function parseMappings(text: string, file: string): Profile[] {
     const parsed = profileSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      const path = ['profiles', i, ...issue.path];
+      // an unknown key is pointed at itself, not at the object holding it
+      const path = ['profiles', i, ...issue.path, ...(issue.code === 'unrecognized_keys' ? [issue.keys[0]!] : [])];
       const node = nodeAt(doc.contents, path) ?? nodeAt(doc.contents, path.slice(0, -1));
       throw new ConfigError(`EVENTSCOPE_MAPPINGS ${where(node?.range?.[0])}: profiles[${i}]${issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}: ${describe(issue)}`);
     }
