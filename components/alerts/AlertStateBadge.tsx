@@ -4,6 +4,7 @@ const LOOK: Record<string, { cls: string; title: string }> = {
   pending: { cls: 'warn', title: 'the condition holds, but not yet for the rule’s duration' },
   firing: { cls: 'danger', title: 'the condition held for the rule’s duration; the webhook was told' },
   disabled: { cls: 'neutral', title: 'the rule is switched off' },
+  undelivered: { cls: 'error', title: 'the webhook did not take the message after every retry' },
 };
 
 export function AlertStateBadge({ state, label, small }: { state: string; label?: string; small?: boolean }) {

@@ -64,7 +64,7 @@ export function AlertsManager({ initial }: { initial: AlertsResult }) {
             </thead>
             <tbody>
               {data.rules.map((r) => (
-                <RuleRow key={r.id} rule={r} onEdit={() => (setEditing(r), setFormOpen(true))} onDelete={() => void remove(r)} />
+                <RuleRow key={r.id} rule={r} failed={data.events.find((e) => e.ruleId === r.id)?.event === 'undelivered'} onEdit={() => (setEditing(r), setFormOpen(true))} onDelete={() => void remove(r)} />
               ))}
             </tbody>
           </table>
@@ -118,7 +118,7 @@ export function AlertsManager({ initial }: { initial: AlertsResult }) {
                 <tr key={`${e.at}-${e.ruleId}-${e.instance}-${i}`} data-testid="alert-event" data-event={e.event}>
                   <td style={{ whiteSpace: 'nowrap' }}>{formatDateTime(e.at)}</td>
                   <td>
-                    <AlertStateBadge state={e.event === 'firing' ? 'firing' : 'ok'} label={e.event} />
+                    <AlertStateBadge state={e.event === 'firing' ? 'firing' : e.event === 'resolved' ? 'ok' : 'undelivered'} label={e.event === 'undelivered' ? 'webhook failed' : e.event} />
                   </td>
                   <td>{e.ruleName}</td>
                   <td>{e.label}</td>
@@ -133,7 +133,7 @@ export function AlertsManager({ initial }: { initial: AlertsResult }) {
   );
 }
 
-function RuleRow({ rule, onEdit, onDelete }: { rule: RuleView; onEdit: () => void; onDelete: () => void }) {
+function RuleRow({ rule, failed, onEdit, onDelete }: { rule: RuleView; failed: boolean; onEdit: () => void; onDelete: () => void }) {
   const shown = rule.instances.filter((i) => i.state !== 'ok').slice(0, 5);
   const okCount = rule.instances.filter((i) => i.state === 'ok').length;
   return (
@@ -159,6 +159,11 @@ function RuleRow({ rule, onEdit, onDelete }: { rule: RuleView; onEdit: () => voi
       <td className="help" style={{ maxWidth: 220, overflowWrap: 'anywhere' }}>
         {rule.webhook.format === 'slack' ? 'Slack · ' : 'JSON · '}
         {hostOf(rule.webhook.url)}
+        {failed ? (
+          <div style={{ color: '#b91c1c' }} data-testid="alert-webhook-failed">
+            the last message could not be delivered (see History)
+          </div>
+        ) : null}
       </td>
       <td style={{ whiteSpace: 'nowrap' }}>
         <button type="button" className="btn secondary" onClick={onEdit} data-testid="alert-edit">

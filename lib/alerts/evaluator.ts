@@ -87,7 +87,24 @@ export function startEvaluator(opts: EvaluatorOptions): Evaluator {
     await recordEvents(opts.store, events);
     metrics().alertsFiring.set(firing);
     for (const n of notifications) {
-      const p = deliver(n, opts.dashboardUrl, { log, ...opts.delivery }).catch((err) => log(`[alerts] notification failed: ${err}`));
+      const p = deliver(n, opts.dashboardUrl, { log, ...opts.delivery })
+        .then(async (outcome) => {
+          if (outcome.ok) return;
+          // the history says so: a firing nobody was told about is the page's to show
+          await recordEvents(opts.store, [
+            {
+              at: new Date(now()).toISOString(),
+              ruleId: n.rule.id,
+              ruleName: n.rule.name,
+              instance: instanceKey(n.instance),
+              event: 'undelivered',
+              value: null,
+              valueText: `${n.transition} message not delivered after ${outcome.attempts} attempts: ${outcome.error}`,
+              since: new Date(n.sinceMs).toISOString(),
+            },
+          ]);
+        })
+        .catch((err) => log(`[alerts] notification failed: ${err}`));
       inFlight.add(p);
       void p.finally(() => inFlight.delete(p));
     }

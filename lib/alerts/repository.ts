@@ -121,12 +121,15 @@ export async function saveStates(store: Store, states: StoredState[]): Promise<v
   );
 }
 
+/** A transition, or `undelivered`: its webhook gave up (valueText says why). */
+export type AlertEventKind = Transition | 'undelivered';
+
 export interface AlertEvent {
   at: string;
   ruleId: string;
   ruleName: string;
   instance: string;
-  event: Transition;
+  event: AlertEventKind;
   value: number | null;
   valueText: string;
   since: string;
@@ -164,7 +167,7 @@ export async function recentEvents(store: Store, limit = 50): Promise<AlertEvent
     ruleId: r.rule_id,
     ruleName: r.rule_name,
     instance: r.instance,
-    event: r.event as Transition,
+    event: r.event as AlertEventKind,
     value: r.value === null ? null : Number(r.value),
     valueText: r.value_text,
     since: new Date(Number(r.since_ms)).toISOString(),

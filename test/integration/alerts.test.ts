@@ -153,6 +153,34 @@ describe('an alert on a stopped consumer group', () => {
   });
 });
 
+describe('a webhook that never takes the message', () => {
+  it('is retried, counted as failed, and the history says so', async () => {
+    const created = await es.api('/api/alerts', undefined, {
+      method: 'POST',
+      // a destination that never had traffic: no_traffic fires at once
+      body: { name: 'nowhere quiet', kind: 'no_traffic', subject: 'destination', scope: { destination: 'al-nowhere' }, window: '1m', webhook: { url: 'http://127.0.0.1:9/closed' } },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const failed = async () => (await metrics().alertNotifications.get()).values.find((v) => v.labels.outcome === 'failed')?.value ?? 0;
+    const retried = async () => (await metrics().alertNotifications.get()).values.find((v) => v.labels.outcome === 'retried')?.value ?? 0;
+    const [failed0, retried0] = [await failed(), await retried()];
+    const ev = startEvaluator({ store: es.store, intervalMs: 100, dashboardUrl: 'http://dash.test', delivery: { backoffMs: 10, attempts: 3 }, log: () => {} });
+    try {
+      await until('the undelivered event', async () => (await es.api('/api/alerts')).body.events.some((e: any) => e.ruleId === created.body.id && e.event === 'undelivered'));
+    } finally {
+      await ev.stop();
+    }
+    const list = await es.api('/api/alerts');
+    const events = list.body.events.filter((e: any) => e.ruleId === created.body.id);
+    assert.deepEqual(events.map((e: any) => e.event), ['undelivered', 'firing']);
+    assert.match(events[0].valueText, /^firing message not delivered after 3 attempts: /);
+    assert.equal(events[1].valueText, '0 messages');
+    assert.equal(await failed() - failed0, 1);
+    assert.equal(await retried() - retried0, 2);
+    assert.equal((await es.api(`/api/alerts/${created.body.id}`, undefined, { method: 'DELETE' })).status, 200);
+  });
+});
+
 describe('the alerts API', () => {
   const valid = { name: 'backlog', kind: 'backlog', threshold: 100, comparison: '>=', for: 120, webhook: { url: 'https://hooks.example.com/x', format: 'slack' } };
 
