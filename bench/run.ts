@@ -23,6 +23,12 @@ const SECTIONS = ['decode', 'ingest', 'limit', 'otel', 'sdk', 'overload', 'queri
 // 'before' when the collector has no setting that restores interval batching.
 const BEFORE_REF = 'b57f693';
 
+// `npm run bench -- ui`: the dashboard's responsiveness in a browser, a bench of its own (bench/ui.ts)
+if (process.argv[2] === 'ui') {
+  await import('./ui.js');
+  process.exit(0);
+}
+
 const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
