@@ -43,23 +43,20 @@ async function lcp(page: Page, url: string, ready: string): Promise<number> {
 
 /** ms from a click on `target` until `panel` is in the DOM and a frame has been painted with it. */
 async function clickToPanel(page: Page, target: string, panel: string, index: number): Promise<number> {
-  return page.evaluate(
-    ({ target, panel, index }) =>
-      new Promise<number>((resolve, reject) => {
-        const els = document.querySelectorAll<HTMLElement>(target);
-        const el = els[index % els.length];
-        if (!el) return reject(new Error(`nothing matches ${target}`));
-        const t0 = performance.now();
-        el.click();
-        const check = () => {
-          const p = document.querySelector<HTMLElement>(panel);
-          if (p && p.offsetParent !== null) requestAnimationFrame(() => resolve(performance.now() - t0));
-          else requestAnimationFrame(check);
-        };
-        check();
-      }),
-    { target, panel, index },
-  );
+  // a string, not a function: tsx's helpers (__name) do not exist in the page
+  const script = `new Promise((resolve, reject) => {
+    const els = document.querySelectorAll(${JSON.stringify(target)});
+    const el = els[${index} % els.length];
+    if (!el) return reject(new Error('nothing matches ' + ${JSON.stringify(target)}));
+    const t0 = performance.now();
+    el.click();
+    (function check() {
+      const p = document.querySelector(${JSON.stringify(panel)});
+      if (p && p.offsetParent !== null) requestAnimationFrame(() => resolve(performance.now() - t0));
+      else requestAnimationFrame(check);
+    })();
+  })`;
+  return page.evaluate(script) as Promise<number>;
 }
 
 async function main() {
