@@ -1,8 +1,10 @@
 // Consumer lag: per destination × consumer group (× partition), backlog and queue time over the
-// range with a Burrow-style status.
+// range with a Burrow-style status, and beside it what the broker itself reports (broker metrics).
 import Link from 'next/link';
 import { Fragment, Suspense } from 'react';
 import type { GroupLag, LagCurrent } from '@/lib/analysis/lag';
+import type { GroupLagWithBroker } from '@/lib/analysis/broker-lag';
+import { BrokerCell } from '@/components/lag/BrokerCell';
 import { PageHeader } from '@/components/common/PageHeader';
 import { EnvPicker } from '@/components/filters/EnvPicker';
 import { envOf } from '@/components/filters/env';
@@ -52,7 +54,9 @@ export default async function LagPage({ searchParams }: { searchParams: Promise<
                 <b>{s}</b> {STATUS_HELP[s]}
               </Fragment>
             ))}
-            .
+            . <b>Broker</b> = what the broker itself counts waiting now (Kafka consumer-group lag, RabbitMQ queue depth), from
+            OTLP metrics of the OpenTelemetry Collector&apos;s kafkametrics or rabbitmq receiver sent to <code>/v1/metrics</code>; it
+            also lists groups no consumer runs for.
           </>
         }
       >
@@ -88,7 +92,7 @@ export default async function LagPage({ searchParams }: { searchParams: Promise<
 }
 
 /** Table order: the chosen column, then the worst status (one severity order: lib/domain.ts), then the biggest backlog. */
-function sortGroups(groups: GroupLag[], sort: LagSort): GroupLag[] {
+function sortGroups<G extends GroupLag>(groups: G[], sort: LagSort): G[] {
   const num = (v: number | null | undefined) => v ?? -Infinity;
   const by: Record<LagSort['column'], (a: GroupLag, b: GroupLag) => number> = {
     status: (a, b) => -byLagSeverityDesc(a.status, b.status),
@@ -157,6 +161,7 @@ async function LagView({
               <SortTh label="Queue p95" column="queue" sort={sort} pathname="/lag" searchParams={sp} firstDesc num />
               <th className="num" title="max produced − max delivered offset, where offsets are known">Offset lag</th>
               <SortTh label="Last delivery (UTC)" column="lastDelivery" sort={sort} pathname="/lag" searchParams={sp} firstDesc num />
+              <th className="num" title="what the broker itself counts waiting now, with its source and time (broker metrics over OTLP)">Broker (now)</th>
             </tr>
           </thead>
           <tbody>
@@ -167,7 +172,8 @@ async function LagView({
                 <td>
                   <StatusBadge status={g.status} reason={g.reason} />
                 </td>
-                <CurrentCells c={g.current} />
+                <CurrentCells c={g.current} brokerOnly={g.brokerOnly} />
+                <BrokerCell broker={g.broker} />
               </tr>
             ))}
           </tbody>
@@ -183,11 +189,18 @@ async function LagView({
   );
 }
 
-function anchor(g: GroupLag): string {
+function anchor(g: Pick<GroupLag, 'destination' | 'consumerGroup'>): string {
   return `lag-${g.destination}-${g.consumerGroup}`.replace(/[^A-Za-z0-9_-]/g, '_');
 }
 
-function CurrentCells({ c }: { c: LagCurrent }) {
+function CurrentCells({ c, brokerOnly }: { c: LagCurrent; brokerOnly?: boolean }) {
+  if (brokerOnly) {
+    return (
+      <td colSpan={6} className="help" data-testid="lag-broker-only">
+        no spans of this group in the range — only the broker reports it
+      </td>
+    );
+  }
   return (
     <>
       <td className="num">{formatMessages(c.backlog)}</td>
@@ -200,7 +213,7 @@ function CurrentCells({ c }: { c: LagCurrent }) {
   );
 }
 
-function GroupPanel({ g, url }: { g: GroupLag; url: PageUrl }) {
+function GroupPanel({ g, url }: { g: GroupLagWithBroker; url: PageUrl }) {
   const partitions = g.partitions.filter((p) => p.partition !== '');
   return (
     <section className="panel" id={anchor(g)} data-testid="lag-group">
@@ -216,7 +229,14 @@ function GroupPanel({ g, url }: { g: GroupLag; url: PageUrl }) {
       <p className="help" style={{ marginTop: 0 }} data-testid="lag-reason">
         {g.reason}
       </p>
-      <LagCharts series={g.series} />
+      {g.broker && !g.brokerOnly ? (
+        <p className="help" style={{ marginTop: 0 }} data-testid="lag-broker-note">
+          The broker ({g.broker.source}, {formatClock(g.broker.at)} UTC) counts <b>{g.broker.lag === null ? 'an unknown number of' : formatCount(g.broker.lag)}</b> messages
+          waiting{g.broker.consumers !== null ? <> and {formatCount(g.broker.consumers)} {g.broker.consumers === 1 ? 'consumer' : 'consumers'}</> : null}; the backlog above counts
+          only messages whose publish span Eventscope received.
+        </p>
+      ) : null}
+      {g.brokerOnly ? null : <LagCharts series={g.series} />}
       {partitions.length > 0 ? (
         <>
           <h3>Partitions</h3>
@@ -232,6 +252,7 @@ function GroupPanel({ g, url }: { g: GroupLag; url: PageUrl }) {
                 <th className="num">Queue p95</th>
                 <th className="num">Offset lag</th>
                 <th className="num">Last delivery (UTC)</th>
+                <th className="num" title="what the broker itself counts waiting on this partition now">Broker (now)</th>
               </tr>
             </thead>
             <tbody>
@@ -242,7 +263,8 @@ function GroupPanel({ g, url }: { g: GroupLag; url: PageUrl }) {
                     <StatusBadge status={p.status} reason={p.reason} />{' '}
                     {p.status !== 'OK' ? <span className="help">{p.reason}</span> : null}
                   </td>
-                  <CurrentCells c={p.current} />
+                  <CurrentCells c={p.current} brokerOnly={g.brokerOnly} />
+                  <BrokerCell broker={p.broker} />
                 </tr>
               ))}
             </tbody>

@@ -4,7 +4,7 @@
 // FlowMap. Their boxes are sized by the layout (lib/ui/flowmap/text.ts) from the same font sizes.
 import { memo } from 'react';
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
-import { DEAD_LETTER_HELP, destinationWord, nodeSubtitle } from '@/lib/ui/flowmap/wording';
+import { DEAD_LETTER_HELP, brokerLine, destinationWord, nodeSubtitle } from '@/lib/ui/flowmap/wording';
 import type { FlowNodeData } from '@/lib/ui/flowmap/types';
 import { serviceColor } from '@/lib/ui/colors';
 import { useNodeLook } from './selection';
@@ -59,7 +59,9 @@ export const DestinationNode = memo(function DestinationNode({ id, data }: NodeP
         <span className="icon" aria-hidden>{deadLetter ? '⊘' : word === 'exchange' ? '⇉' : '≡'}</span>
         {data.label}
       </div>
-      <div className="sub">{nodeSubtitle('destination', data.system, undefined, deadLetter)}</div>
+      <div className="sub" title={data.raw.broker ? `broker: ${brokerLine(data.raw.broker)}${data.raw.broker.consumerGroup ? `, group ${data.raw.broker.consumerGroup}` : ''}` : undefined}>
+        {nodeSubtitle('destination', data.system, undefined, deadLetter, data.raw.broker)}
+      </div>
     </div>
   );
 });

@@ -2,7 +2,7 @@
 // Details of the selected node or edge, with links to the filtered request list, lag and
 // anomalies; with nothing selected, a short guide to reading the map.
 import Link from 'next/link';
-import { DEAD_LETTER_HELP } from '@/lib/ui/flowmap/wording';
+import { DEAD_LETTER_HELP, brokerLine } from '@/lib/ui/flowmap/wording';
 import type { PositionedEdge, PositionedNode } from '@/lib/ui/flowmap/types';
 import { formatCount, formatDurationMs, formatMessages, formatPercent, formatRate } from '@/lib/ui/format';
 import { links, type TimeParams } from '@/lib/ui/url';
@@ -67,6 +67,12 @@ export function FlowSidePanel({
           {extras.map(([k, v]) => (
             <FragmentKV key={k} k={k} v={String(v)} />
           ))}
+          {d.raw.broker ? (
+            <>
+              <dt title="the broker's own count for the most lagging consumer group (OTLP metrics from the Collector's kafkametrics / rabbitmq receiver)">broker</dt>
+              <dd data-testid="side-broker">{brokerLine(d.raw.broker)}{d.raw.broker.consumerGroup ? ` · group ${d.raw.broker.consumerGroup}` : ''}</dd>
+            </>
+          ) : null}
         </dl>
         <EdgeList title="Incoming" edges={incoming} label={label} rangeMs={rangeMs} onSelect={onSelect} from />
         <EdgeList title="Outgoing" edges={outgoing} label={label} rangeMs={rangeMs} onSelect={onSelect} />
@@ -145,6 +151,12 @@ export function FlowSidePanel({
               {d.lag?.offsetLag != null ? (<><dt>offset lag</dt><dd>{formatCount(d.lag.offsetLag)}</dd></>) : null}
               <dt>lag status</dt>
               <dd>{d.lag?.status ?? '–'}</dd>
+              {d.raw.broker ? (
+                <>
+                  <dt title="what the broker itself reports for this group (OTLP metrics from the Collector's kafkametrics / rabbitmq receiver)">broker</dt>
+                  <dd data-testid="side-broker">{brokerLine(d.raw.broker)}</dd>
+                </>
+              ) : null}
             </>
           ) : null}
         </dl>

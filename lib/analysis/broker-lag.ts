@@ -282,6 +282,8 @@ function emptyCurrent(at: string): LagCurrent {
 /** A destination node's broker figure: its most lagging group. */
 export interface NodeBrokerLag extends BrokerLag {
   consumerGroup: string;
+  /** no span tells of this destination: the node is there for the broker's numbers */
+  onlyBroker?: true;
 }
 
 /**
@@ -321,15 +323,17 @@ export function withBrokerOnMap<T extends Topology>(graph: T, broker: readonly B
     const b = broker.find((x) => x.broker === e.broker)!;
     consider(e.source, b);
   }
+  const onlyBroker = new Set<string>();
   for (const b of broker) {
     if (used.has(b)) continue;
     const id = nodeId.destination(b.system, b.destination);
     if (!nodeIndex.has(id)) {
       nodeIndex.set(id, nodes.length);
       nodes.push({ id, kind: 'destination', label: b.destination, system: b.system });
+      onlyBroker.add(id);
     }
     consider(id, b);
   }
-  for (const [id, nb] of best) nodes[nodeIndex.get(id)!]!.broker = nb;
+  for (const [id, nb] of best) nodes[nodeIndex.get(id)!]!.broker = onlyBroker.has(id) ? { ...nb, onlyBroker: true } : nb;
   return { ...graph, nodes, edges };
 }

@@ -60,7 +60,7 @@ export function layoutFlowMap(
   const boxOf = new Map<string, { width: number; height: number }>();
   for (const n of sortedNodes) {
     const kind = nodeKindOf(n.kind);
-    boxOf.set(n.id, nodeBox(kind, n.label || n.id, nodeSubtitle(kind, n.system, n.peerKind, n.deadLetter)));
+    boxOf.set(n.id, nodeBox(kind, n.label || n.id, nodeSubtitle(kind, n.system, n.peerKind, n.deadLetter, n.broker)));
   }
 
   // A consumer-group node is a tab attached to its service (beside it in TB, under it in LR): the

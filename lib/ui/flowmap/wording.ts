@@ -1,5 +1,5 @@
 // What the map says: node kinds and subtitles, the short edge label and its full details.
-import { errorRatio, formatCount, formatDurationMs, formatPercent, formatRate } from '../format.js';
+import { errorRatio, formatClock, formatCount, formatDurationMs, formatPercent, formatRate } from '../format.js';
 import type { EdgeLagInput, FlowNodeKind, LabelPart } from './types.js';
 
 export function nodeKindOf(kind: string): FlowNodeKind {
@@ -12,12 +12,35 @@ export function nodeKindOf(kind: string): FlowNodeKind {
 }
 
 /** The subtitle a node shows under its name (kept here so the layout can size the box for it). */
-export function nodeSubtitle(kind: FlowNodeKind, system?: string, peerKind?: string, deadLetter?: boolean): string {
-  if (kind === 'destination') return `${system ?? ''} ${deadLetter ? 'dead-letter ' : ''}${destinationWord(system)}`.trim();
+export function nodeSubtitle(kind: FlowNodeKind, system?: string, peerKind?: string, deadLetter?: boolean, broker?: BrokerNote | null): string {
+  if (kind === 'destination') {
+    // a RabbitMQ destination only broker metrics tell of is a queue (traces name exchanges)
+    const word = broker?.onlyBroker && (system ?? '').toLowerCase() === 'rabbitmq' ? 'queue' : destinationWord(system);
+    const base = `${system ?? ''} ${deadLetter ? 'dead-letter ' : ''}${word}`.trim();
+    return broker && broker.lag !== null ? `${base} · broker ${formatCount(broker.lag)}` : base;
+  }
   if (kind === 'messageType') return `${system ?? ''} message type`.trim();
   if (kind === 'consumerGroup') return 'consumer group';
   if (kind === 'peer') return `${peerKind || 'external'} · no spans`;
   return 'service';
+}
+
+/** What the broker's own metrics say of a group (lib/analysis/broker-lag.ts), as the map needs it. */
+export interface BrokerNote {
+  source: string;
+  lag: number | null;
+  consumers: number | null;
+  at: string;
+  consumerGroup?: string;
+  /** a destination node only broker metrics tell of */
+  onlyBroker?: true;
+}
+
+/** One line on what the broker reports: '42 msgs waiting · 2 consumers (kafkametrics, 12:03:04 UTC)'. */
+export function brokerLine(b: BrokerNote): string {
+  const waiting = b.lag === null ? 'unknown waiting' : `${formatCount(b.lag)} ${b.lag === 1 ? 'msg' : 'msgs'} waiting`;
+  const consumers = b.consumers === null ? '' : ` · ${formatCount(b.consumers)} ${b.consumers === 1 ? 'consumer' : 'consumers'}`;
+  return `${waiting}${consumers} (${b.source}, ${formatClock(b.at)} UTC)`;
 }
 
 /** What a destination is called on its messaging system (the API gives the system only). */
@@ -39,7 +62,7 @@ export const DEAD_LETTER_HELP =
  * when there are retries, then the lag status when not OK.
  */
 export function edgeLabelShort(
-  e: { count: number; errors: number; retries?: number | null; kind: string; lag?: EdgeLagInput | null; messageType?: string },
+  e: { count: number; errors: number; retries?: number | null; kind: string; lag?: EdgeLagInput | null; messageType?: string; broker?: BrokerNote | null },
   rangeMs: number,
 ): LabelPart[] {
   const parts: LabelPart[] = [];
@@ -51,6 +74,8 @@ export function edgeLabelShort(
   if (e.kind === 'deliver' && e.lag && e.lag.status !== 'OK') {
     parts.push({ text: `lag ${e.lag.status}`, tone: 'lag' });
   }
+  // what the broker counts waiting, when it counts any
+  if (e.kind === 'deliver' && e.broker?.lag) parts.push({ text: `broker ${formatCount(e.broker.lag)}`, tone: 'lag' });
   return parts;
 }
 
@@ -59,6 +84,7 @@ export function edgeLabelDetails(
   e: {
     kind: string; count: number; errors: number; retries?: number | null; p50Ms?: number | null; p95Ms?: number | null;
     queueP50Ms?: number | null; queueP95Ms?: number | null; lag?: EdgeLagInput | null; group?: string; consumer?: string;
+    broker?: BrokerNote | null;
   },
   rangeMs: number,
 ): string[] {
@@ -80,5 +106,6 @@ export function edgeLabelDetails(
     const oldest = e.lag.backlog > 0 ? ` · oldest ${formatDurationMs(e.lag.oldestUndeliveredAgeMs)}` : '';
     lines.push(`lag ${formatCount(e.lag.backlog)} ${e.lag.backlog === 1 ? 'msg' : 'msgs'}${oldest} · ${e.lag.status}`);
   }
+  if (e.kind === 'deliver' && e.broker) lines.push(`broker: ${brokerLine(e.broker)}`);
   return lines;
 }
