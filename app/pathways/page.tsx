@@ -35,7 +35,7 @@ export default async function PathwaysPage({ searchParams }: { searchParams: Pro
             The paths chains of messages take: a service publishes, a consumer handles the message and publishes the next one, and so on.
             For each consumer along a path, <b>end-to-end</b> is the time from the chain&apos;s <b>first publish</b> to that
             consumer&apos;s completion (p50 / p95 over the first deliveries in the range). A consumer continues a chain when it publishes
-            while it handles a message, in the same trace.
+            while it handles a message, in the same trace. A step that several paths share (the same start) shows the same figures in each.
           </>
         }
       >

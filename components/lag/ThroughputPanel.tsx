@@ -27,18 +27,16 @@ export async function ThroughputPanel({ fromMs, toMs, destination, group, env }:
       </div>
       <p className="help" style={{ marginTop: 0 }}>
         Messages <b>published</b> to each destination and <b>delivered</b> to each of its consumer groups (every delivery, repeats
-        included). A group whose line stays below the published one is falling behind; one above it receives messages more than once.
+        included). A group whose line stays below the published one is falling behind; one above it receives messages more than once. The last step may still be filling.
       </p>
       <div className="grid2">
         {r.data.destinations.map((d) => (
           <div key={d.destination}>
-            <h3 style={{ margin: '4px 0' }}>
-              {d.destination}{' '}
-              <span className="help">
-                {formatMessages(d.published)} published by {d.publishers.join(', ') || 'no stored publisher'}
-                {d.groups.length ? ` · ${d.groups.map((g) => `${g.consumerGroup} ${formatMessages(g.delivered)}`).join(' · ')}` : ''}
-              </span>
-            </h3>
+            <h3 style={{ margin: '4px 0' }}>{d.destination}</h3>
+            <div className="help">
+              {formatMessages(d.published)} published by {d.publishers.join(', ') || 'no stored publisher'}
+              {d.groups.length ? ` · delivered: ${d.groups.map((g) => `${g.consumerGroup} ${formatMessages(g.delivered)}`).join(', ')}` : ''}
+            </div>
             <ThroughputChart d={d} />
           </div>
         ))}
