@@ -5,6 +5,7 @@
 // the MetricsService, and bad bodies are 400 with a precise message.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
 import { Metadata } from '@grpc/grpc-js';
 import { ValueType } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -210,6 +211,11 @@ describe('broker metrics ingest protections', () => {
     const badProto = await post('\x0a\x09\x01', 'application/x-protobuf');
     assert.equal(badProto.status, 400);
     assert.equal((await post('x', 'text/plain')).status, 415);
+    // the body limit of traces applies: over it (here decompressed from a small gzip body) is 413
+    const big = gzipSync(Buffer.alloc(es.config.maxBodyBytes + 1, 0x20));
+    const tooBig = await fetch(`${es.otlpHttpUrl}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', ...headers }, body: big });
+    assert.equal(tooBig.status, 413);
+    assert.match((await tooBig.json()).message, /exceeds the limit of \d+ bytes/);
 
     const nowNs = String(BigInt(Date.now()) * 1_000_000n);
     const attrs = (group: string) => [
