@@ -4,7 +4,7 @@
 // Every list below is "first found wins", newest names first. Raw attributes stay untouched.
 import type { MessagingOperation, PeerKind, SpanKindName, SpanRow } from '../lib/store/rows.js';
 import { canonicalI64 } from '../lib/store/anyvalue.js';
-import { matchProfile, type CompiledProfile, type ProfileSet } from './profiles/language.js';
+import { firstMet, matchProfile, type CompiledProfile, type ProfileSet } from './profiles/language.js';
 import { BUILTIN_PROFILE_SET } from './profiles/index.js';
 
 export interface NormalizeOptions {
@@ -277,10 +277,11 @@ function or(read: ((a: Record<string, string>, n: string) => string) | undefined
 function applyProfile(row: SpanRow, p: CompiledProfile, opts: NormalizeOptions): void {
   const attrs = row.span_attributes;
   const mapped = p.operation ? p.operation.values[p.operation.read(attrs, row.span_name)] : undefined;
-  if (mapped === 'housekeeping' || mapped === 'ignore') {
-    if (mapped === 'housekeeping') row.msg_housekeeping = 1;
+  if (mapped === 'housekeeping' || (p.housekeeping !== undefined && firstMet(p.housekeeping, attrs) !== undefined)) {
+    row.msg_housekeeping = 1;
     return;
   }
+  if (mapped === 'ignore') return;
   let operation: MessagingOperation = mapped ?? '';
   if (operation === '') operation = operationOf(attrs, row.span_kind);
   if (operation === '') {
@@ -332,11 +333,8 @@ function failureOf(row: SpanRow, f: NonNullable<CompiledProfile['failure']>): st
       return names[i]!;
     }
   }
-  for (const a of f.attributes) {
-    const v = row.span_attributes[a.attribute];
-    if (v === undefined || v === '' || (a.in !== undefined && !a.in.has(v))) continue;
-    for (const r of f.reason) if (row.span_attributes[r]) return row.span_attributes[r];
-    return `${a.attribute}=${v}`;
-  }
-  return undefined;
+  const met = firstMet(f.attributes, row.span_attributes);
+  if (met === undefined) return undefined;
+  for (const r of f.reason) if (row.span_attributes[r]) return row.span_attributes[r];
+  return `${met.attribute}=${row.span_attributes[met.attribute]}`;
 }

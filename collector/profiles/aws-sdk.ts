@@ -1,8 +1,13 @@
-// Amazon SQS and SNS through @opentelemetry/instrumentation-aws-sdk (generated with the real
-// instrumentation and @aws-sdk/client-sqs against a local stand-in endpoint, test/fixtures/aws-sdk/).
-// Its messaging spans mostly follow the conventions; what the profile adds: the queue name from the
-// span name when only the queue URL is named, and the SDK's other calls (DeleteMessage,
-// GetQueueAttributes …) kept as plain calls rather than messaging spans.
+// Amazon SQS and SNS through @opentelemetry/instrumentation-aws-sdk (recorded with the real
+// instrumentation 0.78 and @aws-sdk/client-sqs against a local stand-in endpoint; the test does the
+// same). Its messaging spans follow the conventions (`<queue> send` PRODUCER, `<queue> receive`
+// CONSUMER linked to each message's producer); what the profile adds:
+// - an empty long-poll receive (`messaging.batch.message_count` 0) is housekeeping: a consumer polls
+//   all day, and each empty poll would otherwise be a request and a delivery of nothing;
+// - the SDK's other queue calls (DeleteMessage, ChangeMessageVisibility, GetQueueAttributes …) are
+//   plain calls, not messaging spans, although they name the queue and `messaging.system`.
+// The instrumentation records no receive count, so a redelivery is known only from the message id
+// being delivered again (after a failed attempt: redelivery after failure).
 import type { Profile } from './language.js';
 
 export const awsSdk: Profile = {
@@ -11,20 +16,25 @@ export const awsSdk: Profile = {
   match: { scopes: ['@opentelemetry/instrumentation-aws-sdk'] },
   system: 'aws_sqs',
   operation: {
-    from: ['messaging.operation.type', 'messaging.operation', 'rpc.method'],
+    from: 'rpc.method',
     values: {
-      publish: 'send',
-      send: 'send',
-      receive: 'receive',
-      process: 'process',
       SendMessage: 'send',
       SendMessageBatch: 'send',
       Publish: 'send',
       PublishBatch: 'send',
       ReceiveMessage: 'receive',
+      DeleteMessage: 'ignore',
+      DeleteMessageBatch: 'ignore',
+      ChangeMessageVisibility: 'ignore',
+      ChangeMessageVisibilityBatch: 'ignore',
+      GetQueueAttributes: 'ignore',
+      GetQueueUrl: 'ignore',
+      ListQueues: 'ignore',
+      CreateQueue: 'ignore',
+      PurgeQueue: 'ignore',
     },
   },
+  housekeeping: [{ attribute: 'messaging.batch.message_count', in: ['0'] }],
   destination: ['messaging.destination.name', 'messaging.destination', { spanName: '^(\\S+) (?:send|publish|receive|process)$' }],
   messageId: ['messaging.message.id', 'messaging.message_id'],
-  attempt: { from: 'messaging.aws.sqs.approximate_receive_count', first: 1 },
 };

@@ -19,6 +19,8 @@ export const sourceSchema = z.union([
 export type Source = z.infer<typeof sourceSchema>;
 const field = z.union([sourceSchema, z.array(sourceSchema).min(1)]);
 
+const condition = z.object({ attribute: z.string().min(1), in: z.array(z.string()).min(1).optional() }).strict();
+
 const operationName = z.enum(['create', 'send', 'receive', 'process', 'settle', 'housekeeping', 'ignore']);
 
 export const profileSchema = z
@@ -51,15 +53,19 @@ export const profileSchema = z
     partition: field.optional(),
     /** the library's attempt counter: a delivery whose attempt is above `first` is a redelivery */
     attempt: z.object({ from: field, first: z.number().int().min(0).default(1) }).strict().optional(),
+    /**
+     * Attribute conditions that make a span housekeeping whatever its operation (an empty long-poll
+     * receive, say): each `{ attribute, in? }` matches when the attribute is one of `in` (any
+     * non-empty value without `in`).
+     */
+    housekeeping: z.array(condition).min(1).optional(),
     /** a flag the library sets on a redelivery ('true' or '1') */
     redelivered: field.optional(),
     /** a failed attempt however the library reports it, beside status ERROR and an `exception` event */
     failure: z
       .object({
         events: z.array(z.string().min(1)).optional(),
-        attributes: z
-          .array(z.object({ attribute: z.string().min(1), in: z.array(z.string()).min(1).optional() }).strict())
-          .optional(),
+        attributes: z.array(condition).optional(),
         /** where the failure's reason is (the failure event's attributes first, then the span's) */
         reason: z.array(z.string().min(1)).optional(),
       })
@@ -70,6 +76,24 @@ export const profileSchema = z
 
 export type Profile = z.input<typeof profileSchema>;
 export type NormalizedOperation = z.infer<typeof operationName>;
+
+/** An attribute condition: present and non-empty, or one of `in`. */
+export interface Condition {
+  attribute: string;
+  in?: ReadonlySet<string>;
+}
+
+/** The first condition the attributes meet, else undefined. */
+export function firstMet(conditions: readonly Condition[], attrs: Record<string, string>): Condition | undefined {
+  for (const c of conditions) {
+    const v = attrs[c.attribute];
+    if (v !== undefined && v !== '' && (c.in === undefined || c.in.has(v))) return c;
+  }
+  return undefined;
+}
+
+const compileConditions = (list: { attribute: string; in?: string[] }[]): Condition[] =>
+  list.map((a) => ({ attribute: a.attribute, in: a.in ? new Set(a.in) : undefined }));
 
 /** A compiled value source: reads one value from a span. */
 type Read = (attrs: Record<string, string>, spanName: string) => string;
@@ -87,9 +111,10 @@ export interface CompiledProfile {
   partition?: Read;
   attempt?: { read: Read; first: number };
   redelivered?: Read;
+  housekeeping?: Condition[];
   failure?: {
     events: ReadonlySet<string>;
-    attributes: { attribute: string; in?: ReadonlySet<string> }[];
+    attributes: Condition[];
     reason: readonly string[];
   };
 }
@@ -162,10 +187,11 @@ export function compileProfile(input: Profile): CompiledProfile {
     partition: compileField(p.partition),
     attempt: p.attempt ? { read: compileField(p.attempt.from)!, first: p.attempt.first } : undefined,
     redelivered: compileField(p.redelivered),
+    housekeeping: p.housekeeping ? compileConditions(p.housekeeping) : undefined,
     failure: p.failure
       ? {
           events: new Set(p.failure.events ?? []),
-          attributes: (p.failure.attributes ?? []).map((a) => ({ attribute: a.attribute, in: a.in ? new Set(a.in) : undefined })),
+          attributes: compileConditions(p.failure.attributes ?? []),
           reason: p.failure.reason ?? [],
         }
       : undefined,
