@@ -13,7 +13,7 @@ function envValue(url: URL, name: (typeof ENV_PARAMS)[number]): string | undefin
   if (v === undefined) return undefined;
   // eslint-disable-next-line no-control-regex
   if (v.length > MAX_ENV || /[\u0000-\u001f\u007f]/.test(v)) {
-    throw new ApiError(`${name}: expected an ${name === 'env' ? 'environment' : 'namespace'} name of at most ${MAX_ENV} printable characters, got ${shown(v)}`);
+    throw new ApiError(`${name}: expected ${name === 'env' ? 'an environment' : 'a namespace'} name of at most ${MAX_ENV} printable characters, got ${shown(v)}`);
   }
   return v;
 }

@@ -110,10 +110,11 @@ export function assignPathway(hop: PathwayHop, candidates: readonly PathwayHop[]
 export function assignPathways<T extends PathwayHop>(hops: T[], stored: readonly PathwayHop[], clockNs: (host: string) => bigint): T[] {
   const order = [...hops].sort((a, b) => (a.p_start ?? '').localeCompare(b.p_start ?? '') || a.d_start.localeCompare(b.d_start));
   const candidates: PathwayHop[] = [...stored, ...order];
+  const sig = (h: PathwayHop) => `${h.origin_ns}|${h.path_hash}|${h.path_depth}|${h.e2e_ns}|${h.origin_trace_id}`;
+  const before = new Map(order.map((h) => [h, sig(h)]));
   for (const h of order) h.path_depth = 0; // not yet assigned: never an upstream of itself or of earlier hops
-  const changed: T[] = [];
-  for (const h of order) if (assignPathway(h, candidates, clockNs)) changed.push(h);
-  return changed;
+  for (const h of order) assignPathway(h, candidates, clockNs);
+  return order.filter((h) => before.get(h) !== sig(h));
 }
 
 const COLUMNS = `minute, env, namespace, path_hash, path, depth, origin_service, destination, consumer_group, d_service,
