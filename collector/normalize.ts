@@ -304,7 +304,8 @@ function applyProfile(row: SpanRow, p: CompiledProfile, opts: NormalizeOptions):
       msg_destination: destination,
       msg_partition: or(p.partition, row, base.msg_partition),
       msg_message_id: or(p.messageId, row, base.msg_message_id),
-      msg_consumer_group: isConsumerSide(operation) ? group : or(p.consumerGroup, row, base.msg_consumer_group),
+      // a profile's group names who consumes: a publish keeps what the conventions say (usually nothing)
+      msg_consumer_group: isConsumerSide(operation) ? group : base.msg_consumer_group,
       msg_key: or(p.key, row, base.msg_key),
       msg_conversation_id: or(p.conversationId, row, base.msg_conversation_id),
       msg_message_type: messageType,
