@@ -83,6 +83,7 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
           AND end >= fromUnixTimestamp64Milli({fromMs:Int64})
           AND start >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalDay(1)
         GROUP BY trace_id
+        HAVING max(housekeeping_root) = 0
         ORDER BY last_seen DESC, trace_id
         LIMIT {limit:UInt32}`;
 
@@ -110,12 +111,14 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
             arraySort(groupUniqArray(service_name)) AS services,
             countIf(status_code = 'ERROR') AS errors
        FROM (
-         SELECT trace_id, span_id, parent_span_id, timestamp, duration_ns, service_name, host, span_name, status_code
+         SELECT trace_id, span_id, parent_span_id, timestamp, duration_ns, service_name, host, span_name, status_code, msg_housekeeping
            FROM ${db}.spans
           WHERE trace_id IN (SELECT trace_id FROM matched) AND timestamp >= b.1 AND timestamp <= b.2
           LIMIT 1 BY trace_id, span_id
        )
       GROUP BY trace_id
+      -- a library's housekeeping span (collector/profiles) is no request, nor are the calls it makes
+      HAVING argMin(msg_housekeeping, (parent_span_id != '', timestamp)) = 0
       ORDER BY start_ns DESC, trace_id`,
     {
       name: 'requests:list',

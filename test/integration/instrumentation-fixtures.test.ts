@@ -57,6 +57,25 @@ for (const c of CASES) {
       await assertLag(es, { destination: c.destination, group: c.group, published: 2 });
     });
 
+    if (c.lib === 'in-house-bus') {
+      test("the bus's attempt counter alone makes a redelivery (the first attempt reported no failure)", async () => {
+        const dup = await es.api('/api/anomalies?type=duplicate&from=now-1h&group=payments-workers');
+        assert.equal(dup.status, 200, JSON.stringify(dup.body));
+        const audit = (dup.body.duplicates.occurrences as { class: string; destination: string }[]).filter((o) => o.destination === 'audit.v1');
+        assert.deepEqual(audit.map((o) => o.class), ['redelivery_after_failure']);
+      });
+
+      test('a housekeeping call makes no call edge', async () => {
+        const [r] = await es.store.query<{ n: string }>(
+          `SELECT count() AS n FROM ${es.store.database}.call_spans WHERE span_id = {id:String}`,
+          { name: 'test:hk-call', params: { id: fixtureId(c.salt, 'h2', 16) } },
+        );
+        assert.equal(Number(r!.n), 0);
+        const topo = await es.api('/api/topology?from=now-1h');
+        assert.ok(!(topo.body.edges as { kind: string }[]).some((e) => e.kind === 'call'), JSON.stringify(topo.body.edges));
+      });
+    }
+
     if (c.housekeeping) {
       test('housekeeping spans are no requests and no nodes', async () => {
         await assertHousekeepingHidden(es, { names: c.housekeeping!, atLeast: 1 });

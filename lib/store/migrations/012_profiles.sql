@@ -4,13 +4,19 @@
 --   (BullMQ's attempts.made > 1, Celery's retries > 0 …); messaging_spans.redelivered includes it, so
 --   the hop model classifies such a retry as a redelivery after failure.
 -- msg_housekeeping: a library's own bookkeeping span (timers, stalled-job checks, closing a
---   connection): kept in spans, left out of trace_index (so never a row of the request list) and of
---   call_spans (never a node or edge on the flow map). Messaging views never see it: its operation is ''.
+--   connection): kept in spans; a trace rooted in one is marked in trace_index (never a row of the
+--   request list), and it is left out of call_spans (never a node or edge on the flow map).
+--   Messaging views never see it: its operation is ''.
 ALTER TABLE ${db}.spans${local} ${onCluster}
     ADD COLUMN IF NOT EXISTS msg_redelivered UInt8 DEFAULT 0 CODEC(ZSTD(1));
 
 ALTER TABLE ${db}.spans${local} ${onCluster}
     ADD COLUMN IF NOT EXISTS msg_housekeeping UInt8 DEFAULT 0 CODEC(ZSTD(1));
+
+-- A trace whose root is housekeeping (a stalled-job check and the Redis calls it makes) is no
+-- request: trace_index says so per trace, so the request list skips it before its LIMIT.
+ALTER TABLE ${db}.trace_index${local} ${onCluster}
+    ADD COLUMN IF NOT EXISTS housekeeping_root SimpleAggregateFunction(max, UInt8) DEFAULT 0;
 
 -- MODIFY QUERY replaces a view's query in place (idempotent; no window in which rows are missed).
 ALTER TABLE ${db}.trace_index_mv${local} ${onCluster} MODIFY QUERY
@@ -18,9 +24,9 @@ SELECT
     trace_id,
     min(timestamp) AS start,
     max(timestamp + toIntervalNanosecond(duration_ns)) AS end,
-    count() AS span_count
+    count() AS span_count,
+    max(toUInt8(msg_housekeeping = 1 AND parent_span_id = '')) AS housekeeping_root
 FROM ${db}.spans${local}
-WHERE msg_housekeeping = 0
 GROUP BY trace_id;
 
 ALTER TABLE ${db}.call_spans_mv${local} ${onCluster} MODIFY QUERY
