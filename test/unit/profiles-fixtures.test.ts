@@ -42,7 +42,20 @@ test("an in-house bus is understood only with the team's mapping file", () => {
   assert.equal(without('c3').msg_operation, '', 'without the file the spans are plain internal spans');
 });
 
-test('an exception event fails any span, profile or not', () => {
-  const span = normalizedFixture('sidekiq', { profiles: loadProfileSet(undefined) });
-  assert.equal(span('c2').status_code, 'ERROR');
+test('an exception event fails any span, profile or not; without one the status stays as sent', () => {
+  const attrs = { 'messaging.system': 'kafka', 'messaging.destination.name': 'orders', 'messaging.operation.type': 'process' };
+  const span = normalizedFixture({
+    source: 'inline',
+    scope: 'some-semconv-instrumentation',
+    services: {
+      worker: [
+        { id: 'a', trace: 't', name: 'orders process', kind: 'CONSUMER', offsetMs: 0, durationMs: 1, attributes: attrs, events: [{ name: 'exception', attributes: { 'exception.message': 'boom' } }] },
+        { id: 'b', trace: 't', name: 'orders process', kind: 'CONSUMER', offsetMs: 2, durationMs: 1, attributes: attrs, events: [{ name: 'retrying' }] },
+        { id: 'c', trace: 't', name: 'orders process', kind: 'CONSUMER', offsetMs: 4, durationMs: 1, attributes: attrs, status: { code: 'ERROR', message: 'sent as error' }, events: [{ name: 'exception', attributes: { 'exception.message': 'other' } }] },
+      ],
+    },
+  });
+  assert.deepEqual([span('a').status_code, span('a').status_message], ['ERROR', 'boom']);
+  assert.deepEqual([span('b').status_code, span('b').status_message], ['UNSET', '']);
+  assert.deepEqual([span('c').status_code, span('c').status_message], ['ERROR', 'sent as error'], "the sender's message is kept");
 });

@@ -3,15 +3,15 @@
 import { decodeJsonTraces } from '../../collector/otlp/json.js';
 import type { DecodeOptions } from '../../collector/otlp/decode.js';
 import type { SpanRow } from '../../lib/store/rows.js';
-import { fixtureId, fixtureRequest, readFixture } from '../integration/instrumentation-support.js';
+import { fixtureId, fixtureRequest, readFixture, type Fixture } from '../integration/instrumentation-support.js';
 
-export function normalizedFixture(lib: string, opts: DecodeOptions = {}): (id: string) => SpanRow {
-  const fx = readFixture(new URL(`../fixtures/${lib}/spans.json`, import.meta.url));
+export function normalizedFixture(lib: string | Fixture, opts: DecodeOptions = {}): (id: string) => SpanRow {
+  const fx = typeof lib === 'string' ? readFixture(new URL(`../fixtures/${lib}/spans.json`, import.meta.url)) : lib;
   const { rows, rejectedSpans } = decodeJsonTraces(JSON.stringify(fixtureRequest(fx, Date.now(), 'u')), opts);
   if (rejectedSpans) throw new Error(`${rejectedSpans} fixture spans rejected`);
   return (id: string) => {
     const row = rows.find((r) => r.span_id === fixtureId('u', id, 16));
-    if (!row) throw new Error(`no span ${id} in the ${lib} fixture`);
+    if (!row) throw new Error(`no span ${id} in the fixture`);
     return row;
   };
 }
