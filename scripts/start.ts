@@ -2,6 +2,8 @@
 import { environmentHelp, parseFlags, UsageError } from '../lib/config/help.js';
 import { exitOnStartError, stopOnSignals } from './cli.js';
 import { ensureBuild, startEventscope } from './eventscope.js';
+import { loadConfig } from '../lib/config/index.js';
+import { loadProfileSet } from '../collector/profiles/loader.js';
 
 const HELP = `Usage: npm start -- [--dev] [--demo [demo flags]]
 
@@ -34,6 +36,8 @@ const dev = parsed.flags.has('--dev');
 const demoArgs = parsed.restOf?.args;
 
 try {
+  // configuration and the mapping file first: a mistake there should not wait for a dashboard build
+  loadProfileSet(loadConfig().mappingsFile);
   if (!dev) ensureBuild();
   const es = await startEventscope({ dev, demoArgs });
   const s = es.config.store;

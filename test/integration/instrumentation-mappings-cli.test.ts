@@ -1,4 +1,5 @@
-// A broken EVENTSCOPE_MAPPINGS file stops the real start (scripts/collector.ts, `npm run collector`; `npm start` builds the dashboard first) with exit 2 and one
+// A broken EVENTSCOPE_MAPPINGS file stops the real start (`npm start`, before any dashboard build, and
+// `npm run collector`) with exit 2 and one
 // message naming the file and the line, before anything listens or the store is opened.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,12 +10,12 @@ import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
-test('a broken mapping file stops `npm run collector` with the file and the line', () => {
+for (const script of ['start.ts', 'collector.ts']) test(`a broken mapping file stops scripts/${script} with the file and the line`, () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-mappings-'));
   const file = path.join(dir, 'bus.yaml');
   fs.writeFileSync(file, 'profiles:\n  - name: hermes\n    match: { scopes: [acme-hermes] }\n    system: hermes\n    operation:\n      from: hermes.op\n      values: { emit: sned }\n');
   try {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'collector.ts')], {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', script)], {
       cwd: ROOT,
       encoding: 'utf8',
       timeout: 120_000,
