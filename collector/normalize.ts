@@ -291,7 +291,16 @@ function applyProfile(row: SpanRow, p: CompiledProfile, opts: NormalizeOptions):
     row.peer_kind = peer.peer_kind;
   } else {
     // the conventions first (many libraries speak part of them), the profile's names over them
-    const base = normalizeSpan({ ...row, span_kind: operation === 'send' || operation === 'create' ? 'PRODUCER' : 'CONSUMER' }, opts);
+    const base = normalizeSpan(
+      {
+        span_kind: operation === 'send' || operation === 'create' ? 'PRODUCER' : 'CONSUMER',
+        span_name: row.span_name,
+        service_name: row.service_name,
+        span_attributes: attrs,
+        'links.attributes': row['links.attributes'],
+      },
+      opts,
+    );
     const destination = or(p.destination, row, base.msg_destination);
     let group = or(p.consumerGroup, row, first(attrs, CONSUMER_GROUP));
     if (group === '' && isConsumerSide(operation)) group = row.service_name;
