@@ -82,7 +82,7 @@ function stamped(r: SpanRow, traceId: string, linkTraceIds: string[]): SpanRow {
     dropped_events_count: r.dropped_events_count, dropped_links_count: r.dropped_links_count, msg_system: r.msg_system, msg_operation: r.msg_operation,
     msg_destination: r.msg_destination, msg_partition: r.msg_partition, msg_offset: r.msg_offset, msg_message_id: r.msg_message_id,
     msg_consumer_group: r.msg_consumer_group, msg_key: r.msg_key, msg_conversation_id: r.msg_conversation_id,
-    msg_message_type: r.msg_message_type, peer_name: r.peer_name, peer_kind: r.peer_kind,
+    msg_message_type: r.msg_message_type, msg_redelivered: r.msg_redelivered, msg_housekeeping: r.msg_housekeeping, peer_name: r.peer_name, peer_kind: r.peer_kind,
   };
 }
 
@@ -102,7 +102,7 @@ function oldRow(r: SpanRow): Record<string, unknown> {
     'links.attributes': r['links.attributes'], msg_system: r.msg_system, msg_operation: r.msg_operation,
     msg_destination: r.msg_destination, msg_partition: r.msg_partition, msg_offset: r.msg_offset, msg_message_id: r.msg_message_id,
     msg_consumer_group: r.msg_consumer_group, msg_key: r.msg_key, msg_conversation_id: r.msg_conversation_id,
-    msg_message_type: r.msg_message_type, peer_name: r.peer_name, peer_kind: r.peer_kind,
+    msg_message_type: r.msg_message_type, msg_redelivered: r.msg_redelivered, msg_housekeeping: r.msg_housekeeping, peer_name: r.peer_name, peer_kind: r.peer_kind,
   };
 }
 
