@@ -28,10 +28,13 @@ export function useChartZoom() {
     const x = xOf(s);
     if (x !== undefined) setDrag((d) => (d && d.x2 !== x ? { ...d, x2: x } : d));
   }, []);
-  const onMouseUp = useCallback(() => {
+  const onMouseUp = useCallback((s: ChartState) => {
+    // the release point counts even when the last mouse moves were not handled yet (Recharts throttles them)
+    const x = xOf(s);
     setDrag((d) => {
-      if (d && d.x1 !== d.x2) {
-        const window = { fromMs: Math.min(d.x1, d.x2), toMs: Math.max(d.x1, d.x2) };
+      const x2 = x ?? d?.x2;
+      if (d && x2 !== undefined && d.x1 !== x2) {
+        const window = { fromMs: Math.min(d.x1, x2), toMs: Math.max(d.x1, x2) };
         router.push(hrefWith(pathname, Object.fromEntries(sp?.entries() ?? []), absoluteQuery(window)), { scroll: false });
       }
       return null;

@@ -200,6 +200,80 @@ describe('time range in the URL', () => {
   });
 });
 
+describe('live refresh keeps what the user is doing', () => {
+  it('the map keeps its viewport and the open side panel across refreshes', async () => {
+    const page = await context.newPage();
+    const map = new FlowMapPage(page, base);
+    await map.open('');
+    await map.deliverEdgeLabel('b-workers').click();
+    await map.sidePanel().waitFor();
+    // move the map away from where it opened: a re-mount would put it back
+    await page.mouse.move(700, 600);
+    await page.mouse.wheel(0, -300);
+    await page.waitForTimeout(300);
+    const viewport = () => page.locator('.react-flow__viewport').getAttribute('style');
+    const moved = await viewport();
+    const updated = () => page.getByTestId('live-updated').innerText();
+    let stamp = await updated();
+    for (let i = 0; i < 2; i++) {
+      const next = await changes(updated, stamp, 10_000);
+      assert.notEqual(next, stamp, 'a live refresh happened');
+      stamp = next!;
+    }
+    assert.equal(await viewport(), moved, 'same viewport after two refreshes');
+    assert.match(await map.sidePanel().innerText(), /orders-b → b-workers/, 'the side panel stayed open');
+    await page.close();
+  });
+});
+
+describe('a request still receiving spans', () => {
+  it('its timeline grows while live, without a reload', async () => {
+    const page = await context.newPage();
+    const tl = new TimelinePage(page, base);
+    const spans = order(3_000, 'gamma', 'orders-g', 'g-workers');
+    await send(spans);
+    await tl.open(spans[0]!.traceId);
+    assert.equal(await tl.spanRows().count(), 3);
+    const loads = await navigations(page);
+    // a late span of the same request: the consumer's own work, arriving after the page opened
+    const late = clock(Date.now() - 2_000).span({ service: 'g-workers-svc', name: 'store order', kind: 'INTERNAL', parent: spans[2]!, start: 0, durationMs: 5 });
+    await send([late]);
+    const count = () => tl.spanRows().count().then(String);
+    assert.equal(await changes(count, '3', 10_000), '4');
+    assert.equal(await navigations(page), loads, 'grew in place');
+    await page.close();
+  });
+});
+
+describe('zooming', () => {
+  it('dragging across a lag chart narrows the range to the selection (absolute from/to)', async () => {
+    const page = await context.newPage();
+    await new LagPage(page, base).open('');
+    const chart = page.getByTestId('lag-chart-backlog').first().locator('svg.recharts-surface[role="application"]');
+    await chart.waitFor();
+    await chart.scrollIntoViewIfNeeded(); // the mouse acts in the viewport
+    const box = (await chart.boundingBox())!;
+    const y = box.y + box.height / 2;
+    // at a hand's pace: the chart handles pointer moves once per frame
+    await page.mouse.move(box.x + box.width * 0.3, y);
+    await page.waitForTimeout(100);
+    await page.mouse.down();
+    for (const f of [0.4, 0.5, 0.6, 0.7]) {
+      await page.mouse.move(box.x + box.width * f, y);
+      await page.waitForTimeout(60);
+    }
+    await page.mouse.up();
+    await page.waitForURL(/[?&]to=\d{4}-/);
+    const u = new URL(page.url());
+    const span = Date.parse(u.searchParams.get('to')!) - Date.parse(u.searchParams.get('from')!);
+    assert.ok(span > 0 && span < 15 * 60_000, `zoomed to ${span} ms, inside the 15 minutes shown`);
+    await page.getByTestId('range-label').waitFor();
+    assert.match(await page.getByTestId('range-label').innerText(), /UTC/);
+    assert.equal(await page.getByTestId('live').getAttribute('data-state'), 'off', 'a zoomed (absolute) range is not live');
+    await page.close();
+  });
+});
+
 describe('state in the URL', () => {
   it('the selected edge survives a reload', async () => {
     const page = await context.newPage();

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  absoluteQuery, describeRange, hrefWith, links, parseLive, parseSort, parseTimeSelection, readPageUrl, resolveWindow, searchTarget, timeQuery,
+  absoluteQuery, COMMON_PARAMS, describeRange, hrefWith, links, parseLive, parseSort, parseTimeSelection, readPageUrl, resolveWindow, searchTarget, timeQuery,
   unknownParams,
 } from '../../lib/ui/url.js';
 
@@ -93,7 +93,8 @@ test('sorts: sort=col ascending, sort=-col descending, else the default with a n
 test('unknown URL parameters are named in a notice, known and common ones are not', () => {
   assert.deepEqual(unknownParams({ from: 'now-1h', live: 'off', sel: 'x', foo: '1', bar: '' }, ['sel']), ['bar', 'foo']);
   const u = readPageUrl({ foo: '1', destination: 'orders' }, ['destination'], now);
-  assert.deepEqual(u.notices, ['Ignored an unknown URL parameter: "foo" (this page understands from, to, range, live, destination).']);
+  assert.deepEqual(u.notices, [`Ignored an unknown URL parameter: "foo" (this page understands ${[...COMMON_PARAMS, 'destination'].join(', ')}).`]);
+  assert.ok(COMMON_PARAMS.includes('from') && COMMON_PARAMS.includes('live'));
   assert.deepEqual(readPageUrl({ destination: 'orders' }, ['destination'], now).notices, []);
 });
 
