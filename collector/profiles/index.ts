@@ -6,8 +6,9 @@ import { nats } from './nats.js';
 import { awsSdk } from './aws-sdk.js';
 import { celery } from './celery.js';
 import { sidekiq } from './sidekiq.js';
+import { socketIo } from './socketio.js';
 
-export const BUILTIN_PROFILES: readonly Profile[] = [bullmq, nats, awsSdk, celery, sidekiq];
+export const BUILTIN_PROFILES: readonly Profile[] = [bullmq, nats, awsSdk, socketIo, celery, sidekiq];
 
 export const BUILTIN_PROFILE_SET: ProfileSet = compileProfiles(BUILTIN_PROFILES);
 

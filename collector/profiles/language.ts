@@ -15,6 +15,14 @@ export const sourceSchema = z.union([
     .object({ spanName: z.string().min(1).describe('a regular expression; its first capture group is the value') })
     .strict(),
   z.object({ value: z.string() }).strict(),
+  z
+    .object({
+      template: z
+        .string()
+        .regex(/\{[^{}]+\}/, 'names at least one {attribute}')
+        .describe('attributes in braces, e.g. "{ns} {event}"; empty when one of them is absent or empty'),
+    })
+    .strict(),
 ]);
 export type Source = z.infer<typeof sourceSchema>;
 const field = z.union([sourceSchema, z.array(sourceSchema).min(1)]);
@@ -137,6 +145,22 @@ function compileSource(s: Source): Read {
   if ('spanName' in s) {
     const re = new RegExp(s.spanName);
     return (_a, spanName) => re.exec(spanName)?.[1] ?? '';
+  }
+  if ('template' in s) {
+    // literal text and attribute names alternate: ['', 'ns', ' ', 'event', '']
+    const parts = s.template.split(/\{([^{}]+)\}/);
+    return (a) => {
+      let out = '';
+      for (let i = 0; i < parts.length; i++) {
+        if (i % 2 === 0) out += parts[i];
+        else {
+          const v = a[parts[i]!];
+          if (v === undefined || v === '') return '';
+          out += v;
+        }
+      }
+      return out;
+    };
   }
   const v = s.value;
   return () => v;

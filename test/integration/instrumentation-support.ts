@@ -109,6 +109,8 @@ export interface FixtureSpan {
   status?: { code: 'ERROR' | 'OK'; message?: string };
   attributes: Record<string, string | number | boolean>;
   events?: { name: string; attributes?: Record<string, string | number | boolean> }[];
+  /** the span's instrumentation scope when it is not the fixture's (an app's own tracer) */
+  scope?: string;
 }
 export interface Fixture {
   source: string;
@@ -135,10 +137,9 @@ export function fixtureRequest(fx: Fixture, baseMs: number, salt: string): unkno
   return {
     resourceSpans: Object.entries(fx.services).map(([service, spans]) => ({
       resource: { attributes: kv({ 'service.name': service }) },
-      scopeSpans: [
-        {
-          scope: { name: fx.scope },
-          spans: spans.map((s) => ({
+      scopeSpans: [...new Set(spans.map((s) => s.scope ?? fx.scope))].map((scope) => ({
+          scope: { name: scope },
+          spans: spans.filter((s) => (s.scope ?? fx.scope) === scope).map((s) => ({
             traceId: hex(s.trace, 32),
             spanId: hex(s.id, 16),
             parentSpanId: s.parent ? hex(s.parent, 16) : '',
@@ -151,8 +152,7 @@ export function fixtureRequest(fx: Fixture, baseMs: number, salt: string): unkno
             links: (s.links ?? []).map((l) => ({ traceId: hex(l.trace, 32), spanId: hex(l.id, 16) })),
             status: s.status ? { code: s.status.code === 'ERROR' ? 2 : 1, message: s.status.message ?? '' } : {},
           })),
-        },
-      ],
+        })),
     })),
   };
 }
