@@ -4,6 +4,12 @@
 // traces that link into them (span_links, ordered by link target); the traces they link to and the
 // traces linking in form the next frontier. Bounded by depth and span count. Hops, clock skew and
 // the response shape are computed in memory by pure functions.
+//
+// Fan-in (issue 13): a batch consumer links to every message of its batch. When the walk enters a
+// batch through one of its links (coming from that message's producer), the batch stays in the
+// request but its links to the other messages' producers are not followed: they are listed on the
+// batch span as `otherMessages`, one click away. A request opened from the batch consumer's own trace
+// still follows every link: all the messages it consumed are its causes.
 import type { Store } from '../store/index.js';
 import { typedAttributes, type AnyValue } from '../store/anyvalue.js';
 import { anomaliesForTraces, type DuplicateOccurrence, type OrderingOccurrence } from './anomalies.js';
@@ -18,6 +24,8 @@ export interface TimelineQuery {
   maxSpans: number;
   /** look up duplicates/ordering touching the request (the costliest part); default true */
   anomalies?: boolean;
+  /** start from these traces at depth 0 instead of `traceId` alone (a business transaction's traces) */
+  startTraceIds?: string[];
 }
 
 export const TIMELINE_DEFAULTS = { maxDepth: 10, maxSpans: 10_000 } as const;
@@ -71,6 +79,18 @@ export interface TimelineSpan {
   depth: number;
   /** present when the span's host clock was corrected: the shift applied, in ms */
   skewAdjustedMs?: number;
+  /**
+   * on a batch the walk entered through one of its messages' links: the other messages of the batch
+   * (their producers' spans), not followed and not part of this request
+   */
+  otherMessages?: { count: number; links: OtherMessageLink[] };
+}
+
+export interface OtherMessageLink {
+  traceId: string;
+  spanId: string;
+  /** messaging.message.id from the link's attributes, when set */
+  messageId?: string;
 }
 
 export interface TimelineHop {
@@ -195,7 +215,10 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
   const spans = new Map<string, SpanDbRow>();
   const depthOf = new Map<string, number>(); // trace id → depth
   const linksIn: LinkInRow[] = [];
-  let frontier = [q.traceId];
+  // spans that brought their trace into the request through one of their own links
+  const entries = new Set<string>();
+  const batches = new Map<string, string[]>(); // batch span key → member span keys
+  let frontier = q.startTraceIds?.length ? [...q.startTraceIds].sort() : [q.traceId];
   let truncated: Timeline['truncated'];
 
   for (let depth = 0; frontier.length > 0; depth++) {
@@ -234,9 +257,19 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
       truncated = { reason: 'spans', limit: q.maxSpans };
       break;
     }
+    const found = fanInBatches(take, entries);
+    for (const [k, members] of found) batches.set(k, members);
+    const notFollowed = new Set([...found.values()].flat());
     const next = new Set<string>();
-    for (const r of take) for (const t of r.link_trace_ids) if (!depthOf.has(t)) next.add(t);
-    for (const l of incoming) if (!depthOf.has(l.trace_id)) next.add(l.trace_id);
+    for (const r of take) {
+      if (notFollowed.has(spanKey(r.trace_id, r.span_id))) continue;
+      for (const t of r.link_trace_ids) if (!depthOf.has(t)) next.add(t);
+    }
+    for (const l of incoming) {
+      if (depthOf.has(l.trace_id)) continue;
+      next.add(l.trace_id);
+      entries.add(spanKey(l.trace_id, l.span_id));
+    }
     frontier = [...next].sort();
   }
 
@@ -257,7 +290,7 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
     })),
     known,
   );
-  const timeline = assembleTimeline(q.traceId, list, linksIn, depthOf, skew, truncated, resources);
+  const timeline = assembleTimeline(q.traceId, list, linksIn, depthOf, skew, truncated, resources, batches);
   if (q.anomalies === false) return timeline;
   timeline.anomalies = await anomaliesForTraces(store, {
     traceIds: timeline.traceIds,
@@ -292,6 +325,45 @@ async function resourcesOf(store: Store, rows: SpanDbRow[]): Promise<Map<string,
   return new Map(found.map((r) => [r.resource_key, r]));
 }
 
+/** The part of a span row the fan-in rule reads. */
+export interface FanInRow {
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string;
+  link_trace_ids: string[];
+}
+
+/**
+ * The batches among one round's spans that the walk entered through one of their messages' links:
+ * batch span key → the keys of the spans whose links are the batch's messages (not followed further).
+ * Two shapes: one span with a link per message (kafkajs eachBatch with a link list), or a receive
+ * span whose children each link to one message (kafkajs eachBatch with a process span per message);
+ * an entry span with one link and no linking siblings is no batch.
+ */
+export function fanInBatches(rows: FanInRow[], entries: Set<string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const byKey = new Map(rows.map((r) => [spanKey(r.trace_id, r.span_id), r]));
+  const linkingChildren = new Map<string, string[]>(); // parent key → children with links
+  for (const r of rows) {
+    if (!r.parent_span_id || r.link_trace_ids.length === 0) continue;
+    const pk = spanKey(r.trace_id, r.parent_span_id);
+    let list = linkingChildren.get(pk);
+    if (!list) linkingChildren.set(pk, (list = []));
+    list.push(spanKey(r.trace_id, r.span_id));
+  }
+  for (const [key, r] of byKey) {
+    if (!entries.has(key)) continue;
+    if (r.link_trace_ids.length >= 2) {
+      out.set(key, [...new Set([...(out.get(key) ?? []), key])]);
+      continue;
+    }
+    const pk = spanKey(r.trace_id, r.parent_span_id);
+    const siblings = r.parent_span_id ? (linkingChildren.get(pk) ?? []) : [];
+    if (siblings.length >= 2 && byKey.has(pk)) out.set(pk, [...new Set([...(out.get(pk) ?? []), ...siblings])]);
+  }
+  return out;
+}
+
 const NO_RESOURCE: ResourceDbRow = { resource_key: '', resource_attributes: {}, scope_attributes: {}, attribute_types: {} };
 
 /** Shapes the response: spans in start order with links both ways, hops with corrected queue time. */
@@ -303,8 +375,10 @@ export function assembleTimeline(
   skew: ReturnType<typeof adjustClockSkew>,
   truncated: Timeline['truncated'],
   resources: Map<string, ResourceDbRow> = new Map(),
+  batches: Map<string, string[]> = new Map(),
 ): Timeline {
   const inRequest = new Set(rows.map((r) => spanKey(r.trace_id, r.span_id)));
+  const byKey = new Map(rows.map((r) => [spanKey(r.trace_id, r.span_id), r]));
   const incoming = new Map<string, TimelineLink[]>();
   for (const l of linksIn) {
     const key = spanKey(l.link_trace_id, l.link_span_id);
@@ -368,6 +442,11 @@ export function assembleTimeline(
       };
     }
     if (offset !== 0n) span.skewAdjustedMs = Number(offset) / 1e6;
+    const members = batches.get(key);
+    if (members) {
+      const others = otherMessagesOf(members.map((m) => byKey.get(m)).filter((m) => m !== undefined), inRequest);
+      if (others.length) span.otherMessages = { count: others.length, links: others };
+    }
     return span;
   });
   spans.sort((a, b) => {
@@ -424,4 +503,22 @@ export function assembleTimeline(
   };
   if (truncated) result.truncated = truncated;
   return result;
+}
+
+/** The links of a batch's member spans that point outside the request, in link order, once each. */
+function otherMessagesOf(members: SpanDbRow[], inRequest: Set<string>): OtherMessageLink[] {
+  const seen = new Set<string>();
+  const out: OtherMessageLink[] = [];
+  for (const m of members) {
+    m.link_trace_ids.forEach((traceId, i) => {
+      const spanId = m.link_span_ids[i]!;
+      const k = spanKey(traceId, spanId);
+      if (inRequest.has(k) || seen.has(k)) return;
+      seen.add(k);
+      const a = m.link_attrs[i] ?? {};
+      const messageId = a['messaging.message.id'] || a['messaging.message_id'];
+      out.push(messageId ? { traceId, spanId, messageId } : { traceId, spanId });
+    });
+  }
+  return out;
 }

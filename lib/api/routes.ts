@@ -19,6 +19,7 @@ export const routes: Route[] = [
   { path: '/api/throughput', load: () => import('./throughput.js') },
   { path: '/api/pathways', load: () => import('./pathways.js') },
   { path: '/api/environments', load: () => import('./environments.js') },
+  { path: '/api/transactions/:key/:value', load: () => import('./transactions.js') },
   {
     path: '/api/alerts',
     load: async () => {

@@ -19,6 +19,7 @@ export const ENV_DESCRIPTIONS: Record<EnvName, string> = {
   EVENTSCOPE_MESSAGE_TYPE_ATTRIBUTE: 'span attribute naming the message type when cloudevents.event_type is absent',
   EVENTSCOPE_MAPPINGS: 'YAML or JSON file mapping your own instrumentation to messaging columns (docs/instrumentations.md)',
   EVENTSCOPE_DEAD_LETTER_PATTERNS: 'comma-separated regular expressions of dead-letter destinations beyond the naming conventions',
+  EVENTSCOPE_BUSINESS_KEYS: 'comma-separated attribute names (span or resource) that make a business transaction, e.g. order.id,customer.id; messaging.message.conversation_id always counts',
   EVENTSCOPE_PAIRING_INTERVAL_MS: 'how often the pairing pass pairs new deliveries with their publishes, ms',
   EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES: 'a producer arriving up to this late still completes its hop, minutes',
   EVENTSCOPE_PAIRING_SETTLE_MS: 'server mode: the pass pairs rows committed at least this long ago, ms',

@@ -44,6 +44,9 @@ const namedTokens = z.string().transform((raw, ctx) => {
   return out;
 });
 
+/** The business key every deployment has (DESIGN §1): messaging's own conversation id. */
+export const CONVERSATION_KEY = 'messaging.message.conversation_id';
+
 const ipList = z.string().transform((raw) => raw.split(',').map((x) => x.trim()).filter((x) => x !== ''));
 
 const schema = z.object({
@@ -62,6 +65,11 @@ const schema = z.object({
   EVENTSCOPE_MESSAGE_TYPE_ATTRIBUTE: z.string().default(''),
   EVENTSCOPE_MAPPINGS: z.string().optional(),
   EVENTSCOPE_DEAD_LETTER_PATTERNS: regexList.default([]),
+  EVENTSCOPE_BUSINESS_KEYS: z
+    .string()
+    .default('')
+    .transform((raw) => raw.split(',').map((x) => x.trim()).filter((x) => x !== ''))
+    .pipe(z.array(z.string().max(200, 'an attribute name of at most 200 characters').regex(/^[^\s=]+$/, 'attribute names without spaces or "="'))),
   EVENTSCOPE_PAIRING_INTERVAL_MS: positiveInt.max(60_000).default(1_000),
   EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES: positiveInt.max(24 * 60).default(15),
   EVENTSCOPE_PAIRING_SETTLE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
@@ -131,6 +139,8 @@ export interface Config {
   mappingsFile?: string;
   /** dead-letter destinations beyond the naming conventions (lib/analysis/dead-letter.ts) */
   deadLetterPatterns: RegExp[];
+  /** business transaction keys (attribute names), `messaging.message.conversation_id` always first */
+  businessKeys: string[];
   /** the pairing pass (lib/hops/pairing.ts): how often it runs, how late a producer may arrive */
   pairing: { intervalMs: number; lateWindowMs: number; settleMs: number };
   /** the alert evaluator (lib/alerts): how often it runs; the dashboard URL its notifications link to */
@@ -200,6 +210,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     messageTypeAttribute: e.EVENTSCOPE_MESSAGE_TYPE_ATTRIBUTE,
     mappingsFile: e.EVENTSCOPE_MAPPINGS ? path.resolve(e.EVENTSCOPE_MAPPINGS) : undefined,
     deadLetterPatterns: e.EVENTSCOPE_DEAD_LETTER_PATTERNS,
+    businessKeys: [...new Set([CONVERSATION_KEY, ...e.EVENTSCOPE_BUSINESS_KEYS])],
     pairing: {
       intervalMs: e.EVENTSCOPE_PAIRING_INTERVAL_MS,
       lateWindowMs: e.EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES * 60_000,

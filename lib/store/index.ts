@@ -178,7 +178,7 @@ export async function openStore(
           `SELECT name, type, default_kind FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
           { name: 'store:columns', params: { db: database, table } },
         ),
-    });
+    }, { businessKeys: config.businessKeys });
   } catch (err) {
     await store.close().catch(() => {});
     throw err;

@@ -11,6 +11,7 @@ import { RowBinaryWriter, tableEncoding, type Column, type TableEncoding } from 
 import { RESOURCE_COLUMNS, SPAN_COLUMNS, type ResourceRow, type SpanRow } from './rows.js';
 import { dropEpoch, noteWrite, resetStatus } from '../status.js';
 import { DiskFullError, isDiskFull } from './disk-full.js';
+import { BUSINESS_KEY_COLUMNS, businessKeyRows, type BusinessKeyRow } from './business-keys.js';
 
 export type InsertFormat = 'RowBinary' | 'JSONEachRow';
 
@@ -24,6 +25,8 @@ export interface PreparedSpans {
   readonly body: Buffer;
   /** the batch's distinct (resource, day) pairs */
   readonly resources: readonly DayResource[];
+  /** the batch's business-key rows (migration 013), encoded; inserted after the spans */
+  readonly businessKeys?: Buffer;
 }
 
 export interface SpanWriter {
@@ -50,9 +53,13 @@ const BINARY_SETTINGS = { async_insert: 0 } as const;
 /** (key, day) pairs written by this process; bounded, the oldest forgotten first. */
 const RESOURCE_CACHE_SIZE = 50_000;
 
-export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertFormat } = {}): Promise<SpanWriter> {
+export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertFormat; businessKeys?: readonly string[] } = {}): Promise<SpanWriter> {
   const spans = tableEncoding<SpanRow>('spans', SPAN_COLUMNS, await t.columns('spans'), { resource_key: ['resource', 'resource_key'] });
   const resources = tableEncoding<DayResource>('resources', RESOURCE_COLUMNS, await t.columns('resources'));
+  const keys = opts.businessKeys ?? [];
+  const businessKeys = keys.length
+    ? tableEncoding<BusinessKeyRow>('business_keys', BUSINESS_KEY_COLUMNS, await t.columns('business_keys'))
+    : undefined;
   const binary = t.chdb ? chdbBinaryInserter(t.chdb) : undefined;
   const format = opts.format ?? ((await probeRowBinary(t, binary)) ? 'RowBinary' : 'JSONEachRow');
   const send = (enc: TableEncoding<unknown>, body: Buffer) => insertBody(t, binary, enc, format, body);
@@ -83,6 +90,7 @@ export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertF
       }
     }
     await send(spans as TableEncoding<unknown>, p.body);
+    if (businessKeys && p.businessKeys) await send(businessKeys as TableEncoding<unknown>, p.businessKeys);
   };
 
   return {
@@ -90,7 +98,9 @@ export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertF
     prepare(rows) {
       const body = encode(spans, rows, Math.ceil(rows.length * bytesPerSpan * 1.1) + 1024);
       if (rows.length > 0) bytesPerSpan = body.length / rows.length;
-      return { spans: rows.length, format, body, resources: distinctResources(rows) };
+      const found = businessKeys ? businessKeyRows(rows, keys) : [];
+      const keyBody = businessKeys && found.length ? encode(businessKeys, found, found.length * 128) : undefined;
+      return { spans: rows.length, format, body, resources: distinctResources(rows), businessKeys: keyBody };
     },
     async commit(p) {
       if (p.spans === 0) return;
