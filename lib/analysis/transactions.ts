@@ -152,13 +152,20 @@ export function buildTransaction(key: string, value: string, timeline: Timeline,
     });
   }
 
+  const messageOf = new Map<string, string>();
+  for (const s of timeline.spans) if (s.messaging?.messageId) messageOf.set(s.spanId, s.messaging.destination + '\0' + s.messaging.messageId);
   const breaks: TransactionBreak[] = [];
   const segments = new Map<number, string[]>();
   for (const [t, seg] of island) segments.set(seg, [...(segments.get(seg) ?? []), t].sort());
   for (let seg = 1; seg < segments.size; seg++) {
     const after = steps.find((s) => s.segment === seg);
     if (!after) continue;
-    const before = [...steps].reverse().find((s) => s.segment < seg && BigInt(s.startNs) <= BigInt(after.startNs)) ?? null;
+    // the message whose context was lost (same destination and message id), else the last step before
+    const sent = after.kind === 'deliver' ? messageOf.get(after.spanId) : undefined;
+    const before =
+      steps.find((s) => s.segment < seg && s.kind === 'publish' && sent !== undefined && messageOf.get(s.spanId) === sent) ??
+      [...steps].reverse().find((s) => s.segment < seg && BigInt(s.startNs) <= BigInt(after.startNs)) ??
+      null;
     const gapMs = before ? nsToMs(BigInt(after.startNs) - BigInt(before.startNs)) : null;
     breaks.push({
       segment: seg,
