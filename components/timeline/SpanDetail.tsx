@@ -35,6 +35,7 @@ export function SpanDetail({
           <span className="tl-marker err">duplicate</span> delivered again after success,{' '}
           <span className="tl-marker anom">out of order</span> ordering inversion,{' '}
           <span className="tl-marker skew">skew</span> timestamps corrected for the host&apos;s clock,{' '}
+          <span className="tl-marker link">+2 in batch</span> a batch whose other messages are requests of their own,{' '}
           <span className="tl-marker link">⇢</span> reached through a span link.
         </p>
       </aside>
@@ -139,6 +140,7 @@ export function SpanDetail({
           </ul>
         </>
       ) : null}
+      {span.otherMessages ? <OtherMessages others={span.otherMessages} /> : null}
       <LinkList title="Links to" list={span.linksOut} onFocus={onFocus} serviceOf={serviceOf} />
       <LinkList title="Linked from" list={span.linksIn} onFocus={onFocus} serviceOf={serviceOf} />
       <Attributes title="Attributes" attrs={span.attributes} />
@@ -160,6 +162,30 @@ export function SpanDetail({
         Scope: {span.scope.name || '–'} {span.scope.version}
       </p>
     </aside>
+  );
+}
+
+/** The batch's other messages (issue 13): not part of this request, each opens its own. */
+function OtherMessages({ others }: { others: NonNullable<TimelineSpan['otherMessages']> }) {
+  return (
+    <>
+      <h3>
+        {others.count} other message{others.count === 1 ? '' : 's'} in this batch
+      </h3>
+      <p className="help" style={{ margin: '2px 0 4px' }}>
+        This span consumed a batch. The request follows only the message it came through; each other message is a
+        request of its own.
+      </p>
+      <ul style={{ margin: 0, paddingLeft: 16, fontSize: 13 }} data-testid="other-messages">
+        {others.links.map((l) => (
+          <li key={`${l.traceId}:${l.spanId}`}>
+            <Link href={links.request(l.traceId, l.spanId)} title="open this message's request">
+              {l.messageId ? <>message <b>{l.messageId}</b></> : <>producer span {shortId(l.spanId)}</>} in trace {shortId(l.traceId)}… →
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }
 

@@ -264,6 +264,11 @@ function Row({
           <span key={i} className={MARKER_CLASS[m.type]} title={m.text} data-testid="anomaly-marker">{MARKER_TEXT[m.type]}</span>
         ))}
         {row.orphan ? <span className="tl-marker skew" title="its parent span was not received">no parent</span> : null}
+        {s.otherMessages ? (
+          <span className="tl-marker link" title={`${s.otherMessages.count} other messages in this batch, not part of this request: select the span to open them`} data-testid="batch-marker">
+            +{s.otherMessages.count} in batch
+          </span>
+        ) : null}
       </div>
       <div className="tl-bars">
         {queue ? (
