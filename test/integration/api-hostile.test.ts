@@ -36,7 +36,7 @@ const spans: Span[] = [pub, ...deliveries, failed, server];
 
 let alertId = '00000000-0000-4000-8000-000000000000';
 before(async () => {
-  es = await startTestEventscope();
+  es = await startTestEventscope({ EVENTSCOPE_BUSINESS_KEYS: 'order.id' });
   await es.sendSpans(spans);
   const created = await es.api('/api/alerts', undefined, { method: 'POST', body: { name: 'hx', kind: 'backlog', threshold: 1, webhook: { url: 'http://127.0.0.1:9/hx' } } });
   alertId = created.body.id;
@@ -138,6 +138,7 @@ const PARAMS: Record<string, string[]> = {
   '/api/throughput': ['from', 'to', 'step', 'destination', 'group', 'env', 'namespace'],
   '/api/pathways': ['from', 'to', 'origin', 'destination', 'limit', 'env', 'namespace'],
   '/api/environments': ['from', 'to'],
+  '/api/transactions/:key/:value': ['from', 'to'],
   '/api/alerts': [],
   '/api/alerts/:id': [],
 };
@@ -199,7 +200,7 @@ function stringsOf(v: unknown, out: string[] = []): string[] {
 
 function checkAnswer(route: string, path: string, status: number, body: any): void {
   const where = `${path.slice(0, 300)} → ${status} ${JSON.stringify(body).slice(0, 300)}`;
-  const allowed = route === '/api/requests/:traceId' || route === '/api/alerts/:id' ? [200, 400, 404] : route === '/api/health' ? [200, 503] : [200, 400];
+  const allowed = route === '/api/requests/:traceId' || route === '/api/alerts/:id' || route === '/api/transactions/:key/:value' ? [200, 400, 404] : route === '/api/health' ? [200, 503] : [200, 400];
   assert.ok(allowed.includes(status), `status: ${where}`);
   assert.ok(body !== null && typeof body === 'object', `body is a JSON object: ${where}`);
   if (status === 503) assert.equal(body.status, 'down', where); // health reports the store, whatever the query says
@@ -217,12 +218,16 @@ describe('every API route answers hostile parameters with 200 or 400, JSON, and 
     test(route, async (ctx) => {
       const names = PARAMS[route] ?? [];
       const idParam = fc.oneof({ arbitrary: fc.constant(alertId), weight: 3 }, fc.uuid(), pathParam);
-      const arb = route.includes(':traceId') ? fc.tuple(pathParam, queryFor(names)) : route.includes(':id') ? fc.tuple(idParam, queryFor(names)) : fc.tuple(fc.constant(''), queryFor(names));
+      // a business transaction: the key and value of the real rows (order.id=o-1 on the publish) or anything
+      const keyValue = fc
+        .tuple(fc.oneof({ arbitrary: fc.constantFrom('order.id', 'messaging.message.conversation_id'), weight: 3 }, pathParam), fc.oneof({ arbitrary: fc.constant('o-1'), weight: 3 }, pathParam))
+        .map(([k, v]) => `${k}/${v}`);
+      const arb = route.includes(':key') ? fc.tuple(keyValue, queryFor(names)) : route.includes(':traceId') ? fc.tuple(pathParam, queryFor(names)) : route.includes(':id') ? fc.tuple(idParam, queryFor(names)) : fc.tuple(fc.constant(''), queryFor(names));
       const statuses = new Map<number, number>();
       try {
         await fc.assert(
           fc.asyncProperty(arb, async ([id, query]) => {
-            const path = `${route.replace(/:traceId|:id/, id)}?${query}`;
+            const path = `${route.replace(/:traceId|:id|:key\/:value/, id)}?${query}`;
             const { status, body } = await es.api(path);
             statuses.set(status, (statuses.get(status) ?? 0) + 1);
             checkAnswer(route, path, status, body);
