@@ -10,6 +10,7 @@ import { SortTh } from '@/components/common/SortHeader';
 import { EmptyState, ErrorNotice, SendDataHelp, Skeleton } from '@/components/common/States';
 import { ServiceChip } from '@/components/common/ServiceChip';
 import { getRequests, requestAttribute, requestTraceId } from '@/lib/api/requests';
+import { getConfig } from '@/lib/runtime';
 import { liveIntervalMs, load, otlpHttpEndpoint } from '@/lib/ui/server';
 import { describeRange, firstParam, hrefWith, links, parseSort, readPageUrl, timeQuery, type PageUrl, type SearchParams, type Sort } from '@/lib/ui/url';
 import { formatClock, formatDurationMs, shortId } from '@/lib/ui/format';
@@ -71,6 +72,7 @@ export default async function RequestsPage({ searchParams }: { searchParams: Pro
           </div>
         </div>
       </form>
+      <TransactionHint attribute={filters.attribute} />
       <div style={{ height: 14 }} />
       {/* keyed by the URL's range and filters, not the resolved times: a live refresh updates in place */}
       <Suspense key={JSON.stringify([url.time.from, url.time.to, filters])} fallback={<Skeleton height={360} />}>
@@ -187,6 +189,24 @@ async function RequestTable({ url, filters, sort, sp }: { url: PageUrl; filters:
         </tbody>
       </table>
       {rows.length >= LIMIT ? <p className="help" style={{ padding: '8px 12px' }}>Showing the newest {LIMIT}; narrow the filters to see older ones.</p> : null}
+    </div>
+  );
+}
+
+/** An attribute search on a business key (EVENTSCOPE_BUSINESS_KEYS) also names its business transaction. */
+function TransactionHint({ attribute }: { attribute?: string }) {
+  const eq = attribute?.indexOf('=') ?? -1;
+  if (!attribute || eq <= 0) return null;
+  const key = attribute.slice(0, eq).trim();
+  const value = attribute.slice(eq + 1).trim();
+  if (!value || !getConfig().businessKeys.includes(key)) return null;
+  return (
+    <div className="panel" style={{ marginTop: 10 }} data-testid="transaction-hint">
+      <b>{key}</b> is a business key:{' '}
+      <Link href={`/transactions/${encodeURIComponent(key)}/${encodeURIComponent(value)}`}>
+        open the business transaction {key}={value}
+      </Link>{' '}
+      — every trace that carried it on one timeline, with its steps in order and where the trace context broke.
     </div>
   );
 }

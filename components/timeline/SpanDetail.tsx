@@ -9,8 +9,10 @@ import { serviceColor } from '@/lib/ui/colors';
 import { links } from '@/lib/ui/url';
 
 export function SpanDetail({
-  span, hopsIn, hopsOut, markers, requestStartNs, onFocus, serviceOf,
+  span, hopsIn, hopsOut, markers, requestStartNs, onFocus, serviceOf, businessKeys = [],
 }: {
+  /** EVENTSCOPE_BUSINESS_KEYS: a span carrying one links to its business transaction */
+  businessKeys?: string[];
   span?: TimelineSpan;
   hopsIn?: TimelineHop[];
   hopsOut?: TimelineHop[];
@@ -68,6 +70,20 @@ export function SpanDetail({
             <dd>shifted by {formatDurationMs(span.skewAdjustedMs)} (host clock corrected)</dd>
           </>
         ) : null}
+        {businessKeys.flatMap((k) => {
+          const v = span.attributes[k] ?? span.resource[k];
+          if (typeof v !== 'string' && typeof v !== 'number') return [];
+          return [
+            <div key={k} style={{ display: 'contents' }}>
+              <dt>transaction</dt>
+              <dd>
+                <Link href={`/transactions/${encodeURIComponent(k)}/${encodeURIComponent(String(v))}`} data-testid="transaction-link">
+                  transaction {k}={String(v)}
+                </Link>
+              </dd>
+            </div>,
+          ];
+        })}
         <dt>trace</dt>
         <dd>{span.traceId}</dd>
         <dt>span</dt>

@@ -24,7 +24,7 @@ function writeParam(name: string, value: string | undefined) {
   if (url.href !== window.location.href) window.history.replaceState(null, '', url); // Next keeps its router state
 }
 
-export function Timeline({ data, initialSpan, initialMode = 'tree' }: { data: TimelineData; initialSpan?: string; initialMode?: TimelineMode }) {
+export function Timeline({ data, initialSpan, initialMode = 'tree', businessKeys = [] }: { data: TimelineData; initialSpan?: string; initialMode?: TimelineMode; businessKeys?: string[] }) {
   const [mode, setMode] = useState<TimelineMode>(initialMode);
   const [collapsed, setCollapsed] = useState<ReadonlySet<string>>(new Set());
   const [selected, setSelected] = useState<string | undefined>(() => {
@@ -175,6 +175,7 @@ export function Timeline({ data, initialSpan, initialMode = 'tree' }: { data: Ti
         hopsOut={selected ? hopsByPublish.get(selected) : undefined}
         markers={selected ? markers.get(selected) : undefined}
         requestStartNs={data.startNs}
+        businessKeys={businessKeys}
         onFocus={(traceId, spanId) => focus(spanKey(traceId, spanId))}
         serviceOf={(traceId, spanId) => byKey.get(spanKey(traceId, spanId))?.service}
       />

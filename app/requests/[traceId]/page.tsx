@@ -11,6 +11,7 @@ import { TimeBar, UrlNotices } from '@/components/common/TimeBar';
 import { getRequest, parseTraceId } from '@/lib/api/request';
 import { TIMELINE_DEFAULTS } from '@/lib/analysis/timeline';
 import { liveIntervalMs, load } from '@/lib/ui/server';
+import { getConfig } from '@/lib/runtime';
 import { messageLabel } from '@/lib/ui/markers';
 import { firstParam, readPageUrl, type SearchParams } from '@/lib/ui/url';
 
@@ -119,7 +120,7 @@ async function RequestView({ traceId, span, view }: { traceId: string; span?: st
         </p>
       ) : null}
       {anomalies ? <AnomalyList t={t} /> : null}
-      <Timeline data={t} initialSpan={span} initialMode={view} />
+      <Timeline data={t} initialSpan={span} initialMode={view} businessKeys={getConfig().businessKeys} />
     </>
   );
 }
