@@ -177,6 +177,7 @@ export class KafkaBus implements Bus {
     const envelope: Envelope = { type: msg.type, payload: msg.payload, conversationId: msg.conversationId };
     const record = this.broker.produce(topic, msg.key, envelope, headers);
     span.setAttributes(producerAttributes(svc.legacy, { ...base, partition: record.partition, offset: record.offset }));
+    if (msg.payload.orderId !== undefined) span.setAttribute('order.id', String(msg.payload.orderId)); // the business key (issue 13)
     span.end();
   }
 
@@ -215,6 +216,7 @@ export class KafkaBus implements Bus {
       { kind: SpanKind.CONSUMER, attributes: consumerAttributes(svc.legacy, d, env, messageId) },
       parent,
     );
+    if (env.payload.orderId !== undefined) span.setAttribute('order.id', String(env.payload.orderId)); // the business key (issue 13)
     await context.with(trace.setSpan(parent, span), async () => {
       try {
         if (sub.slowMs) await sleep(sub.slowMs);

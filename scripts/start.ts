@@ -34,6 +34,8 @@ if (parsed.flags.has('--help')) {
 }
 const dev = parsed.flags.has('--dev');
 const demoArgs = parsed.restOf?.args;
+// the demo shop's business key (issue 13), unless the user named their own
+if (demoArgs && process.env.EVENTSCOPE_BUSINESS_KEYS === undefined) process.env.EVENTSCOPE_BUSINESS_KEYS = 'order.id';
 
 try {
   // configuration and the mapping file first: a mistake there should not wait for a dashboard build
