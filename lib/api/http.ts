@@ -69,6 +69,7 @@ export const configOf = (ctx: ApiContext): Config => ctx.config ?? getConfig();
 
 export interface ApiResult {
   status: number;
+  /** JSON; a string is sent as is (an export: its content type in `headers`) */
   body: unknown;
   headers?: Record<string, string>;
 }
@@ -134,6 +135,7 @@ export function routeHandler(handler: Handler) {
     } catch (err) {
       result = internalError(url, err);
     }
+    if (typeof result.body === 'string') return new Response(result.body, { status: result.status, headers: { 'cache-control': 'no-store', ...result.headers } });
     return Response.json(result.body, {
       status: result.status,
       headers: { 'cache-control': 'no-store', ...result.headers },

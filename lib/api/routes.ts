@@ -19,6 +19,9 @@ export const routes: Route[] = [
   { path: '/api/throughput', load: () => import('./throughput.js') },
   { path: '/api/pathways', load: () => import('./pathways.js') },
   { path: '/api/environments', load: () => import('./environments.js') },
+  { path: '/api/patterns', load: () => import('./patterns.js') },
+  { path: '/api/export/mermaid', load: async () => ({ handler: (await import('./export.js')).mermaidHandler }) },
+  { path: '/api/export/asyncapi', load: async () => ({ handler: (await import('./export.js')).asyncApiHandler }) },
   { path: '/api/transactions/:key/:value', load: () => import('./transactions.js') },
   {
     path: '/api/alerts',

@@ -138,6 +138,9 @@ const PARAMS: Record<string, string[]> = {
   '/api/throughput': ['from', 'to', 'step', 'destination', 'group', 'env', 'namespace'],
   '/api/pathways': ['from', 'to', 'origin', 'destination', 'limit', 'env', 'namespace'],
   '/api/environments': ['from', 'to'],
+  '/api/patterns': ['from', 'to', 'env', 'namespace'],
+  '/api/export/mermaid': ['from', 'to', 'env', 'namespace'],
+  '/api/export/asyncapi': ['from', 'to', 'env', 'namespace'],
   '/api/transactions/:key/:value': ['from', 'to'],
   '/api/alerts': [],
   '/api/alerts/:id': [],
@@ -202,6 +205,11 @@ function checkAnswer(route: string, path: string, status: number, body: any): vo
   const where = `${path.slice(0, 300)} → ${status} ${JSON.stringify(body).slice(0, 300)}`;
   const allowed = route === '/api/requests/:traceId' || route === '/api/alerts/:id' || route === '/api/transactions/:key/:value' ? [200, 400, 404] : route === '/api/health' ? [200, 503] : [200, 400];
   assert.ok(allowed.includes(status), `status: ${where}`);
+  // an export answers its file (a string) on success, JSON errors otherwise
+  if (route.startsWith('/api/export/') && status === 200) {
+    assert.ok(typeof body === 'string' && body.length > 0 && !ENGINE_TEXT.test(body), `export text: ${where}`);
+    return;
+  }
   assert.ok(body !== null && typeof body === 'object', `body is a JSON object: ${where}`);
   if (status === 503) assert.equal(body.status, 'down', where); // health reports the store, whatever the query says
   if (status >= 400 && status !== 503) assert.ok(typeof body.error === 'string' && body.error.length > 0, `error message: ${where}`);
