@@ -13,6 +13,11 @@ export function StepsList({ t }: { t: Transaction }) {
   return (
     <div className="panel" data-testid="transaction-steps">
       <h2>Steps in order</h2>
+      {t.breaks.length === 0 ? (
+        <p className="help" data-testid="transaction-no-break">
+          The trace context held: every trace of this transaction is a parent/child or a link away from the first.
+        </p>
+      ) : null}
       <table className="table">
         <thead>
           <tr>
