@@ -16,6 +16,11 @@ import { getTopology } from '@/lib/api/topology';
 import { liveIntervalMs, load, otlpHttpEndpoint } from '@/lib/ui/server';
 import { describeRange, firstParam, readPageUrl, type PageUrl, type SearchParams } from '@/lib/ui/url';
 import { formatCount, formatPercent, formatRate } from '@/lib/ui/format';
+import { getPatterns } from '@/lib/api/patterns';
+import { patternMarks } from '@/components/patterns/marks';
+import { PatternLegend } from '@/components/patterns/PatternLegend';
+import { ExportLinks } from '@/components/patterns/ExportLinks';
+import { hrefWith, timeQuery } from '@/lib/ui/url';
 
 export default async function FlowMapPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const sp = await searchParams;
@@ -26,6 +31,7 @@ export default async function FlowMapPage({ searchParams }: { searchParams: Prom
     url.notices.push(`groupBy=${JSON.stringify(rawGroupBy.slice(0, 40))} is neither destination nor messageType; split by destination.`);
   }
   const window = describeRange(url.time, url.window);
+  const patterns = firstParam(sp, 'patterns') === 'on';
   return (
     <>
       <PageHeader
@@ -49,22 +55,35 @@ export default async function FlowMapPage({ searchParams }: { searchParams: Prom
             { value: 'messageType', label: 'message type', title: 'one node per event or command type' },
           ]}
         />
+        <LinkToggle
+          label="Patterns"
+          param="patterns"
+          current={patterns ? 'on' : undefined}
+          pathname="/"
+          searchParams={sp}
+          testId="patterns-toggle"
+          options={[
+            { value: undefined, label: 'off' },
+            { value: 'on', label: 'on', title: 'mark events, commands, orchestrators and call-backs on the map' },
+          ]}
+        />
+        <ExportLinks time={url.time} env={envOf(sp).filter} />
         <EnvPicker sp={sp} />
         <TimeBar url={url} intervalMs={liveIntervalMs()} />
       </PageHeader>
       <UrlNotices notices={url.notices} />
       {/* keyed by the URL's range, not the resolved times: a live refresh updates in place */}
-      <Suspense key={`${url.time.from}|${url.time.to}|${groupBy}`} fallback={<Skeleton height={600} />}>
-        <FlowSection url={url} groupBy={groupBy} sel={firstParam(sp, 'sel')} env={envOf(sp).filter} />
+      <Suspense key={`${url.time.from}|${url.time.to}|${groupBy}|${patterns}`} fallback={<Skeleton height={600} />}>
+        <FlowSection url={url} groupBy={groupBy} sel={firstParam(sp, 'sel')} env={envOf(sp).filter} patterns={patterns} />
       </Suspense>
     </>
   );
 }
 
 /** Parameters of this page besides the time range (lib/ui/url.ts COMMON_PARAMS). */
-const KNOWN = ['groupBy', 'sel'];
+const KNOWN = ['groupBy', 'sel', 'patterns'];
 
-async function FlowSection({ url, groupBy, sel, env }: { url: PageUrl; groupBy?: 'messageType'; sel?: string; env: EnvFilter }) {
+async function FlowSection({ url, groupBy, sel, env, patterns }: { url: PageUrl; groupBy?: 'messageType'; sel?: string; env: EnvFilter; patterns?: boolean }) {
   const r = await load((deps) => getTopology(deps, { ...url.window, groupBy: groupBy ?? 'destination', lag: true, ...env }));
   if (!r.ok) return <ErrorNotice error={r.error} />;
   const { nodes, edges } = r.data;
@@ -78,6 +97,9 @@ async function FlowSection({ url, groupBy, sel, env }: { url: PageUrl; groupBy?:
   const ms = url.window.toMs - url.window.fromMs;
   const laid = layoutFlowMap(nodes, edges, { rangeMs: ms });
   const firing = await load((deps) => getFiring(deps)); // firing alert rules mark their edges
+  // the patterns view: badges on the nodes from /api/patterns' verdicts (issue 13)
+  const found = patterns ? await load((deps) => getPatterns(deps, { ...url.window, ...env })) : undefined;
+  const marks = found?.ok ? patternMarks(nodes, found.data) : undefined;
   const published = edges.filter((e) => e.kind === 'publish').reduce((a, e) => a + e.count, 0);
   const delivered = edges.filter((e) => e.kind === 'deliver');
   const deliveries = delivered.reduce((a, e) => a + e.count, 0);
@@ -97,7 +119,9 @@ async function FlowSection({ url, groupBy, sel, env }: { url: PageUrl; groupBy?:
       </div>
       <FlowLegend groupBy={groupBy} deadLetter={nodes.some((n) => n.deadLetter)} />
       </div>
-      <FlowMap layout={laid} time={url.time} rangeMs={ms} sel={sel} alerts={alertMarks(laid.nodes, laid.edges, firing.ok ? firing.data : [])} />
+      {patterns ? <PatternLegend patternsHref={hrefWith('/patterns', {}, { ...timeQuery(url.time), env: env.env, namespace: env.namespace })} /> : null}
+      {found && !found.ok ? <ErrorNotice error={found.error} /> : null}
+      <FlowMap layout={laid} time={url.time} rangeMs={ms} sel={sel} alerts={alertMarks(laid.nodes, laid.edges, firing.ok ? firing.data : [])} patterns={marks} />
     </>
   );
 }

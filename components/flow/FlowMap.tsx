@@ -15,6 +15,8 @@ import { ConsumerGroupNode, DestinationNode, MessageTypeNode, PeerNode, ServiceN
 import { FlowEdge, type FlowEdgeType } from './FlowEdge';
 import { FlowSidePanel } from './FlowSidePanel';
 import { LookContext, SelectContext, sameSelection, type FlowSelection } from './selection';
+import { PatternMarksContext } from '@/components/patterns/PatternBadge';
+import type { PatternMark } from '@/components/patterns/marks';
 import type { TimeParams } from '@/lib/ui/url';
 
 /** The current data of every node by id: new numbers on a live refresh without new node objects. */
@@ -68,6 +70,7 @@ export function FlowMap({
   rangeMs,
   sel,
   alerts,
+  patterns,
 }: {
   layout: FlowLayout;
   time: TimeParams;
@@ -76,6 +79,8 @@ export function FlowMap({
   sel?: string;
   /** edge id → names of the firing alert rules that mark it (lib/alerts/map.ts) */
   alerts?: Record<string, string[]>;
+  /** the patterns view: node id → its pattern badges (components/patterns/marks.ts) */
+  patterns?: Record<string, PatternMark[]>;
 }) {
   const { nodes, edges, bounds, rankdir } = layout;
   const [selection, setSelection] = useState<FlowSelection>(() => parseSel(sel));
@@ -155,6 +160,7 @@ export function FlowMap({
   return (
     <SelectContext.Provider value={interaction}>
       <NodeDataContext.Provider value={nodeData}>
+      <PatternMarksContext.Provider value={patterns}>
       <LookContext.Provider value={look}>
         <div className="flow-wrap">
           <div className="flow-canvas" data-testid="flow-map" data-rankdir={rankdir} ref={canvasRef} style={canvasHeight ? { height: canvasHeight } : undefined}>
@@ -188,6 +194,7 @@ export function FlowMap({
           <FlowSidePanel selection={selection} nodes={nodes} edges={edges} time={time} rangeMs={rangeMs} onSelect={select} />
         </div>
       </LookContext.Provider>
+      </PatternMarksContext.Provider>
       </NodeDataContext.Provider>
     </SelectContext.Provider>
   );

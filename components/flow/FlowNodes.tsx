@@ -8,6 +8,7 @@ import { DEAD_LETTER_HELP, brokerLine, destinationWord, nodeSubtitle } from '@/l
 import type { FlowNodeData } from '@/lib/ui/flowmap/types';
 import { serviceColor } from '@/lib/ui/colors';
 import { useNodeLook } from './selection';
+import { PatternBadge } from '@/components/patterns/PatternBadge';
 
 type FlowNode = Node<FlowNodeData>;
 
@@ -35,6 +36,7 @@ export const ServiceNode = memo(function ServiceNode({ id, data }: NodeProps<Flo
       data-label={data.label}
     >
       <Handles rankdir={data.rankdir} />
+      <PatternBadge nodeId={id} />
       <div className="title" title={data.label}>{data.label}</div>
       <div className="sub">service</div>
     </div>
@@ -55,6 +57,7 @@ export const DestinationNode = memo(function DestinationNode({ id, data }: NodeP
       title={deadLetter ? `${data.label}: ${DEAD_LETTER_HELP}` : undefined}
     >
       <Handles rankdir={data.rankdir} />
+      <PatternBadge nodeId={id} />
       <div className="title" title={deadLetter ? undefined : data.label}>
         <span className="icon" aria-hidden>{deadLetter ? '⊘' : word === 'exchange' ? '⇉' : '≡'}</span>
         {data.label}
@@ -71,6 +74,7 @@ export const MessageTypeNode = memo(function MessageTypeNode({ id, data }: NodeP
   return (
     <div className={`fnode messageType${selected ? ' selected' : ''}${dim ? ' dim' : ''}`} data-testid="flow-node" data-kind="messageType" data-label={data.label}>
       <Handles rankdir={data.rankdir} />
+      <PatternBadge nodeId={id} />
       <div className="title" title={data.label}>
         <span className="icon" aria-hidden>✉</span>
         {data.label}
