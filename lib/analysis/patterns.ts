@@ -177,6 +177,8 @@ export function classifyMessageTypes(rows: PatternRows): MessageTypePattern[] {
       score -= 2;
       evidence.push(`its handler replies with ${replyTypes.join(', ')} to the sender`);
     }
+    const answers = uniq([...replies.values()].flat().filter((c) => c.outType === messageType).map((c) => c.inType));
+    if (answers.length > 0) evidence.push(`it is the reply to ${answers.join(', ')}: it reports what was done`);
     const kind = score > 0 ? 'event' : score < 0 ? 'command' : 'unclear';
     result.push({
       messageType,

@@ -54,6 +54,7 @@ describe('event or command', () => {
     assert.equal(byName.ChargeCard!.kind, 'command');
     assert.deepEqual(byName.ChargeCard!.replies, ['CardCharged']);
     assert.equal(byName.CardCharged!.kind, 'event', 'a reply named as a fact is still a fact');
+    assert.ok(byName.CardCharged!.evidence.includes('it is the reply to ChargeCard: it reports what was done'), byName.CardCharged!.evidence.join());
   });
   test('a neutral name decides by the traffic: fan-out → event, one group with a reply → command, one group alone → command', () => {
     const fan = classifyMessageTypes(rows({ types: [pub('orders', 'a'), del('orders', 'a', 'g1'), del('orders', 'a', 'g2')] }));
