@@ -23,6 +23,8 @@ export const routes: Route[] = [
   { path: '/api/export/mermaid', load: async () => ({ handler: (await import('./export.js')).mermaidHandler }) },
   { path: '/api/export/asyncapi', load: async () => ({ handler: (await import('./export.js')).asyncApiHandler }) },
   { path: '/api/transactions/:key/:value', load: () => import('./transactions.js') },
+  { path: '/api/flows', load: () => import('./flows.js') },
+  { path: '/api/flows/stuck', load: async () => ({ handler: (await import('./flows.js')).stuckHandler }) },
   {
     path: '/api/alerts',
     load: async () => {

@@ -70,6 +70,9 @@ const schema = z.object({
     .default('')
     .transform((raw) => raw.split(',').map((x) => x.trim()).filter((x) => x !== ''))
     .pipe(z.array(z.string().max(200, 'an attribute name of at most 200 characters').regex(/^[^\s=]+$/, 'attribute names without spaces or "="'))),
+  EVENTSCOPE_STUCK_P95_MULTIPLIER: z.coerce.number().min(1).max(1000).default(3),
+  EVENTSCOPE_STUCK_MIN_SECONDS: z.coerce.number().int().min(0).max(7 * 86_400).default(60),
+  EVENTSCOPE_STUCK_MIN_SAMPLES: positiveInt.max(100_000).default(5),
   EVENTSCOPE_PAIRING_INTERVAL_MS: positiveInt.max(60_000).default(1_000),
   EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES: positiveInt.max(24 * 60).default(15),
   EVENTSCOPE_PAIRING_SETTLE_MS: z.coerce.number().int().min(0).max(60_000).default(2_000),
@@ -141,6 +144,8 @@ export interface Config {
   deadLetterPatterns: RegExp[];
   /** business transaction keys (attribute names), `messaging.message.conversation_id` always first */
   businessKeys: string[];
+  /** a transaction is stuck after max(minMs, multiplier × p95 of the missing step), once a flow has minSamples complete transactions */
+  stuck: { multiplier: number; minMs: number; minSamples: number };
   /** the pairing pass (lib/hops/pairing.ts): how often it runs, how late a producer may arrive */
   pairing: { intervalMs: number; lateWindowMs: number; settleMs: number };
   /** the alert evaluator (lib/alerts): how often it runs; the dashboard URL its notifications link to */
@@ -211,6 +216,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     mappingsFile: e.EVENTSCOPE_MAPPINGS ? path.resolve(e.EVENTSCOPE_MAPPINGS) : undefined,
     deadLetterPatterns: e.EVENTSCOPE_DEAD_LETTER_PATTERNS,
     businessKeys: [...new Set([CONVERSATION_KEY, ...e.EVENTSCOPE_BUSINESS_KEYS])],
+    stuck: { multiplier: e.EVENTSCOPE_STUCK_P95_MULTIPLIER, minMs: e.EVENTSCOPE_STUCK_MIN_SECONDS * 1000, minSamples: e.EVENTSCOPE_STUCK_MIN_SAMPLES },
     pairing: {
       intervalMs: e.EVENTSCOPE_PAIRING_INTERVAL_MS,
       lateWindowMs: e.EVENTSCOPE_PAIRING_LATE_WINDOW_MINUTES * 60_000,

@@ -142,6 +142,8 @@ const PARAMS: Record<string, string[]> = {
   '/api/export/mermaid': ['from', 'to', 'env', 'namespace'],
   '/api/export/asyncapi': ['from', 'to', 'env', 'namespace'],
   '/api/transactions/:key/:value': ['from', 'to'],
+  '/api/flows': ['from', 'to'],
+  '/api/flows/stuck': ['from', 'to', 'flow', 'limit'],
   '/api/alerts': [],
   '/api/alerts/:id': [],
 };
