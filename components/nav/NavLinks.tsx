@@ -10,6 +10,7 @@ const LINKS = [
   { href: '/lag', label: 'Consumer lag', match: (p: string) => p.startsWith('/lag') },
   { href: '/anomalies', label: 'Anomalies', match: (p: string) => p.startsWith('/anomalies') },
   { href: '/pathways', label: 'Pathways', match: (p: string) => p.startsWith('/pathways') },
+  { href: '/flows', label: 'Flows', match: (p: string) => p.startsWith('/flows') },
   { href: '/patterns', label: 'Patterns', match: (p: string) => p.startsWith('/patterns') },
   { href: '/alerts', label: 'Alerts', match: (p: string) => p.startsWith('/alerts') },
 ];
