@@ -67,6 +67,7 @@ async function FlowsView({ url, flow }: { url: PageUrl; flow?: string }) {
   const shownFlows = flow ? flows.filter((f) => f.id === flow) : flows;
   const shownStuck = flow ? stuck.filter((s) => s.flowId === flow) : stuck;
   const q = timeQuery(url.time);
+  const learning = flows.filter((f) => !f.learnt);
   return (
     <>
       <div className="stats">
@@ -100,13 +101,28 @@ async function FlowsView({ url, flow }: { url: PageUrl; flow?: string }) {
           through; the times between the boxes are the median and 95th percentile from the previous step. Nothing is judged stuck
           until {rules.minSamples} transactions have gone the whole way (EVENTSCOPE_STUCK_MIN_SAMPLES).
         </div>
-        {shownFlows.map((f) => (
+        {(flow ? shownFlows : shownFlows.filter((f) => f.learnt)).map((f) => (
           <FlowBlock key={f.id} f={f} href={hrefWith('/flows', {}, { ...q, flow: f.id })} />
         ))}
+        {!flow && learning.length ? (
+          <div data-testid="flows-learning" className="help" style={{ borderTop: '1px solid var(--border)', paddingTop: 8 }}>
+            Still learning ({learning.length === 1 ? 'one flow' : `${learning.length} flows`} with fewer than {rules.minSamples} transactions that went
+            the whole way, often transactions that began before this range or whose first steps were nearly simultaneous):{' '}
+            {learning.slice(0, 20).map((f, i) => (
+              <span key={f.id}>
+                {i ? ', ' : ''}
+                <Link href={hrefWith('/flows', {}, { ...q, flow: f.id })}>{f.entry}</Link> by {f.key} ({plural(f.transactions, 'transaction')})
+              </span>
+            ))}
+            {learning.length > 20 ? ` and ${learning.length - 20} more` : ''}.
+          </div>
+        ) : null}
       </section>
     </>
   );
 }
+
+const plural = (n: number, word: string) => `${formatCount(n)} ${word}${n === 1 ? '' : 's'}`;
 
 function FlowBlock({ f, href }: { f: FlowSummary; href: string }) {
   return (
@@ -123,7 +139,7 @@ function FlowBlock({ f, href }: { f: FlowSummary; href: string }) {
             </span>
           )}
           <div className="help">
-            {formatCount(f.transactions)} transactions: {formatCount(f.completed)} went the whole way, {formatCount(f.inProgress)} on the way,{' '}
+            {plural(f.transactions, 'transaction')}: {formatCount(f.completed)} went the whole way, {formatCount(f.inProgress)} on the way,{' '}
             {f.stuck ? <b style={{ color: 'var(--error)' }}>{f.stuck} stuck</b> : '0 stuck'}
             {f.otherPaths ? <>, {formatCount(f.otherPaths)} took another path (not judged)</> : null}
           </div>

@@ -21,7 +21,9 @@ export function StuckSeries({ series }: { series: FlowSummary['series'] }) {
           );
         })}
       </svg>
-      <figcaption className="help" style={{ fontSize: 11 }}>stuck over the range (most: {max === 1 && !series.some((p) => p.stuck) ? 0 : max})</figcaption>
+      <figcaption className="help" style={{ fontSize: 11 }}>
+        {series.some((p) => p.stuck) ? `stuck transactions over the range (at most ${max} at once)` : 'none stuck at any time in the range'}
+      </figcaption>
     </figure>
   );
 }
