@@ -1,6 +1,6 @@
 // Flows and stuck transactions (DESIGN §1, §6; issue 13), pure. Input: one row per (business
 // transaction, step, consumer group) — a step is a message type (else its destination) delivered
-// for the transaction, at its earliest delivery. A flow is the business key plus the first step of
+// for the transaction, at its earliest publish (else delivery). A flow is the business key plus the first step of
 // its transactions; its usual steps are the most common step sequence of its transactions, each with
 // the p50/p95 time from the previous step. A transaction that followed the usual steps so far and
 // stopped before the usual end for longer than the next step's allowance is stuck.
@@ -14,7 +14,7 @@ export interface FlowStepRow {
   consumerGroup: string;
   /** the service that published the step's message ('' when the publish is unknown) */
   publisher: string;
-  /** earliest delivery of the step to this group, epoch ms */
+  /** earliest publish of the step's message delivered to this group (its delivery when the publish is unknown), epoch ms */
   atMs: number;
 }
 
@@ -39,7 +39,7 @@ export interface UsualStep {
   consumerGroups: string[];
   /** services that usually publish it, most frequent first */
   publishers: string[];
-  /** time from the previous step's delivery to this one's (null for the first step) */
+  /** time from the previous step to this one (null for the first step) */
   p50Ms: number | null;
   p95Ms: number | null;
   /** transactions the times are measured on */

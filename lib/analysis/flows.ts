@@ -1,6 +1,7 @@
 // Flows and stuck transactions (DESIGN §6; issue 13): the business-key spans of the range
 // (`business_keys`, migration 013) joined with the hops they publish or deliver (the hop model carries
-// message type, destination, consumer group and times), one row per (transaction, step, group); the
+// message type, destination, consumer group and times), one row per (transaction, step, group) at its
+// earliest publish (the delivery's start when the publish is unknown: causal order across services); the
 // pure `buildFlows` (flow-model.ts) learns the usual steps and finds the stuck transactions.
 import type { Store } from '../store/index.js';
 import { buildFlows, type FlowOptions, type FlowStepRow, type FlowSummary, type StuckTransaction } from './flow-model.js';
@@ -25,7 +26,7 @@ const STEP = `if(message_type = '', destination, message_type)`;
 
 export async function flowStepRows(store: Store, q: FlowsQuery): Promise<FlowStepRow[]> {
   const db = store.database;
-  const hops = `SELECT ${STEP} AS step, destination, consumer_group, p_service, d_start, p_trace_id, p_span_id, d_trace_id, d_span_id
+  const hops = `SELECT ${STEP} AS step, destination, consumer_group, p_service, d_start, p_start, p_trace_id, p_span_id, d_trace_id, d_span_id
                   FROM ${db}.hops FINAL
                  WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64}) AND d_start <= fromUnixTimestamp64Milli({toMs:Int64})
                    AND deleted = 0 AND class != 'prelude'`;
@@ -35,14 +36,14 @@ export async function flowStepRows(store: Store, q: FlowsQuery): Promise<FlowSte
   // a step belongs to the transaction when its publish or its delivery span carries the key
   const rows = await store.query<{ key: string; value: string; step: string; destination: string; consumer_group: string; publisher: string; at_ms: number | string }>(
     `SELECT key, value, step, any(destination) AS destination, consumer_group, anyIf(p_service, p_service != '') AS publisher,
-            toInt64(toUnixTimestamp64Milli(min(d_start))) AS at_ms
+            toInt64(toUnixTimestamp64Milli(min(at))) AS at_ms
        FROM (
          SELECT k.key AS key, k.value AS value, h.step AS step, h.destination AS destination, h.consumer_group AS consumer_group,
-                h.p_service AS p_service, h.d_start AS d_start
+                h.p_service AS p_service, ifNull(h.p_start, h.d_start) AS at
            FROM (${keys}) AS k INNER JOIN (${hops}) AS h ON h.p_trace_id = k.trace_id AND h.p_span_id = k.span_id
          UNION ALL
          SELECT k.key AS key, k.value AS value, h.step AS step, h.destination AS destination, h.consumer_group AS consumer_group,
-                h.p_service AS p_service, h.d_start AS d_start
+                h.p_service AS p_service, ifNull(h.p_start, h.d_start) AS at
            FROM (${keys}) AS k INNER JOIN (${hops}) AS h ON h.d_trace_id = k.trace_id AND h.d_span_id = k.span_id
        )
       GROUP BY key, value, step, consumer_group
