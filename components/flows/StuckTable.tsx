@@ -16,7 +16,7 @@ export function StuckTable({ stuck, total }: { stuck: StuckTransaction[]; total:
             <th>Missing step</th>
             <th title="the consumer group that usually receives the missing step's message">Should have acted</th>
             <th className="num">Waiting</th>
-            <th className="num" title="max(EVENTSCOPE_STUCK_MIN_SECONDS, EVENTSCOPE_STUCK_P95_MULTIPLIER × the missing step's usual p95)">Usual limit</th>
+            <th className="num" title="max(EVENTSCOPE_STUCK_MIN_SECONDS, EVENTSCOPE_STUCK_P95_MULTIPLIER × the missing step's usual p95)">Stuck after</th>
           </tr>
         </thead>
         <tbody>
