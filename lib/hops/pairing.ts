@@ -617,6 +617,7 @@ export class PairingPass {
     for (let level = 0; level < MAX_DEPTH && frontier.length > 0; level++) {
       const ups = frontier.filter((r) => r.path_depth && r.class !== 'prelude');
       if (ups.length === 0) break;
+      const upsOf = upsByConsumer(ups);
       const down = (
         await this.store.query<Row>(
           `SELECT * FROM ${db}.hops FINAL
@@ -633,16 +634,29 @@ export class PairingPass {
             },
           },
         )
-      ).filter((d) => !all.has(hopId(d)) && ups.some((u) => isUpstream(u, d)));
+      ).filter((d) => !all.has(hopId(d)) && (upsOf.get(`${d.p_trace_id}\u0000${d.p_service}`) ?? []).some((u) => isUpstream(u, d)));
       if (down.length === 0) break;
       for (const d of down) {
         before.set(hopId(d), { ...d });
         all.set(hopId(d), d);
       }
-      const others = [...stored, ...[...all.values()].filter((r) => !down.includes(r))];
+      const downSet = new Set(down);
+      const others = [...stored, ...[...all.values()].filter((r) => !downSet.has(r))];
       frontier = assignPathways(down, others, clockNs);
     }
   }
+}
+
+/** Possible upstream hops by (deliver trace, deliver service): a hop's upstream is among those of its publish's trace and service. */
+function upsByConsumer(ups: readonly Row[]): Map<string, Row[]> {
+  const out = new Map<string, Row[]>();
+  for (const u of ups) {
+    const k = `${u.d_trace_id}\u0000${u.d_service}`;
+    const list = out.get(k);
+    if (list) list.push(u);
+    else out.set(k, [u]);
+  }
+  return out;
 }
 
 /** The columns of `hops`, in the shape JSONEachRow takes back. */

@@ -103,17 +103,28 @@ export function assignPathway(hop: PathwayHop, candidates: readonly PathwayHop[]
   return before !== `${hop.origin_ns}|${hop.path_hash}|${hop.path_depth}|${hop.e2e_ns}|${hop.origin_trace_id}`;
 }
 
+const NONE: readonly PathwayHop[] = [];
+
 /**
  * Assigns pathways to `hops` in publish order, so a chain whose hops arrive together is followed
  * through all of them; `stored` are upstream candidates already written. Returns the changed hops.
  */
 export function assignPathways<T extends PathwayHop>(hops: T[], stored: readonly PathwayHop[], clockNs: (host: string) => bigint): T[] {
   const order = [...hops].sort((a, b) => (a.p_start ?? '').localeCompare(b.p_start ?? '') || a.d_start.localeCompare(b.d_start));
-  const candidates: PathwayHop[] = [...stored, ...order];
+  // An upstream hop delivers in the trace and service that publish the hop: candidates indexed by
+  // (deliver trace, deliver service), so each hop looks at its few possible upstreams, not all of
+  // them (a pass of tens of thousands of hops was quadratic and held the event loop for minutes).
+  const byConsumer = new Map<string, PathwayHop[]>();
+  for (const c of [...stored, ...order]) {
+    const k = `${c.d_trace_id}\u0000${c.d_service}`;
+    const list = byConsumer.get(k);
+    if (list) list.push(c);
+    else byConsumer.set(k, [c]);
+  }
   const sig = (h: PathwayHop) => `${h.origin_ns}|${h.path_hash}|${h.path_depth}|${h.e2e_ns}|${h.origin_trace_id}`;
   const before = new Map(order.map((h) => [h, sig(h)]));
   for (const h of order) h.path_depth = 0; // not yet assigned: never an upstream of itself or of earlier hops
-  for (const h of order) assignPathway(h, candidates, clockNs);
+  for (const h of order) assignPathway(h, byConsumer.get(`${h.p_trace_id}\u0000${h.p_service}`) ?? NONE, clockNs);
   return order.filter((h) => before.get(h) !== sig(h));
 }
 
