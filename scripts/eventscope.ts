@@ -49,19 +49,49 @@ function newestMtime(p: string): number {
   return newest;
 }
 
-/** Builds the dashboard when there is no build or the sources changed since the last one. */
-export function ensureBuild(log: (msg: string) => void = console.log): void {
-  const buildId = path.join(ROOT, process.env.EVENTSCOPE_NEXT_DIST_DIR || '.next', 'BUILD_ID');
+const distDir = () => process.env.EVENTSCOPE_NEXT_DIST_DIR || '.next';
+
+function buildIsFresh(): boolean {
+  const buildId = path.join(ROOT, distDir(), 'BUILD_ID');
   const built = fs.existsSync(buildId) ? fs.statSync(buildId).mtimeMs : 0;
-  const changed = Math.max(...SOURCE_PATHS.map(newestMtime));
-  if (built > changed) return;
-  log(built ? 'Sources changed since the last build; rebuilding the dashboard…' : 'First run: building the dashboard (about a minute)…');
-  const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build', '--webpack'], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
-  });
-  if (r.status !== 0) throw new Error('next build failed (see above)');
+  return built > Math.max(...SOURCE_PATHS.map(newestMtime));
+}
+
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+/**
+ * Builds the dashboard when there is no build or the sources changed since the last one. Processes
+ * that ask at the same time (test files run in parallel) take turns through a lock file: the first
+ * builds, the others wait for it and then find the build fresh (`next build` itself refuses to run
+ * twice at once).
+ */
+export function ensureBuild(log: (msg: string) => void = console.log): void {
+  if (buildIsFresh()) return;
+  const lock = path.join(ROOT, `${distDir()}.build-lock`);
+  for (;;) {
+    try {
+      fs.closeSync(fs.openSync(lock, 'wx'));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      // a lock left by a build that died (older than any build takes) is taken over
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 10 * 60_000) fs.rmSync(lock, { force: true });
+      else sleepSync(500);
+    }
+  }
+  try {
+    if (buildIsFresh()) return; // another process built it while this one waited
+    log(fs.existsSync(path.join(ROOT, distDir(), 'BUILD_ID')) ? 'Sources changed since the last build; rebuilding the dashboard…' : 'First run: building the dashboard (about a minute)…');
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/next/dist/bin/next'), 'build', '--webpack'], {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
+    });
+    if (r.status !== 0) throw new Error('next build failed (see above)');
+  } finally {
+    fs.rmSync(lock, { force: true });
+  }
 }
 
 /** The in-process demo reaches the collector on this machine, whatever address it is bound to. */
