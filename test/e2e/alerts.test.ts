@@ -4,15 +4,13 @@
 // Screenshots: ALERTS_SCREENSHOTS=<folder>.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
-import { ensureBuild, startEventscope, type Eventscope } from '../../scripts/eventscope.js';
-import { launchChromium } from '../support/browser.js';
-import { clock, messaging, request, type Span } from '../support/otlp.js';
+import type { Eventscope } from '../../scripts/eventscope.js';
+import { openPage, sendAndPair, startApp } from './app.js';
+import { clock, messaging, type Span } from '../support/otlp.js';
 
 const DEST = 'e2e-orders';
 const GROUP = 'e2e-billing';
@@ -62,7 +60,6 @@ function stoppedConsumer(): Span[] {
 }
 
 before(async () => {
-  ensureBuild(() => {});
   hook = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c));
@@ -73,22 +70,11 @@ before(async () => {
   });
   await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
   hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/alerts`;
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-e2e-alerts-'));
-  es = await startEventscope({
-    env: {
-      EVENTSCOPE_DATA_DIR: dataDir, PORT: '0', EVENTSCOPE_OTLP_HTTP_PORT: '0', EVENTSCOPE_OTLP_GRPC_PORT: '0',
-      EVENTSCOPE_BATCH_INTERVAL_MS: '20', EVENTSCOPE_ALERT_INTERVAL_MS: '300',
-    },
-    log: () => {},
-  });
+  es = await startApp('alerts', { env: { EVENTSCOPE_ALERT_INTERVAL_MS: '300' } });
   base = es.uiUrl!;
   const spans = stoppedConsumer();
-  const res = await fetch(`${es.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request(spans)) });
-  assert.equal(res.status, 200, await res.text());
-  await es.collector.pairing?.sync();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  page.setDefaultTimeout(20_000);
+  await sendAndPair(es, spans);
+  ({ browser, page } = await openPage());
 });
 
 after(async () => {

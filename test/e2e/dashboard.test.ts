@@ -5,12 +5,9 @@
 // traces with its queue time, lag status, the duplicate.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ensureBuild, startEventscope, type Eventscope } from '../../scripts/eventscope.js';
-import { launchChromium } from '../support/browser.js';
+import type { Eventscope } from '../../scripts/eventscope.js';
+import { openPage, startApp } from './app.js';
 import { clock, messaging, request, type Span } from '../support/otlp.js';
 import { AnomaliesPage, FlowMapPage, LagPage, RequestsPage, TimelinePage } from './pages.js';
 
@@ -42,12 +39,7 @@ function scenario(): Span[] {
 }
 
 before(async () => {
-  ensureBuild(() => {}); // builds the dashboard when .next/BUILD_ID is missing or stale
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-e2e-'));
-  es = await startEventscope({
-    env: { EVENTSCOPE_DATA_DIR: dataDir, PORT: '0', EVENTSCOPE_OTLP_HTTP_PORT: '0', EVENTSCOPE_OTLP_GRPC_PORT: '0', EVENTSCOPE_BATCH_INTERVAL_MS: '20' },
-    log: () => {},
-  });
+  es = await startApp('dashboard');
   base = es.uiUrl!;
   const spans = scenario();
   const res = await fetch(`${es.otlpHttpUrl}/v1/traces`, {
@@ -66,9 +58,7 @@ before(async () => {
   }
   // the views read the hop model: let the pairing pass take the committed spans (it runs every second anyway)
   await es.collector.pairing?.sync();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  page.setDefaultTimeout(20_000);
+  ({ browser, page } = await openPage());
 });
 
 after(async () => {

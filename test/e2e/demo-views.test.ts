@@ -4,12 +4,9 @@
 // notification consumer calling the order service back.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ensureBuild, startEventscope, type Eventscope } from '../../scripts/eventscope.js';
-import { launchChromium } from '../support/browser.js';
+import type { Eventscope } from '../../scripts/eventscope.js';
+import { openPage, startApp } from './app.js';
 import { FlowMapPage } from './pages.js';
 
 let es: Eventscope;
@@ -18,15 +15,9 @@ let page: Page;
 let base: string;
 
 before(async () => {
-  ensureBuild(() => {});
-  es = await startEventscope({
-    env: {
-      EVENTSCOPE_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'es-e2e-demo-')),
-      PORT: '0', EVENTSCOPE_OTLP_HTTP_PORT: '0', EVENTSCOPE_OTLP_GRPC_PORT: '0',
-      EVENTSCOPE_BATCH_INTERVAL_MS: '20', EVENTSCOPE_BUSINESS_KEYS: 'order.id',
-    },
+  es = await startApp('demo', {
+    env: { EVENTSCOPE_BUSINESS_KEYS: 'order.id' },
     demoArgs: ['--rate', '20', '--seed', '11', '--export-interval-ms', '100'],
-    log: () => {},
   });
   base = es.uiUrl!;
   // until an orchestrated checkout has completed and its spans are paired
@@ -41,9 +32,7 @@ before(async () => {
     if (Number(row?.n) >= 3) break;
     assert.ok(Date.now() < deadline, 'the demo completed no checkout in 40 s');
   }
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  page.setDefaultTimeout(20_000);
+  ({ browser, page } = await openPage());
 });
 
 after(async () => {

@@ -4,13 +4,11 @@
 // should have acted; its link opens the transaction. Screenshots: FLOWS_SCREENSHOTS=<folder>.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ensureBuild, startEventscope, type Eventscope } from '../../scripts/eventscope.js';
-import { launchChromium } from '../support/browser.js';
-import { clock, messaging, request, type Span } from '../support/otlp.js';
+import type { Eventscope } from '../../scripts/eventscope.js';
+import { openPage, sendAndPair, startApp } from './app.js';
+import { clock, messaging, type Span } from '../support/otlp.js';
 
 const SHOTS = process.env.FLOWS_SCREENSHOTS;
 
@@ -62,22 +60,10 @@ for (let i = 0; i < 10; i++) {
 spans.push(...step('e2e-stuck', 0, now - 5 * 60_000), ...step('e2e-stuck', 1, now - 5 * 60_000 + 1000));
 
 before(async () => {
-  ensureBuild(() => {});
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-e2e-flows-'));
-  es = await startEventscope({
-    env: {
-      EVENTSCOPE_DATA_DIR: dataDir, PORT: '0', EVENTSCOPE_OTLP_HTTP_PORT: '0', EVENTSCOPE_OTLP_GRPC_PORT: '0',
-      EVENTSCOPE_BATCH_INTERVAL_MS: '20', EVENTSCOPE_BUSINESS_KEYS: 'order.id', EVENTSCOPE_STUCK_MIN_SECONDS: '5',
-    },
-    log: () => {},
-  });
+  es = await startApp('flows', { env: { EVENTSCOPE_BUSINESS_KEYS: 'order.id', EVENTSCOPE_STUCK_MIN_SECONDS: '5' } });
   base = es.uiUrl!;
-  const res = await fetch(`${es.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request(spans)) });
-  assert.equal(res.status, 200, await res.text());
-  await es.collector.pairing?.sync();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
-  page.setDefaultTimeout(20_000);
+  await sendAndPair(es, spans);
+  ({ browser, page } = await openPage({ width: 1400, height: 950 }));
 });
 
 after(async () => {

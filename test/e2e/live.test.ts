@@ -267,7 +267,8 @@ describe('zooming', () => {
     const u = new URL(page.url());
     const span = Date.parse(u.searchParams.get('to')!) - Date.parse(u.searchParams.get('from')!);
     assert.ok(span > 0 && span < 15 * 60_000, `zoomed to ${span} ms, inside the 15 minutes shown`);
-    await page.getByTestId('range-label').waitFor();
+    // the URL changes first; the page's server render with the new range arrives after it
+    await page.waitForFunction(() => /UTC/.test(document.querySelector('[data-testid="range-label"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
     assert.match(await page.getByTestId('range-label').innerText(), /UTC/);
     assert.equal(await page.getByTestId('live').getAttribute('data-state'), 'off', 'a zoomed (absolute) range is not live');
     await page.close();

@@ -4,13 +4,11 @@
 // attribute search on the requests page. Screenshots: TX_SCREENSHOTS=<folder>.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ensureBuild, startEventscope, type Eventscope } from '../../scripts/eventscope.js';
-import { launchChromium } from '../support/browser.js';
-import { clock, messaging, request, type Attributes, type Span } from '../support/otlp.js';
+import type { Eventscope } from '../../scripts/eventscope.js';
+import { openPage, sendAndPair, startApp } from './app.js';
+import { clock, messaging, type Attributes, type Span } from '../support/otlp.js';
 import { TimelinePage } from './pages.js';
 
 const SHOTS = process.env.TX_SCREENSHOTS;
@@ -49,22 +47,10 @@ const other = c.span({ service: 'e2e-checkout', name: 'POST /checkout', kind: 'S
 const spans: Span[] = [checkout, placed, payment, taken, job, shipped, other];
 
 before(async () => {
-  ensureBuild(() => {});
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'es-e2e-tx-'));
-  es = await startEventscope({
-    env: {
-      EVENTSCOPE_DATA_DIR: dataDir, PORT: '0', EVENTSCOPE_OTLP_HTTP_PORT: '0', EVENTSCOPE_OTLP_GRPC_PORT: '0',
-      EVENTSCOPE_BATCH_INTERVAL_MS: '20', EVENTSCOPE_BUSINESS_KEYS: 'order.id',
-    },
-    log: () => {},
-  });
+  es = await startApp('tx', { env: { EVENTSCOPE_BUSINESS_KEYS: 'order.id' } });
   base = es.uiUrl!;
-  const res = await fetch(`${es.otlpHttpUrl}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request(spans)) });
-  assert.equal(res.status, 200, await res.text());
-  await es.collector.pairing?.sync();
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1500, height: 950 } });
-  page.setDefaultTimeout(20_000);
+  await sendAndPair(es, spans);
+  ({ browser, page } = await openPage());
 });
 
 after(async () => {
