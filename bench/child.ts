@@ -14,9 +14,10 @@ export interface Child {
   stop(timeoutMs?: number): Promise<void>;
 }
 
-export function startChild(file: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env): Child {
+/** `execArgv`: extra Node flags for the child (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
+export function startChild(file: string, args: string[] = [], env: NodeJS.ProcessEnv = process.env, execArgv: string[] = []): Child {
   const proc = fork(path.resolve(import.meta.dirname, file), args, {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...execArgv],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env,
   });

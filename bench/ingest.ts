@@ -15,8 +15,8 @@ export interface EventscopeChild {
 }
 
 /** `serverFile`: another tree's bench/server.ts (a 'before' build), default this one's. */
-export async function startEventscopeChild(env: Record<string, string> = {}, serverFile = 'server.ts'): Promise<EventscopeChild> {
-  const child = startChild(serverFile, [], { ...process.env, ...env });
+export async function startEventscopeChild(env: Record<string, string> = {}, serverFile = 'server.ts', execArgv: string[] = []): Promise<EventscopeChild> {
+  const child = startChild(serverFile, [], { ...process.env, ...env }, execArgv);
   const ready = await child.ready;
   return {
     child,

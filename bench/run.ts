@@ -243,12 +243,13 @@ async function main() {
 
   let sustainable = 0;
   if (opts.only.has('ingest')) {
-    const env: Record<string, string> = {};
+    // --cpu-prof as a flag of the child: Node refuses it in NODE_OPTIONS
+    const execArgv: string[] = [];
     if (args.profile) {
       fs.mkdirSync(args.profile, { recursive: true });
-      env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(args.profile)}`.trim();
+      execArgv.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile)}`);
     }
-    const es = await startEventscopeChild(env);
+    const es = await startEventscopeChild({}, 'server.ts', execArgv);
     report.machine.clickhouse = es.version;
     try {
       log(`ingest: ${opts.spans} spans over OTLP/HTTP protobuf, ${opts.concurrency} clients`);
