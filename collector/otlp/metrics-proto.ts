@@ -7,11 +7,9 @@
 import protobuf from 'protobufjs/minimal.js';
 import { formatDouble } from '../../lib/store/anyvalue.js';
 import { DecodeError, i64ToDecimal, u64ToDecimal, type DecodeLimits } from './decode.js';
+import { decodingErrors, enter, F, skipField, type Reader } from './wire.js';
 import { MetricBatchBuilder, TEMPORALITIES, type DecodedMetrics, type MetricHeader, type MetricResource, type PointInput } from './metrics-decode.js';
 
-type Reader = protobuf.Reader;
-
-const F = (...fields: number[]) => fields.reduce((m, f) => m | (1 << f), 0);
 const REQUEST_FIELDS = F(1);
 const RESOURCE_METRICS_FIELDS = F(1, 2, 3);
 const RESOURCE_FIELDS = F(1);
@@ -30,7 +28,7 @@ export function decodeProtoMetrics(input: Uint8Array, limits?: DecodeLimits): De
   const buf = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
   const r = protobuf.Reader.create(buf);
   const batch = new MetricBatchBuilder(buf.length, limits);
-  try {
+  decodingErrors(r, buf.length, () => {
     let i = 0;
     while (r.pos < r.len) {
       const tag = r.tag();
@@ -41,33 +39,8 @@ export function decodeProtoMetrics(input: Uint8Array, limits?: DecodeLimits): De
         r.len = outer;
       } else skipField(r, tag, REQUEST_FIELDS, 'ExportMetricsServiceRequest');
     }
-  } catch (err) {
-    if (err instanceof DecodeError) throw err;
-    if (err instanceof RangeError || (err instanceof Error && err.constructor === Error)) {
-      const why = err instanceof RangeError ? `truncated message (${err.message})` : err.message;
-      throw new DecodeError(`invalid protobuf at byte ${r.pos} of ${buf.length}: ${why}`);
-    }
-    throw err;
-  }
+  });
   return batch.result();
-}
-
-function enter(r: Reader): number {
-  const len = r.size();
-  const end = r.pos + len;
-  if (end > r.len) {
-    throw new DecodeError(`invalid protobuf at byte ${r.pos}: length ${len} runs past the end of its enclosing message (${r.len - r.pos} bytes left)`);
-  }
-  return end;
-}
-
-function skipField(r: Reader, tag: number, known: number, message: string): void {
-  const field = tag >>> 3;
-  if (field === 0) throw new DecodeError(`invalid protobuf at byte ${r.pos}: field number 0 in ${message}`);
-  if (field < 32 && (known >>> field) & 1) {
-    throw new DecodeError(`invalid protobuf at byte ${r.pos}: ${message} field ${field} has wire type ${tag & 7}`);
-  }
-  r.skipType(tag & 7, 0, field);
 }
 
 function readString(r: Reader): string {

@@ -25,8 +25,8 @@ import {
   type DecodeOptions,
   type ResourceContext,
 } from './decode.js';
+import { decodingErrors, enter, F, skipField, type Reader } from './wire.js';
 
-type Reader = protobuf.Reader;
 /** Node's Buffer slice methods (present on every Buffer, not in @types/node). */
 type NodeBuffer = Buffer & {
   hexSlice(start: number, end: number): string;
@@ -35,9 +35,7 @@ type NodeBuffer = Buffer & {
   latin1Slice(start: number, end: number): string;
 };
 
-// Tags are (field number << 3) | wire type; wire types: 0 varint, 1 fixed64, 2 length-delimited, 5 fixed32.
-// Bit masks of the fields each message decodes: a known field with the wrong wire type is an error.
-const F = (...fields: number[]) => fields.reduce((m, f) => m | (1 << f), 0);
+// Bit masks of the fields each message decodes (wire.ts F): a known field with the wrong wire type is an error.
 const REQUEST_FIELDS = F(1);
 const RESOURCE_SPANS_FIELDS = F(1, 2);
 const RESOURCE_FIELDS = F(1);
@@ -59,7 +57,7 @@ export function decodeProtoTraces(input: Uint8Array, opts: DecodeOptions = {}): 
   nesting = 0;
   current = batch;
   limits = batch.limits;
-  try {
+  decodingErrors(r, buf.length, () => {
     while (r.pos < r.len) {
       const tag = r.tag();
       if (tag === 10) {
@@ -69,34 +67,8 @@ export function decodeProtoTraces(input: Uint8Array, opts: DecodeOptions = {}): 
         r.len = outer;
       } else skipField(r, tag, REQUEST_FIELDS, 'ExportTraceServiceRequest');
     }
-  } catch (err) {
-    if (err instanceof DecodeError) throw err;
-    if (err instanceof RangeError || (err instanceof Error && err.constructor === Error)) {
-      const why = err instanceof RangeError ? `truncated message (${err.message})` : err.message;
-      throw new DecodeError(`invalid protobuf at byte ${r.pos} of ${buf.length}: ${why}`);
-    }
-    throw err;
-  }
+  });
   return batch.result();
-}
-
-/** Reads a length prefix and returns the end of the sub-message, checked against the enclosing one. */
-function enter(r: Reader): number {
-  const len = r.size();
-  const end = r.pos + len;
-  if (end > r.len) {
-    throw new DecodeError(`invalid protobuf at byte ${r.pos}: length ${len} runs past the end of its enclosing message (${r.len - r.pos} bytes left)`);
-  }
-  return end;
-}
-
-function skipField(r: Reader, tag: number, known: number, message: string): void {
-  const field = tag >>> 3;
-  if (field === 0) throw new DecodeError(`invalid protobuf at byte ${r.pos}: field number 0 in ${message}`);
-  if (field < 32 && (known >>> field) & 1) {
-    throw new DecodeError(`invalid protobuf at byte ${r.pos}: ${message} field ${field} has wire type ${tag & 7}`);
-  }
-  r.skipType(tag & 7, 0, field);
 }
 
 // Attribute keys, span names and short values repeat across spans. Decoding them through a small
