@@ -23,7 +23,7 @@ export function LagCharts({ series }: { series: LagPoint[] }) {
       <div>
         <div className="help">Queue time (deliver start − publish end) and age of the oldest waiting message</div>
         <div className="lag-row-chart" data-testid="lag-chart-queue">
-          <TimeChart data={data} yWidth={56} yFormat={(v) => formatDurationMs(v)} valueFormat={(v) => (typeof v === 'number' ? formatDurationMs(v) : '–')}>
+          <TimeChart data={data} yWidth={64} yFormat={(v) => formatDurationMs(v)} valueFormat={(v) => (typeof v === 'number' ? formatDurationMs(v) : '–')}>
             <Line type="monotone" dataKey="queueP95Ms" name="queue p95" stroke="#7c3aed" strokeWidth={2} dot={false} connectNulls isAnimationActive={false} />
             <Line type="monotone" dataKey="queueP50Ms" name="queue p50" stroke="#a78bfa" strokeWidth={1.5} dot={false} connectNulls isAnimationActive={false} />
             <Line type="monotone" dataKey="oldestUndeliveredAgeMs" name="oldest waiting" stroke="#f59e0b" strokeWidth={1.5} strokeDasharray="4 3" dot={false} isAnimationActive={false} />
