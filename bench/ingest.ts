@@ -48,6 +48,22 @@ export interface IngestResult {
   networkErrors: number;
   otherErrors: string[];
   parts: number;
+  /** CPU-s the pairing pass spent during the run (process CPU while a pass ran) */
+  pairingCpuSeconds: number;
+  /** store time by query name during the run (s), the costliest first */
+  queries: Array<{ query: string; seconds: number; count: number }>;
+  /** tables after the run (parts, rows, bytes × merge level) and the engine's merge counters during it */
+  tables: ServerCounts['tables'];
+  merges: ServerCounts['merges'];
+}
+
+/** Store time by query name between two counts, the costliest first. */
+export function queryDelta(before: ServerCounts, after: ServerCounts): IngestResult['queries'] {
+  const b = new Map(before.queries.map((q) => [q.query, q]));
+  return after.queries
+    .map((q) => ({ query: q.query, seconds: q.seconds - (b.get(q.query)?.seconds ?? 0), count: q.count - (b.get(q.query)?.count ?? 0) }))
+    .filter((q) => q.count > 0)
+    .sort((x, y) => y.seconds - x.seconds);
 }
 
 /** One closed-loop run against a running child; counts are deltas over the run. */
@@ -91,7 +107,26 @@ export async function measureIngest(opts: {
     networkErrors: stats.networkErrors,
     otherErrors: stats.otherErrors,
     parts: after.parts,
+    pairingCpuSeconds: (after.pairing?.cpuSeconds ?? 0) - (before.pairing?.cpuSeconds ?? 0),
+    queries: queryDelta(before, after),
+    tables: after.tables,
+    merges: {
+      merges: after.merges.merges - before.merges.merges,
+      mergedRows: after.merges.mergedRows - before.merges.mergedRows,
+      mergedBytes: after.merges.mergedBytes - before.merges.mergedBytes,
+    },
   };
+}
+
+/** One log line: the pairing's CPU share and the store time of the costliest queries. */
+export function describeStoreTime(r: IngestResult): string {
+  const top = r.queries.slice(0, Number(process.env.BENCH_TOP_QUERIES ?? 8)).map((q) => `${q.query} ${q.seconds.toFixed(1)} s/${q.count}`).join(', ');
+  const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
+  const tables = r.tables.slice(0, 8).map((t) => `${t.table} ${t.parts}p ${mib(t.bytes)}×lvl ${mib(t.mergedBytes)}`).join(', ');
+  return (
+    `pairing ${r.pairingCpuSeconds.toFixed(1)} of ${r.cpuSeconds.toFixed(1)} CPU-s; store time: ${top}\n` +
+    `  merges: ${r.merges.merges}, ${mib(r.merges.mergedBytes)} merged (${(r.merges.mergedBytes / r.ackedSpans).toFixed(0)} B per span acknowledged); tables: ${tables}`
+  );
 }
 
 export interface OverloadResult {

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../lib/config/index.js';
 import { openStore, type Store } from '../lib/store/index.js';
-import type { SpanRow } from '../lib/store/rows.js';
+import { SPAN_RESOURCE_FIELDS, type SpanRow } from '../lib/store/rows.js';
 import { createRequire } from 'node:module';
 import { chdbBinaryInserter } from '../lib/store/chdb-binary.js';
 import { RowBinaryWriter, tableEncoding, type Column } from '../lib/store/rowbinary.js';
@@ -110,7 +110,7 @@ async function rowBinaryInserter(store: Store, dataDir: string): Promise<(rows: 
     `SELECT name, type, default_kind FROM system.columns WHERE database = {db:String} AND table = 'spans' AND default_kind NOT IN ('MATERIALIZED', 'ALIAS') ORDER BY position`,
     { name: 'bench:columns', params: { db: store.database } },
   );
-  const enc = tableEncoding<SpanRow>('spans', columns.map((c) => c.name), columns, { resource_key: ['resource', 'resource_key'] });
+  const enc = tableEncoding<SpanRow>('spans', columns.map((c) => c.name), columns, SPAN_RESOURCE_FIELDS);
   // a second connection to the same folder (they share the one engine): the store keeps its own private
   const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection');
   const binary = chdbBinaryInserter(createChdbConnection({ path: dataDir }).chdb);

@@ -121,11 +121,25 @@ interface Job {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Every round is shifted to the time its first request is sent (the pool's times start when it was
+ * built): the spans of one round share one shift, so a trace's spans across services stay consistent.
+ */
+const shifts = new WeakMap<RequestPool, Map<number, bigint>>();
+function roundShiftNs(pool: RequestPool, round: number): bigint {
+  let m = shifts.get(pool);
+  if (!m) shifts.set(pool, (m = new Map()));
+  let s = m.get(round);
+  if (s === undefined) m.set(round, (s = BigInt(Date.now() - pool.builtAtMs) * 1_000_000n));
+  return s;
+}
+
 /** Sends one job until it is acknowledged (or fails for good); retries honour Retry-After. */
 async function deliver(sender: Sender, pool: RequestPool, job: Job, roundBase: number, stats: LoadStats, stopRetrying: () => boolean): Promise<void> {
   const n = pool.requests.length;
   const req = pool.requests[job.seq % n]!;
-  const body = stampRound(req, roundBase + Math.floor(job.seq / n));
+  const round = roundBase + Math.floor(job.seq / n);
+  const body = stampRound(req, round, undefined, roundShiftNs(pool, round));
   for (;;) {
     let r: SendResult;
     try {

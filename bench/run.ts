@@ -10,7 +10,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startChild } from './child.js';
 import { measureDecode, type DecodeResult } from './decode.js';
-import { measureIngest, measureOverload, measureSdk, startEventscopeChild, type IngestResult, type OverloadResult, type SdkRun } from './ingest.js';
+import { describeStoreTime, measureIngest, measureOverload, measureSdk, startEventscopeChild, type IngestResult, type OverloadResult, type SdkRun } from './ingest.js';
 import type { LimitOptions, LimitResult } from './limit.js';
 import type { OtelOptions, OtelResult } from './otel.js';
 import type { QueryOptions, ScaleResult } from './queries.js';
@@ -257,11 +257,13 @@ async function main() {
       report.ingest.push(http);
       sustainable = http.spansPerSecond;
       log(`ingest http: ${Math.round(http.spansPerSecond)} spans/s, lost ${http.lost}, duplicates ${http.duplicates}`);
+      log(`  ${describeStoreTime(http)}`);
       if (opts.grpcSpans > 0) {
         log(`ingest: ${opts.grpcSpans} spans over OTLP/gRPC, ${opts.concurrency} concurrent calls on one channel`);
         const grpc = await measureIngest({ es, pool, transport: 'grpc', spans: opts.grpcSpans, concurrency: opts.concurrency, roundBase: 100_000 });
         report.ingest.push(grpc);
         log(`ingest grpc: ${Math.round(grpc.spansPerSecond)} spans/s, lost ${grpc.lost}, duplicates ${grpc.duplicates}`);
+        log(`  ${describeStoreTime(grpc)}`);
       }
       // Few clients: each waits for its batch to commit (ack after commit), so the rate is bounded
       // by latency rather than by the collector's capacity.

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEventscope } from '../scripts/eventscope.js';
+import { metrics } from '../lib/metrics.js';
 
 export type ServerRequest = { id: number; type: 'count' } | { id: number; type: 'stop' };
 export interface ServerCounts {
@@ -12,6 +13,23 @@ export interface ServerCounts {
   uniqueSpans: number;
   parts: number;
   ingest: Record<string, number>;
+  /** store time by query name since start (s, count), the costliest first */
+  queries: Array<{ query: string; seconds: number; count: number }>;
+  /** the pairing pass: CPU-s in passes, passes run */
+  pairing?: { cpuSeconds: number; passes: number; hops: number };
+  /** per table: active parts, rows, uncompressed bytes and bytes × merge level (≈ bytes rewritten by merges) */
+  tables: Array<{ table: string; parts: number; rows: number; bytes: number; mergedBytes: number }>;
+  /** the engine's merge counters since start */
+  merges: { merges: number; mergedRows: number; mergedBytes: number };
+}
+
+async function queryTimes(): Promise<ServerCounts['queries']> {
+  const m = metrics();
+  const [secs, counts] = await Promise.all([m.storeQuerySeconds.get(), m.storeQueries.get()]);
+  const n = new Map(counts.values.map((v) => [String(v.labels.query), v.value]));
+  return secs.values
+    .map((v) => ({ query: String(v.labels.query), seconds: v.value, count: n.get(String(v.labels.query)) ?? 0 }))
+    .sort((a, b) => b.seconds - a.seconds);
 }
 
 async function main() {
@@ -45,6 +63,25 @@ async function main() {
           uniqueSpans: Number(row!.u),
           parts: Number(parts!.p),
           ingest: { ...es.collector.ingest.stats() },
+          queries: await queryTimes(),
+          tables: (
+            await es.store.query<{ table: string; parts: string; rows: string; bytes: string; merged: string }>(
+              `SELECT table, count() AS parts, sum(rows) AS rows, sum(data_uncompressed_bytes) AS bytes, sum(data_uncompressed_bytes * level) AS merged
+                 FROM system.parts WHERE database = {db:String} AND active GROUP BY table ORDER BY merged DESC`,
+              { name: 'bench:tables', params: { db } },
+            )
+          ).map((t) => ({ table: t.table, parts: Number(t.parts), rows: Number(t.rows), bytes: Number(t.bytes), mergedBytes: Number(t.merged) })),
+          merges: await (async () => {
+            const ev = await es.store.query<{ event: string; value: string }>(
+              `SELECT event, value FROM system.events WHERE event IN ('Merge', 'MergedRows', 'MergedUncompressedBytes')`,
+              { name: 'bench:events' },
+            );
+            const v = (e: string) => Number(ev.find((x) => x.event === e)?.value ?? 0);
+            return { merges: v('Merge'), mergedRows: v('MergedRows'), mergedBytes: v('MergedUncompressedBytes') };
+          })(),
+          pairing: es.collector.pairing
+            ? { cpuSeconds: es.collector.pairing.stats.cpuMicros / 1e6, passes: es.collector.pairing.stats.passes, hops: es.collector.pairing.stats.hopsWritten }
+            : undefined,
         };
         send({ id: req.id, ok: true, result: counts });
       } else if (req.type === 'stop') {

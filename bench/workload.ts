@@ -187,6 +187,32 @@ function writeAttr(w: protobuf.Writer, field: number, [key, value]: Attr): void 
   w.ldelim().ldelim();
 }
 
+/** The fixed64 time fields of a request in encoding order: [tag byte, value] (span start, end, event time). */
+function timeFields(spans: SpanSpec[]): Array<[number, bigint]> {
+  const out: Array<[number, bigint]> = [];
+  for (const s of spans) {
+    out.push([57, s.startNs], [65, s.startNs + s.durationNs]);
+    if (s.event) out.push([9, s.startNs + s.event.offsetNs]);
+  }
+  return out;
+}
+
+/** Byte offsets of the given time fields' 8 value bytes in `body`, found in order (tag byte + value). */
+function findTimes(body: Buffer, fields: Array<[number, bigint]>): Int32Array {
+  const out = new Int32Array(fields.length);
+  const pattern = Buffer.alloc(9);
+  let from = 0;
+  fields.forEach(([tag, v], i) => {
+    pattern[0] = tag;
+    pattern.writeBigUInt64LE(v, 1);
+    const at = body.indexOf(pattern, from);
+    if (at < 0) throw new Error(`workload: time field ${i} not found in its request`);
+    out[i] = at + 1;
+    from = at + 9;
+  });
+  return out;
+}
+
 function encodeRequest(service: string, spans: SpanSpec[]): Buffer {
   const w = protobuf.Writer.create();
   w.uint32(10).fork(); // ResourceSpans
@@ -246,11 +272,15 @@ export interface PooledRequest {
   spans: number;
   /** byte offsets of every trace id (16 bytes) in `body` */
   traceIdOffsets: Int32Array;
+  /** byte offsets of every span start, end and event time (fixed64, ns) in `body` */
+  timeOffsets: Int32Array;
 }
 
 export interface RequestPool {
   requests: PooledRequest[];
   spansPerRound: number;
+  /** when the pool was built (its times start at its startNs) */
+  builtAtMs: number;
 }
 
 /**
@@ -271,10 +301,10 @@ export function buildPool(opts: { traces: number; spansPerRequest: number; start
     for (let i = 0; i < spans.length; i += opts.spansPerRequest) {
       const chunk = spans.slice(i, i + opts.spansPerRequest);
       const body = encodeRequest(service, chunk);
-      requests.push({ body, spans: chunk.length, traceIdOffsets: findTraceIds(body) });
+      requests.push({ body, spans: chunk.length, traceIdOffsets: findTraceIds(body), timeOffsets: findTimes(body, timeFields(chunk)) });
     }
   }
-  return { requests, spansPerRound: requests.reduce((n, r) => n + r.spans, 0) };
+  return { requests, spansPerRound: requests.reduce((n, r) => n + r.spans, 0), builtAtMs: Date.now() };
 }
 
 function findTraceIds(body: Buffer): Int32Array {
@@ -288,10 +318,19 @@ function findTraceIds(body: Buffer): Int32Array {
   return Int32Array.from(out);
 }
 
-/** Copies a pooled request into `into` and stamps `round` into each trace id (rounds from 1 up). */
-export function stampRound(req: PooledRequest, round: number, into: Buffer = Buffer.allocUnsafe(req.body.length)): Buffer {
+/**
+ * Copies a pooled request into `into` and stamps `round` into each trace id (rounds from 1 up);
+ * `shiftNs` moves every span, end and event time (a round sent later happened later: the load
+ * moves forward in time like a running system's, instead of piling every round into the pool's
+ * few seconds).
+ */
+export function stampRound(req: PooledRequest, round: number, into: Buffer = Buffer.allocUnsafe(req.body.length), shiftNs = 0n): Buffer {
   req.body.copy(into, 0, 0, req.body.length);
   const offsets = req.traceIdOffsets;
   for (let i = 0; i < offsets.length; i++) into.writeUInt32BE(round, offsets[i]!);
+  if (shiftNs !== 0n) {
+    const times = req.timeOffsets;
+    for (let i = 0; i < times.length; i++) into.writeBigUInt64LE(req.body.readBigUInt64LE(times[i]!) + shiftNs, times[i]!);
+  }
   return req.body.length === into.length ? into : into.subarray(0, req.body.length);
 }

@@ -55,7 +55,9 @@ export async function startCollector({ store, config, log = console.error }: Col
         m.storeErrors.inc({ operation: 'insert' });
         throw err;
       } finally {
-        done();
+        const seconds = done();
+        m.storeQuerySeconds.inc({ query: 'insert:spans' }, seconds);
+        m.storeQueries.inc({ query: 'insert:spans' });
       }
       m.spansStored.inc(prepared.spans);
     },

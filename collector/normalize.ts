@@ -234,11 +234,45 @@ export function applyNormalization(row: SpanRow, opts: NormalizeOptions = {}): v
     row.peer_name = peer.peer_name;
     row.peer_kind = peer.peer_kind;
   } else writeColumns(row, normalizeSpan(row, opts));
+  if (row.msg_operation !== '' && row.msg_redelivered === 0 && redeliveredByAttributes(row.span_attributes)) row.msg_redelivered = 1;
   // an `exception` event fails a span whatever its status says (most spans have no events at all)
   if (row.status_code !== 'ERROR' && row['events.name'].length > 0) {
     const i = row['events.name'].indexOf('exception');
     if (i >= 0) markFailed(row, row['events.attributes'][i]?.['exception.message'] || 'exception event');
   }
+}
+
+/** Redelivery flags: a delivery the broker marks as handed out before. */
+export const REDELIVERED_FLAGS = [
+  'messaging.rabbitmq.redelivered',
+  'messaging.rabbitmq.message.redelivered',
+  'messaging.message.redelivered',
+  'messaging.redelivered',
+] as const;
+/** Delivery counters: above 1 the message was delivered before. */
+export const DELIVERY_COUNTS = [
+  'messaging.message.delivery_count',
+  'messaging.servicebus.message.delivery_count',
+  'messaging.gcp_pubsub.message.delivery_attempt',
+] as const;
+/** Retry counters: above 0 this is a retry. */
+export const RETRY_COUNTS = ['messaging.retry.count', 'retry.count'] as const;
+
+const count = (v: string | undefined) => (v !== undefined && /^[0-9]{1,19}$/.test(v) ? Number(v) : 0);
+
+/**
+ * Does a messaging span say it is a retry (spans.msg_redelivered)? A redelivery flag 'true' / '1',
+ * a delivery count above 1 or a retry count above 0. Computed here once per span, so the
+ * messaging view copies a flag instead of looking up nine attributes per row in the engine.
+ */
+export function redeliveredByAttributes(attrs: Record<string, string>): boolean {
+  for (const k of REDELIVERED_FLAGS) {
+    const v = attrs[k];
+    if (v === 'true' || v === '1') return true;
+  }
+  for (const k of DELIVERY_COUNTS) if (count(attrs[k]) > 1) return true;
+  for (const k of RETRY_COUNTS) if (count(attrs[k]) > 0) return true;
+  return false;
 }
 
 function writeColumns(row: SpanRow, n: NormalizedColumns): void {

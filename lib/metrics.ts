@@ -51,6 +51,18 @@ function create() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: r,
     }),
+    storeQuerySeconds: new client.Counter({
+      name: 'eventscope_store_query_seconds_total',
+      help: 'Time spent in store queries and row inserts, by query name (pairing:*, api:*, …): where the engine time goes',
+      labelNames: ['query'] as const,
+      registers: r,
+    }),
+    storeQueries: new client.Counter({
+      name: 'eventscope_store_queries_total',
+      help: 'Store queries and row inserts run, by query name',
+      labelNames: ['query'] as const,
+      registers: r,
+    }),
     storeErrors: new client.Counter({
       name: 'eventscope_store_errors_total',
       help: 'Store operations that failed, by operation (insert, query, pairing, retention)',

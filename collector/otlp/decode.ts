@@ -3,6 +3,7 @@
 // produce identical rows.
 import { createHash } from 'node:crypto';
 import type { AttributeType, DecodedBatch, ResourceRow, SpanKindName, SpanRow, StatusCodeName } from '../../lib/store/rows.js';
+import { ENV_ATTRIBUTES, NAMESPACE_ATTRIBUTES } from '../../lib/hops/env.js';
 import { applyNormalization } from '../normalize.js';
 import type { ProfileSet } from '../profiles/language.js';
 
@@ -170,14 +171,30 @@ export interface ResourceContext {
   types: Record<string, AttributeType>;
   service: string;
   host: string;
+  /** environment and namespace (lib/hops/env.ts: the first of its attributes that is set, else '') */
+  env: string;
+  namespace: string;
   /** the attributes and their types in a canonical text: the resource's part of a resource key */
   canonical: string;
 }
 
+const firstSet = (attributes: Record<string, string>, names: readonly string[]) => {
+  for (const n of names) if (attributes[n]) return attributes[n]!;
+  return '';
+};
+
 export function resourceContext(attributes: Record<string, string>, types: Record<string, AttributeType>): ResourceContext {
   const service = attributes['service.name'] || 'unknown_service';
   const host = attributes['host.name'] || attributes['service.instance.id'] || service;
-  return { attributes, types, service, host, canonical: canonicalAttributes(attributes, types, 'resource.') };
+  return {
+    attributes,
+    types,
+    service,
+    host,
+    env: firstSet(attributes, ENV_ATTRIBUTES),
+    namespace: firstSet(attributes, NAMESPACE_ATTRIBUTES),
+    canonical: canonicalAttributes(attributes, types, 'resource.'),
+  };
 }
 
 /** Attributes with their types, keys sorted: the same text for the same attributes in any order. */
@@ -231,6 +248,8 @@ export function scopeContext(
     scope_version: version,
     scope_attributes: attributes,
     attribute_types: attributeTypes,
+    env: resource.env,
+    namespace: resource.namespace,
   };
   return { name, version, resource, row };
 }

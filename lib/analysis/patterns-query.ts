@@ -2,7 +2,7 @@
 // sent from inside another one's consumer span, `hops`), call-backs (a consumer's sync call to the
 // publisher during the delivery, `call_spans`), correlation ids on publishes (`spans`).
 import { PUBLISH_SQL } from '../domain.js';
-import { envParams, envWhere, resourceKeyWhere, type EnvFilter } from '../hops/env.js';
+import { envParams, envWhere, type EnvFilter } from '../hops/env.js';
 import type { Store } from '../store/index.js';
 import { buildPatterns, type PatternRows, type Patterns } from './patterns.js';
 
@@ -80,7 +80,7 @@ export async function patternRows(store: Store, q: PatternsQuery): Promise<Patte
               uniqExactIf((trace_id, span_id), msg_conversation_id != '') AS correlated
          FROM ${db}.spans
         WHERE timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}) AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
-          AND msg_operation IN ${PUBLISH_SQL}${resourceKeyWhere(db, q)}
+          AND msg_operation IN ${PUBLISH_SQL}${envWhere(q)}
         GROUP BY message_type`,
       { name: 'patterns:correlation', params },
     ),

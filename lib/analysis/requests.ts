@@ -3,7 +3,7 @@
 // trace; the stitched request (traces joined by links) is what GET /api/requests/{traceId} returns
 // for any of its traces.
 import type { Store } from '../store/index.js';
-import { envParams, resourceKeyWhere } from '../hops/env.js';
+import { envParams, envWhere } from '../hops/env.js';
 import { findOrderingInversions } from './anomalies.js';
 import { publishLookbackMs } from './hops.js';
 import { hostClockParams, hostOffsetSql, loadHostClocks } from './hop-state.js';
@@ -63,7 +63,7 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
     );
   }
   if (f.errorOnly) conditions.push(`status_code = 'ERROR'`);
-  if (f.env !== undefined || f.namespace !== undefined) conditions.push(`(1 ${resourceKeyWhere(db, f)})`);
+  if (f.env !== undefined || f.namespace !== undefined) conditions.push(`(1 ${envWhere(f)})`);
   const where = conditions.length ? `AND (${conditions.join(' OR ')})` : '';
   const having = conditions.length ? `HAVING ${conditions.map((c) => `countIf(${c}) > 0`).join(' AND ')}` : '';
   // Without span filters the newest traces come from trace_index, a row per trace instead of per span.

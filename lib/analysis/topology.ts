@@ -1,7 +1,7 @@
 // Flow map queries: publish/deliver edges and their queue time from the hop model's per-minute
 // state (hop-state.ts), current lag from lag.ts, sync calls and external peers from call_spans
 // (migrations 003/004, joined on 64-bit span keys). graph.ts turns the rows into nodes and edges.
-import { envParams, envWhere, resourceKeyWhere } from '../hops/env.js';
+import { envParams, envWhere } from '../hops/env.js';
 import type { Store } from '../store/index.js';
 import { publishLookbackMs } from './hops.js';
 import { consumerLag } from './lag.js';
@@ -56,13 +56,7 @@ export async function callEdges(store: Store, q: TopologyQuery): Promise<CallRow
           WHERE span_kind = 'CLIENT'
             AND timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})
             AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
-            ${
-              q.env !== undefined || q.namespace !== undefined
-                ? `AND span_key IN (SELECT span_key FROM ${store.database}.span_resources
-                                     WHERE timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}) AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
-                                       ${resourceKeyWhere(store.database, q)})`
-                : ''
-            }
+            ${envWhere(q)}
           GROUP BY span_key
        ) AS c
        LEFT JOIN (

@@ -9,7 +9,6 @@ import { PUBLISH_SQL } from '../domain.js';
 import type { Store } from '../store/index.js';
 import { EXACT_SAMPLES } from './minutes.js';
 import { vanishedKeysSql } from './versioned.js';
-import { spanEnvSql } from './env.js';
 
 export const LAG_RESOLUTIONS = [1, 60] as const;
 /** resolve_bucket of messages not delivered yet */
@@ -40,37 +39,100 @@ function correction(host: string, clocks: LagCellRecompute['clocks']): string {
 
 const bucketsOf = (seconds: number[], res: number) => [...new Set(seconds.map((s) => Math.floor(s / res) * res))];
 
+/**
+ * 1 s cells are computed from the messaging spans and hops; 60 s cells are rolled up from the 1 s
+ * cells of their minutes (a minute's sixty 1 s cells instead of its messages again: a pass every
+ * few seconds would otherwise read the whole current minute's publishes each time).
+ */
 export async function recomputeLagCells(store: Store, r: LagCellRecompute): Promise<void> {
-  for (const res of LAG_RESOLUTIONS) {
-    const pubBuckets = bucketsOf(r.publishSeconds, res);
-    if (pubBuckets.length > 0) {
-      await publishedCells(store, res, r.version, { buckets: pubBuckets, fromS: Math.min(...pubBuckets), toS: Math.max(...pubBuckets) + res }, r.clocks);
-    }
-    for (const b of r.backfills) {
-      const fromS = Math.floor(b.fromS / res) * res;
-      await publishedCells(store, res, r.version, { fromS, toS: Math.ceil(b.toS / res) * res, destination: b.destination }, r.clocks);
-    }
-    const delBuckets = bucketsOf(r.unmatchedSeconds, res);
-    if (delBuckets.length > 0) await unmatchedCells(store, res, r.version, delBuckets);
+  const pubSeconds = bucketsOf(r.publishSeconds, 1);
+  if (pubSeconds.length > 0) {
+    await publishedCells(store, r.version, { buckets: pubSeconds, fromS: Math.min(...pubSeconds), toS: Math.max(...pubSeconds) + 1 }, r.clocks);
   }
+  // a backfill recomputes every group of its destinations: one query for all of them
+  const backfill = r.backfills.length
+    ? {
+        fromS: Math.min(...r.backfills.map((b) => b.fromS)),
+        toS: Math.max(...r.backfills.map((b) => b.toS)),
+        destinations: [...new Set(r.backfills.map((b) => b.destination))],
+      }
+    : undefined;
+  if (backfill) await publishedCells(store, r.version, backfill, r.clocks);
+  const delSeconds = bucketsOf(r.unmatchedSeconds, 1);
+  if (delSeconds.length > 0) await unmatchedCells(store, r.version, delSeconds);
+
+  const minutes = bucketsOf(r.publishSeconds, 60);
+  if (minutes.length > 0) {
+    await rollUp(store, r.version, 1, { buckets: minutes, fromS: Math.min(...minutes), toS: Math.max(...minutes) + 60 });
+  }
+  if (backfill) {
+    await rollUp(store, r.version, 1, { fromS: Math.floor(backfill.fromS / 60) * 60, toS: Math.ceil(backfill.toS / 60) * 60, destinations: backfill.destinations });
+  }
+  const delMinutes = bucketsOf(r.unmatchedSeconds, 60);
+  if (delMinutes.length > 0) await rollUp(store, r.version, 0, { buckets: delMinutes, fromS: Math.min(...delMinutes), toS: Math.max(...delMinutes) + 60 });
+}
+
+/**
+ * The 60 s cells of the given minutes from their 1 s cells: by publish minute (hasPub 1) or by
+ * first-delivery minute (hasPub 0, messages without a stored publish span). Sums, minima and maxima
+ * carry over; the queue-time digests merge; the exact samples merge while the minute's cell has at
+ * most EXACT_SAMPLES (each of its 1 s cells then has its exact samples too).
+ */
+async function rollUp(store: Store, version: string, hasPub: 0 | 1, set: BucketSet): Promise<void> {
+  const db = store.database;
+  const bucket = hasPub ? 'pub_bucket' : 'resolve_bucket';
+  const inSet = `${bucket} >= fromUnixTimestamp({fromS:Int64}) AND ${bucket} < fromUnixTimestamp({toS:Int64})
+       ${set.buckets ? `AND toUnixTimestamp(toStartOfMinute(${bucket})) IN {buckets:Array(Int64)}` : ''}
+       ${set.destinations ? 'AND destination IN {destinations:Array(String)}' : ''}`;
+  const params = { version, hasPub, buckets: set.buckets ?? [], fromS: set.fromS, toS: set.toS, destinations: set.destinations ?? [], res: 60 };
+  const delivered = 'delivered > 0';
+  await store.command(
+    `INSERT INTO ${db}.lag_cells (${COLUMNS})
+     -- positional into COLUMNS; no alias repeats a column name (an aggregate would read its own alias)
+     SELECT 60, destination, consumer_group, partition, {hasPub:UInt8},
+            toStartOfMinute(pub_bucket) AS pub_minute,
+            if(resolve_bucket = toDateTime('${NEVER}'), resolve_bucket, toStartOfMinute(resolve_bucket)) AS resolve_minute,
+            sum(messages), min(min_pub_ms), max(max_pub_ms), max(max_pub_offset),
+            sum(delivered),
+            minIf(first_del_ms, ${delivered}), maxIf(last_del_ms, ${delivered}),
+            maxIf(max_del_offset, ${delivered}),
+            sum(queue_samples),
+            quantilesTDigestMergeState(0.5, 0.95)(queue_ms),
+            if(sum(queue_samples) <= ${EXACT_SAMPLES}, quantilesExactInclusiveMergeState(0.5, 0.95)(queue_exact),
+               quantilesExactInclusiveStateIf(0.5, 0.95)(0., 0)),
+            max(queue_max_ms),
+            env, namespace,
+            {version:UInt64}
+       FROM ${db}.lag_cells FINAL
+      WHERE resolution = 1 AND has_pub = {hasPub:UInt8} AND ${inSet}
+      GROUP BY destination, consumer_group, partition, pub_minute, resolve_minute, env, namespace`,
+    { name: `pairing:lag-cells-60s${hasPub ? '' : '-unmatched'}`, params },
+  );
+  await store.command(
+    vanishedKeysSql(db, 'lag_cells', KEY, `resolution = 60 AND has_pub = {hasPub:UInt8} AND ${inSet}`),
+    { name: `pairing:lag-cells-60s${hasPub ? '' : '-unmatched'}-vanished`, params },
+  );
 }
 
 interface BucketSet {
-  /** explicit buckets; absent = every bucket of [fromS, toS) */
+  /** explicit buckets (epoch s); absent = every bucket of [fromS, toS) */
   buckets?: number[];
   fromS: number;
   toS: number;
-  destination?: string;
+  /** only these destinations; absent = all */
+  destinations?: string[];
 }
 
-async function publishedCells(store: Store, res: number, version: string, set: BucketSet, clocks: LagCellRecompute['clocks']): Promise<void> {
+/** The 1 s cells of publishes in the set, from the messaging spans and the hops. */
+async function publishedCells(store: Store, version: string, set: BucketSet, clocks: LagCellRecompute['clocks']): Promise<void> {
+  const res = 1;
   const db = store.database;
   // buckets on the corrected clock (the lag query places them by corrected times too)
   const corrected = `(toInt64(toUnixTimestamp64Milli(timestamp)) + ${correction('host', clocks)})`;
   const bucket = `toStartOfInterval(fromUnixTimestamp64Milli(${corrected}), INTERVAL {res:UInt32} SECOND)`;
   const inSet = `AND toUnixTimestamp(${bucket}) >= {fromS:Int64} AND toUnixTimestamp(${bucket}) < {toS:Int64}
                  ${set.buckets ? `AND toUnixTimestamp(${bucket}) IN {buckets:Array(Int64)}` : ''}
-                 ${set.destination !== undefined ? 'AND destination = {destination:String}' : ''}`;
+                 ${set.destinations ? 'AND destination IN {destinations:Array(String)}' : ''}`;
   // raw times may lie up to the largest correction away from their corrected bucket
   const slackS = Math.ceil(Math.max(0, ...(clocks?.offsetsMs ?? []).map(Math.abs)) / 1000) + 1;
   const first = `queue_ns IS NOT NULL`;
@@ -81,7 +143,7 @@ async function publishedCells(store: Store, res: number, version: string, set: B
     buckets: set.buckets ?? [],
     fromS: set.fromS,
     toS: set.toS,
-    destination: set.destination ?? '',
+    destinations: set.destinations ?? [],
     horizon: GROUP_HORIZON_S,
     chosts: clocks?.hosts ?? [],
     coffs: clocks?.offsetsMs ?? [],
@@ -90,7 +152,8 @@ async function publishedCells(store: Store, res: number, version: string, set: B
   await store.command(
     `INSERT INTO ${db}.lag_cells (${COLUMNS})
      WITH pubs0 AS (
-       SELECT span_key, destination, partition, ${corrected} AS pub_ms, offset, ${bucket} AS pub_bucket
+       SELECT span_key, destination, partition, ${corrected} AS pub_ms, offset, ${bucket} AS pub_bucket,
+              env AS p_env, namespace AS p_namespace
          FROM (
            SELECT * FROM ${db}.messaging_spans
             WHERE operation IN ${PUBLISH_SQL}
@@ -101,11 +164,7 @@ async function publishedCells(store: Store, res: number, version: string, set: B
         -- a send span that links to other spans is a batch send of messages created before
         WHERE NOT (operation = 'send' AND link_count > 0)
      ),
-     -- the publisher's environment and namespace (lib/hops/env.ts)
-     pubs AS (
-       SELECT p0.*, e.env AS p_env, e.namespace AS p_namespace FROM pubs0 AS p0
-         LEFT ANY JOIN (${spanEnvSql(db, 'SELECT span_key FROM pubs0')}) AS e ON e.span_key = p0.span_key
-     ),
+     pubs AS (SELECT * FROM pubs0),
      -- a cell belongs to the consumer group's environment and namespace
      groups AS (
        SELECT DISTINCT destination, consumer_group, d_env AS env, d_namespace AS namespace FROM ${db}.hops
@@ -156,15 +215,16 @@ async function publishedCells(store: Store, res: number, version: string, set: B
       `resolution = {res:UInt32} AND has_pub = 1
        AND pub_bucket >= fromUnixTimestamp({fromS:Int64}) AND pub_bucket < fromUnixTimestamp({toS:Int64})
        ${set.buckets ? 'AND toUnixTimestamp(pub_bucket) IN {buckets:Array(Int64)}' : ''}
-       ${set.destination !== undefined ? 'AND destination = {destination:String}' : ''}`,
+       ${set.destinations ? 'AND destination IN {destinations:Array(String)}' : ''}`,
     ),
     { name: `pairing:lag-cells-${res}s-vanished`, params },
   );
 }
 
-/** First deliveries of messages without a stored publish span, by delivery bucket. */
-async function unmatchedCells(store: Store, res: number, version: string, buckets: number[]): Promise<void> {
+/** First deliveries of messages without a stored publish span, by delivery bucket (1 s cells). */
+async function unmatchedCells(store: Store, version: string, buckets: number[]): Promise<void> {
   const db = store.database;
+  const res = 1;
   const fromS = Math.min(...buckets);
   const toS = Math.max(...buckets) + res;
   const params = { res, version, buckets, fromS, toS };

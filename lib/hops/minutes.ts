@@ -5,7 +5,6 @@
 import { PUBLISH_SQL } from '../domain.js';
 import type { Store } from '../store/index.js';
 import { vanishedKeysSql } from './versioned.js';
-import { spanEnvSql } from './env.js';
 
 
 /** Queue-time samples kept exactly per row (and used exactly by readers) up to this many. */
@@ -114,9 +113,8 @@ function publishMinutesSql(db: string): string {
            min(offset) AS min_offset,
            toInt64(toUnixTimestamp64Milli(min(timestamp))) AS first_ms,
            toInt64(toUnixTimestamp64Milli(max(timestamp))) AS last_ms,
-           e.env AS env, e.namespace AS namespace,
+           env, namespace,
            {version:UInt64} AS version
-      FROM (${publishes}) AS m
-      LEFT ANY JOIN (${spanEnvSql(db, `SELECT span_key FROM (${publishes})`)}) AS e ON e.span_key = m.span_key
+      FROM (${publishes})
      GROUP BY minute, kind, destination, consumer_group, partition, message_type, p_service, d_service, system, env, namespace`;
 }

@@ -15,8 +15,9 @@ import { pairingSql, type PairedHopRow } from './sql.js';
 import { recomputeMinutes } from './minutes.js';
 import { recomputeLagCells } from './lag-cells.js';
 import { estimateHostOffsets, type ClockEvidence } from './clocks.js';
-import { assignPathways, isUpstream, MAX_DEPTH, recomputePathwayMinutes, type PathwayHop } from './pathways.js';
+import { assignPathways, isUpstream, MAX_DEPTH, PathwayIndex, recomputePathwayMinutes, type PathwayHop } from './pathways.js';
 import { metrics } from '../metrics.js';
+import { msOf, nsOf } from './time.js';
 
 
 export interface PairingOptions {
@@ -63,13 +64,6 @@ function nextVersion(nowMs: number): string {
   return (BigInt(Math.floor(nowMs)) * 1000n + BigInt(versionSeq)).toString();
 }
 
-const msOf = (dt: string) => Date.parse(dt.replace(' ', 'T').slice(0, 23) + 'Z');
-
-/** DateTime64(9) text ('2024-01-02 03:04:05.123456789', UTC) → ns since the epoch, exact. */
-function nsOf(dt: string): bigint {
-  const seconds = BigInt(Date.parse(dt.slice(0, 19).replace(' ', 'T') + 'Z') / 1000);
-  return seconds * 1_000_000_000n + BigInt((dt.slice(20) || '0').padEnd(9, '0'));
-}
 
 /** The longest wait between passes when passes are slow (freshness stays within a few seconds). */
 const MAX_INTERVAL_MS = 4_000;
@@ -609,7 +603,9 @@ export class PairingPass {
         )
       ).filter((r) => !all.has(hopId(r)));
     }
-    assignPathways(rows, stored, clockNs);
+    // one index over everything held (stored upstreams, this pass's hops, downstream hops as found)
+    const index = new PathwayIndex().add(stored).add(rows);
+    assignPathways(rows, index, clockNs);
     let frontier = rows.filter((r) => {
       const old = before.get(hopId(r));
       return !old || String(old.path_hash) !== r.path_hash || String(old.origin_ns) !== r.origin_ns;
@@ -640,9 +636,8 @@ export class PairingPass {
         before.set(hopId(d), { ...d });
         all.set(hopId(d), d);
       }
-      const downSet = new Set(down);
-      const others = [...stored, ...[...all.values()].filter((r) => !downSet.has(r))];
-      frontier = assignPathways(down, others, clockNs);
+      index.add(down);
+      frontier = assignPathways(down, index, clockNs);
     }
   }
 }

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Store } from '../store/index.js';
 import { EXACT_SAMPLES } from './minutes.js';
 import { vanishedKeysSql } from './versioned.js';
+import { nsOf } from './time.js';
 
 /** The hop columns this module reads and writes. Times as DateTime64(9) text, ns as decimal strings. */
 export interface PathwayHop {
@@ -42,15 +43,18 @@ export interface PathwayHop {
 /** Longest chain followed; a deeper chain restarts its path (a loop between services cannot grow it forever). */
 export const MAX_DEPTH = 16;
 
-/** DateTime64(9) text (UTC) → ns since the epoch, exact. */
-export function nsOf(dt: string): bigint {
-  const seconds = BigInt(Date.parse(dt.slice(0, 19).replace(' ', 'T') + 'Z') / 1000);
-  return seconds * 1_000_000_000n + BigInt((dt.slice(20) || '0').padEnd(9, '0'));
-}
+export { nsOf } from './time.js';
 
-/** 64-bit hash of a path's text (decimal), the same in every process. */
+const hashes = new Map<string, string>();
+/** 64-bit hash of a path's text (decimal), the same in every process (kept per path: few paths, many hops). */
 export function pathHash(path: string): string {
-  return createHash('md5').update(path).digest().readBigUInt64LE(0).toString();
+  let h = hashes.get(path);
+  if (h === undefined) {
+    h = createHash('md5').update(path).digest().readBigUInt64LE(0).toString();
+    if (hashes.size >= 10_000) hashes.clear();
+    hashes.set(path, h);
+  }
+  return h;
 }
 
 /** One step of a path: the destination, then the consumer (its group when that differs). */
@@ -59,11 +63,14 @@ function step(h: PathwayHop): string {
   return `${h.destination} → ${consumer}`;
 }
 
-/** Does the consumer span of `up` contain the publish of `down` (same trace, same service)? */
+/**
+ * Does the consumer span of `up` contain the publish of `down` (same trace, same service)? Times
+ * are DateTime64(9) text of one width, so they compare as text (lib/hops/time.ts).
+ */
 export function isUpstream(up: PathwayHop, down: PathwayHop): boolean {
   if (!down.p_start || down.p_trace_id !== up.d_trace_id || down.p_service !== up.d_service || up.class === 'prelude') return false;
-  const p = nsOf(down.p_start);
-  return nsOf(up.d_start) <= p && p <= nsOf(up.d_end);
+  const p = down.p_start;
+  return up.d_start <= p && p <= up.d_end;
 }
 
 /**
@@ -84,7 +91,7 @@ export function assignPathway(hop: PathwayHop, candidates: readonly PathwayHop[]
     let up: PathwayHop | undefined;
     for (const c of candidates) {
       if (c === hop || !c.path_depth || !isUpstream(c, hop)) continue;
-      if (!up || nsOf(c.d_start) > nsOf(up.d_start)) up = c;
+      if (!up || c.d_start > up.d_start) up = c;
     }
     if (up && up.path_depth! < MAX_DEPTH) {
       hop.origin_ns = up.origin_ns!;
@@ -106,25 +113,49 @@ export function assignPathway(hop: PathwayHop, candidates: readonly PathwayHop[]
 const NONE: readonly PathwayHop[] = [];
 
 /**
- * Assigns pathways to `hops` in publish order, so a chain whose hops arrive together is followed
- * through all of them; `stored` are upstream candidates already written. Returns the changed hops.
+ * Candidate upstream hops indexed by (deliver trace, deliver service): an upstream hop delivers in
+ * the trace and service that publish the hop, so each hop looks at its few possible upstreams, not
+ * all of them. The pass keeps one index over everything it holds and adds to it as it walks
+ * downstream, instead of rebuilding it per level.
  */
-export function assignPathways<T extends PathwayHop>(hops: T[], stored: readonly PathwayHop[], clockNs: (host: string) => bigint): T[] {
-  const order = [...hops].sort((a, b) => (a.p_start ?? '').localeCompare(b.p_start ?? '') || a.d_start.localeCompare(b.d_start));
-  // An upstream hop delivers in the trace and service that publish the hop: candidates indexed by
-  // (deliver trace, deliver service), so each hop looks at its few possible upstreams, not all of
-  // them (a pass of tens of thousands of hops was quadratic and held the event loop for minutes).
-  const byConsumer = new Map<string, PathwayHop[]>();
-  for (const c of [...stored, ...order]) {
-    const k = `${c.d_trace_id}\u0000${c.d_service}`;
-    const list = byConsumer.get(k);
-    if (list) list.push(c);
-    else byConsumer.set(k, [c]);
+export class PathwayIndex {
+  private readonly byConsumer = new Map<string, PathwayHop[]>();
+  add(hops: Iterable<PathwayHop>): this {
+    for (const c of hops) {
+      const k = `${c.d_trace_id}\u0000${c.d_service}`;
+      const list = this.byConsumer.get(k);
+      if (list) list.push(c);
+      else this.byConsumer.set(k, [c]);
+    }
+    return this;
   }
-  const sig = (h: PathwayHop) => `${h.origin_ns}|${h.path_hash}|${h.path_depth}|${h.e2e_ns}|${h.origin_trace_id}`;
+  /** The hops that may be upstream of `h` (those delivering in its publish's trace and service). */
+  candidates(h: PathwayHop): readonly PathwayHop[] {
+    return this.byConsumer.get(`${h.p_trace_id}\u0000${h.p_service}`) ?? NONE;
+  }
+}
+
+const sig = (h: PathwayHop) => `${h.origin_ns}|${h.path_hash}|${h.path_depth}|${h.e2e_ns}|${h.origin_trace_id}`;
+
+/** Publish order, then delivery order (DateTime64(9) text compares like the times). */
+function byPublish(a: PathwayHop, b: PathwayHop): number {
+  const pa = a.p_start ?? '';
+  const pb = b.p_start ?? '';
+  if (pa !== pb) return pa < pb ? -1 : 1;
+  return a.d_start < b.d_start ? -1 : a.d_start > b.d_start ? 1 : 0;
+}
+
+/**
+ * Assigns pathways to `hops` in publish order, so a chain whose hops arrive together is followed
+ * through all of them; `stored` are upstream candidates already written, or an index that already
+ * holds both them and `hops`. Returns the changed hops.
+ */
+export function assignPathways<T extends PathwayHop>(hops: T[], stored: readonly PathwayHop[] | PathwayIndex, clockNs: (host: string) => bigint): T[] {
+  const order = [...hops].sort(byPublish);
+  const index = stored instanceof PathwayIndex ? stored : new PathwayIndex().add(stored).add(order);
   const before = new Map(order.map((h) => [h, sig(h)]));
   for (const h of order) h.path_depth = 0; // not yet assigned: never an upstream of itself or of earlier hops
-  for (const h of order) assignPathway(h, byConsumer.get(`${h.p_trace_id}\u0000${h.p_service}`) ?? NONE, clockNs);
+  for (const h of order) assignPathway(h, index.candidates(h), clockNs);
   return order.filter((h) => before.get(h) !== sig(h));
 }
 

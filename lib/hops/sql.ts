@@ -9,7 +9,6 @@
 // (migration 007), whatever their age.
 
 import { DELIVER_SQL } from '../domain.js';
-import { spanEnvSql } from './env.js';
 
 /** Columns of one paired hop as JSON rows (64-bit values as strings, DateTime64 as text). */
 export interface PairedHopRow {
@@ -105,15 +104,15 @@ export function pairingSql(db: string): string {
         d.host AS d_host,
         if(matched, p.host, '') AS p_host,
         if(matched, toUnixTimestamp64Nano(d.timestamp) - toUnixTimestamp64Nano(p.end_time), NULL) AS raw_queue_ns,
-        de.env AS d_env,
-        de.namespace AS d_namespace,
-        if(matched, pe.env, '') AS p_env,
-        if(matched, pe.namespace, '') AS p_namespace
+        d.env AS d_env,
+        d.namespace AS d_namespace,
+        if(matched, p.env, '') AS p_env,
+        if(matched, p.namespace, '') AS p_namespace
       FROM (
         -- the candidates that are stored publish spans; when none is, every candidate (for the
         -- fallback identities a batch consumer may carry per link), or the one empty candidate
         SELECT span_key, trace_id, span_id, timestamp, end_time, operation, system, destination, consumer_group,
-               service_name, host, status_code, redelivered, link_count, message_type,
+               service_name, host, env, namespace, status_code, redelivered, link_count, message_type,
                hop_key, hop_partition, hop_offset, hop_msg_key, hop_message_id, hop_unmatched_key
         FROM (
           SELECT *,
@@ -128,12 +127,10 @@ export function pairingSql(db: string): string {
       ) AS d
       LEFT ANY JOIN (
         SELECT span_key, trace_id, span_id, timestamp, end_time, system, destination, partition, offset, msg_key,
-               message_id, message_type, service_name, host
+               message_id, message_type, service_name, host, env, namespace
         FROM ${db}.publish_keys
         WHERE span_key IN (${candidates})
       ) AS p ON p.span_key = d.hop_key
-      LEFT ANY JOIN (${spanEnvSql(db, '{keys:Array(UInt64)}')}) AS de ON de.span_key = d.span_key
-      LEFT ANY JOIN (${spanEnvSql(db, candidates)}) AS pe ON pe.span_key = d.hop_key
     )
     LIMIT 1 BY d_key, message_key`;
 }

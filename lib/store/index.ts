@@ -10,6 +10,7 @@ import { checkSchemaGeneration, recordSchemaGeneration } from './schema.js';
 import { applyTtl } from './retention.js';
 import { createSpanWriter, type InsertFormat, type PreparedSpans, type SpanWriter } from './writer.js';
 import type { SpanRow } from './rows.js';
+import { metrics } from '../metrics.js';
 
 export type { InsertFormat, PreparedSpans } from './writer.js';
 
@@ -102,6 +103,13 @@ export async function openStore(
     if (!spanWriter) throw new Error('the store is not open yet');
     return spanWriter;
   };
+  const timed = (name: string, t0: number) => {
+    const ms = performance.now() - t0;
+    const m = metrics();
+    m.storeQuerySeconds.inc({ query: name }, ms / 1000);
+    m.storeQueries.inc({ query: name });
+    opts.onQuery?.({ name, ms });
+  };
   const store: Store = {
     mode: s.mode,
     database,
@@ -116,15 +124,17 @@ export async function openStore(
         clickhouse_settings: { log_comment: `eventscope:${o.name}` },
       });
       const rows = (await rs.json()) as T[];
-      opts.onQuery?.({ name: o.name, ms: performance.now() - t0 });
+      timed(o.name, t0);
       return rows;
     },
     async command(sql: string, o: Partial<QueryOptions> = {}) {
+      const t0 = performance.now();
       await client.command({
         query: sql,
         query_params: o.params,
         clickhouse_settings: { log_comment: `eventscope:${o.name ?? 'command'}` },
       });
+      timed(o.name ?? 'command', t0);
     },
     get insertFormat() {
       return writer().format;
@@ -146,7 +156,7 @@ export async function openStore(
       } else {
         await client.insert({ table: `${database}.${table}`, values: rows as object[], format: 'JSONEachRow', clickhouse_settings: settings });
       }
-      opts.onQuery?.({ name: o.name ?? `insert:${table}`, ms: performance.now() - t0 });
+      timed(o.name ?? `insert:${table}`, t0);
     },
     async insertSpans(rows) {
       const w = writer();

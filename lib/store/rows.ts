@@ -89,6 +89,9 @@ export interface ResourceRow {
   scope_attributes: Record<string, string>;
   /** 'resource.<key>' and 'scope.<key>' entries */
   attribute_types: Record<string, AttributeType>;
+  /** the resource's environment and namespace (lib/hops/env.ts), written on each of its spans (spans.env / namespace) */
+  env: string;
+  namespace: string;
 }
 
 /** The columns of `spans` a SpanRow fills, in insert order (`resource_key` is `resource.resource_key`). */
@@ -100,8 +103,15 @@ export const SPAN_COLUMNS = [
   'msg_destination', 'msg_partition', 'msg_offset', 'msg_message_id', 'msg_consumer_group', 'msg_key',
   'msg_conversation_id', 'msg_message_type', 'peer_name', 'peer_kind',
   'dropped_attributes_count', 'dropped_events_count', 'dropped_links_count',
-  'msg_redelivered', 'msg_housekeeping',
+  'msg_redelivered', 'msg_housekeeping', 'env', 'namespace',
 ] as const;
+
+/** Span columns read from the span's resource row instead of the span row itself. */
+export const SPAN_RESOURCE_FIELDS: Record<string, string[]> = {
+  resource_key: ['resource', 'resource_key'],
+  env: ['resource', 'env'],
+  namespace: ['resource', 'namespace'],
+};
 
 /** The columns of `resources` a ResourceRow fills, plus its `day` (days since the epoch). */
 export const RESOURCE_COLUMNS = [

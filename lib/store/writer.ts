@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { chdbBinaryInserter, type ChdbBinaryInserter } from './chdb-binary.js';
 import { RowBinaryWriter, tableEncoding, type Column, type TableEncoding } from './rowbinary.js';
-import { RESOURCE_COLUMNS, SPAN_COLUMNS, type ResourceRow, type SpanRow } from './rows.js';
+import { RESOURCE_COLUMNS, SPAN_COLUMNS, SPAN_RESOURCE_FIELDS, type ResourceRow, type SpanRow } from './rows.js';
 import { dropEpoch, noteWrite, resetStatus } from '../status.js';
 import { DiskFullError, isDiskFull } from './disk-full.js';
 import { BUSINESS_KEY_COLUMNS, businessKeyRows, type BusinessKeyRow } from './business-keys.js';
@@ -54,7 +54,7 @@ const BINARY_SETTINGS = { async_insert: 0 } as const;
 const RESOURCE_CACHE_SIZE = 50_000;
 
 export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertFormat; businessKeys?: readonly string[] } = {}): Promise<SpanWriter> {
-  const spans = tableEncoding<SpanRow>('spans', SPAN_COLUMNS, await t.columns('spans'), { resource_key: ['resource', 'resource_key'] });
+  const spans = tableEncoding<SpanRow>('spans', SPAN_COLUMNS, await t.columns('spans'), SPAN_RESOURCE_FIELDS);
   const resources = tableEncoding<DayResource>('resources', RESOURCE_COLUMNS, await t.columns('resources'));
   const keys = opts.businessKeys ?? [];
   const businessKeys = keys.length

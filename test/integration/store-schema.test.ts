@@ -39,26 +39,27 @@ async function tamper(...statements: string[]): Promise<void> {
 }
 
 test('a fresh folder is stamped with this generation once, and opens again', async () => {
-  assert.equal(SCHEMA_GENERATION, 2);
+  assert.equal(SCHEMA_GENERATION, 3);
   assert.deepEqual(await generations(), [SCHEMA_GENERATION]);
   assert.deepEqual(await generations(), [SCHEMA_GENERATION], 'reopening adds no second row');
 });
 
 test('another generation is refused with one sentence naming it and what to do', async () => {
-  await tamper(`INSERT INTO eventscope.schema_info (generation) VALUES (3)`);
+  const newer = SCHEMA_GENERATION + 1;
+  await tamper(`INSERT INTO eventscope.schema_info (generation) VALUES (${newer})`);
   await assert.rejects(openStore(config), (err: Error) => {
     assert.ok(err instanceof SchemaGenerationError);
-    assert.equal(err.message, generationMessage('eventscope', { mode: 'embedded', dataDir }, 3));
-    assert.match(err.message, /written by a newer Eventscope \(schema generation 3, this one needs 2\)/);
+    assert.equal(err.message, generationMessage('eventscope', { mode: 'embedded', dataDir }, newer));
+    assert.match(err.message, new RegExp(`written by a newer Eventscope \\(schema generation ${newer}, this one needs ${SCHEMA_GENERATION}\\)`));
     return true;
   });
-  await tamper(`TRUNCATE TABLE eventscope.schema_info`, `INSERT INTO eventscope.schema_info (generation) VALUES (2)`);
-  assert.deepEqual(await generations(), [2]);
+  await tamper(`TRUNCATE TABLE eventscope.schema_info`, `INSERT INTO eventscope.schema_info (generation) VALUES (${SCHEMA_GENERATION})`);
+  assert.deepEqual(await generations(), [SCHEMA_GENERATION]);
 });
 
 test('the first layout (tables, no schema_info) is refused, and npm run collector says so in one line', async () => {
   await tamper(`DROP TABLE eventscope.schema_info`);
-  const expected = `The data folder ${dataDir} was written by an earlier Eventscope (schema generation 1, this one needs 2): stop Eventscope, move or delete that folder (or point EVENTSCOPE_DATA_DIR at a new one), then start again.`;
+  const expected = `The data folder ${dataDir} was written by an earlier Eventscope (schema generation 1, this one needs ${SCHEMA_GENERATION}): stop Eventscope, move or delete that folder (or point EVENTSCOPE_DATA_DIR at a new one), then start again.`;
   await assert.rejects(openStore(config), (err: Error) => err instanceof SchemaGenerationError && err.message === expected);
   const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/collector.ts'], {
     cwd: ROOT,
@@ -74,6 +75,6 @@ test('the first layout (tables, no schema_info) is refused, and npm run collecto
 test('server mode names the database and CLICKHOUSE_DATABASE', () => {
   assert.equal(
     generationMessage('es', { mode: 'server', url: 'http://ch:8123' }, 1),
-    'The ClickHouse database es at http://ch:8123 was written by an earlier Eventscope (schema generation 1, this one needs 2): stop every Eventscope using it, drop or rename that database (or set CLICKHOUSE_DATABASE to a new one), then start again.',
+    `The ClickHouse database es at http://ch:8123 was written by an earlier Eventscope (schema generation 1, this one needs ${SCHEMA_GENERATION}): stop every Eventscope using it, drop or rename that database (or set CLICKHOUSE_DATABASE to a new one), then start again.`,
   );
 });

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { createSpanWriter } from '../../lib/store/writer.js';
 import { RowBinaryWriter, tableEncoding } from '../../lib/store/rowbinary.js';
-import { RESOURCE_COLUMNS, SPAN_COLUMNS, type SpanRow } from '../../lib/store/rows.js';
+import { RESOURCE_COLUMNS, SPAN_COLUMNS, SPAN_RESOURCE_FIELDS, type SpanRow } from '../../lib/store/rows.js';
 import { decodeJsonTraces } from '../../collector/otlp/json.js';
 import { clock, request } from '../support/otlp.js';
 
@@ -20,7 +20,7 @@ interface Seen {
 
 const TYPES: Record<string, string> = {
   timestamp: 'DateTime64(9)', duration_ns: 'UInt64', flags: 'UInt32',
-  dropped_attributes_count: 'UInt32', dropped_events_count: 'UInt32', dropped_links_count: 'UInt32', msg_redelivered: 'UInt8', msg_housekeeping: 'UInt8', resource_key: 'UInt64', msg_offset: 'Nullable(Int64)', day: 'Date',
+  dropped_attributes_count: 'UInt32', dropped_events_count: 'UInt32', dropped_links_count: 'UInt32', msg_redelivered: 'UInt8', msg_housekeeping: 'UInt8', env: 'LowCardinality(String)', namespace: 'LowCardinality(String)', resource_key: 'UInt64', msg_offset: 'Nullable(Int64)', day: 'Date',
   span_attributes: 'Map(LowCardinality(String), String)', attribute_types: 'Map(LowCardinality(String), LowCardinality(String))',
   resource_attributes: 'Map(LowCardinality(String), String)', scope_attributes: 'Map(LowCardinality(String), String)',
   'events.timestamp': 'Array(DateTime64(9))', 'events.name': 'Array(LowCardinality(String))', 'events.attributes': 'Array(Map(LowCardinality(String), String))',
@@ -69,7 +69,7 @@ test('server mode: RowBinary bodies through exec, resources before spans', async
   await writer.commit(writer.prepare(batch)); // the resource is written once per day
   const inserts = seen.slice(1).map((s) => s.query.replace(/ \(.*\) /, ' (…) '));
   assert.deepEqual(inserts, ['INSERT INTO es.resources (…) FORMAT RowBinary', 'INSERT INTO es.spans (…) FORMAT RowBinary', 'INSERT INTO es.spans (…) FORMAT RowBinary']);
-  const spans = tableEncoding<SpanRow>('spans', SPAN_COLUMNS, columnsOf(SPAN_COLUMNS), { resource_key: ['resource', 'resource_key'] });
+  const spans = tableEncoding<SpanRow>('spans', SPAN_COLUMNS, columnsOf(SPAN_COLUMNS), SPAN_RESOURCE_FIELDS);
   const w = new RowBinaryWriter();
   spans.rowBinary(batch, w);
   assert.deepEqual(seen[2]!.body, Buffer.from(w.bytes()), 'the body is exactly the encoded rows');

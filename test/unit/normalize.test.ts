@@ -2,7 +2,7 @@
 // plus the peer columns for client spans.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeSpan, parseOffset, type NormalizeInput, type NormalizeOptions } from '../../collector/normalize.js';
+import { normalizeSpan, parseOffset, redeliveredByAttributes, type NormalizeInput, type NormalizeOptions } from '../../collector/normalize.js';
 import type { SpanKindName } from '../../lib/store/rows.js';
 
 function n(
@@ -245,4 +245,23 @@ test('non-messaging spans get empty msg_* columns; client spans name their peer'
   const settle = n('CLIENT', { 'messaging.system': 'kafka', 'messaging.operation.type': 'settle', 'server.address': 'broker', 'peer.service': 'kafka' });
   assert.equal(settle.peer_kind, '');
   assert.equal(settle.msg_operation, 'settle');
+});
+
+test('a retry is recognised from its redelivery flag, delivery count or retry count (spans.msg_redelivered)', () => {
+  const cases: Array<[Record<string, string>, boolean]> = [
+    [{ 'messaging.rabbitmq.redelivered': 'true' }, true],
+    [{ 'messaging.rabbitmq.message.redelivered': '1' }, true],
+    [{ 'messaging.message.redelivered': 'false' }, false],
+    [{ 'messaging.redelivered': 'TRUE' }, false], // the engine compared exactly: 'true' or '1'
+    [{ 'messaging.message.delivery_count': '1' }, false],
+    [{ 'messaging.message.delivery_count': '2' }, true],
+    [{ 'messaging.servicebus.message.delivery_count': '3' }, true],
+    [{ 'messaging.gcp_pubsub.message.delivery_attempt': '2' }, true],
+    [{ 'messaging.gcp_pubsub.message.delivery_attempt': '-4' }, false],
+    [{ 'messaging.retry.count': '0' }, false],
+    [{ 'messaging.retry.count': '1' }, true],
+    [{ 'retry.count': '2.5' }, false], // not an unsigned integer: no count
+    [{}, false],
+  ];
+  for (const [attrs, expected] of cases) assert.equal(redeliveredByAttributes(attrs), expected, JSON.stringify(attrs));
 });

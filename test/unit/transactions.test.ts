@@ -64,7 +64,7 @@ test('traces joined by a link in either direction are one island; an unlinked tr
 });
 
 test('businessKeyRows: span attribute first, else the resource; the conversation id from its normalized column; long values skipped', () => {
-  const resource = { resource_key: '1', service_name: 's', resource_attributes: { 'order.id': 'r-1', 'customer.id': 'c-1' }, scope_name: '', scope_version: '', scope_attributes: {}, attribute_types: {} };
+  const resource = { resource_key: '1', service_name: 's', resource_attributes: { 'order.id': 'r-1', 'customer.id': 'c-1' }, scope_name: '', scope_version: '', scope_attributes: {}, attribute_types: {}, env: '', namespace: '' };
   const row = (attrs: Record<string, string>, conv = '') => ({ timestamp: '1', trace_id: T(1), span_id: 'a', service_name: 's', span_attributes: attrs, resource, msg_conversation_id: conv }) as unknown as SpanRow;
   const rows = businessKeyRows([row({ 'order.id': 's-1' }, 'cv'), row({ 'customer.id': 'x'.repeat(600) })], ['messaging.message.conversation_id', 'order.id', 'customer.id', 'cart.id']);
   assert.deepEqual(rows.map((r) => [r.key, r.value, r.source]), [

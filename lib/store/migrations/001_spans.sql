@@ -45,7 +45,28 @@ CREATE TABLE IF NOT EXISTS ${db}.spans${local} ${onCluster}
     msg_conversation_id String CODEC(ZSTD(1)),
     msg_message_type LowCardinality(String) CODEC(ZSTD(1)),
     peer_name LowCardinality(String) CODEC(ZSTD(1)),
-    peer_kind LowCardinality(String) CODEC(ZSTD(1))
+    peer_kind LowCardinality(String) CODEC(ZSTD(1)),
+    -- What a span lost before it was stored, as OTLP counts it (Span.dropped_attributes_count,
+    -- dropped_events_count, dropped_links_count): the sender's own counts plus what the collector's
+    -- per-client limits cut (EVENTSCOPE_MAX_ATTRIBUTES_PER_SPAN, _EVENTS_PER_SPAN, _LINKS_PER_SPAN).
+    dropped_attributes_count UInt32 DEFAULT 0 CODEC(ZSTD(1)),
+    dropped_events_count UInt32 DEFAULT 0 CODEC(ZSTD(1)),
+    dropped_links_count UInt32 DEFAULT 0 CODEC(ZSTD(1)),
+    -- Instrumentation profiles (collector/profiles) and the collector's normalization:
+    -- msg_redelivered: this delivery is a retry — a redelivery flag or delivery/retry counter on the
+    --   span (RabbitMQ redelivered, delivery_count > 1, retry count > 0 …) or a profile's attempt
+    --   counter (BullMQ attempts.made > 1, Celery retries > 0 …); messaging_spans.redelivered is it.
+    -- msg_housekeeping: a library's own bookkeeping span (timers, stalled-job checks, closing a
+    --   connection): kept here; a trace rooted in one is marked in trace_index (never a row of the
+    --   request list), and it is left out of call_spans (never a node or edge on the flow map).
+    msg_redelivered UInt8 DEFAULT 0 CODEC(ZSTD(1)),
+    msg_housekeeping UInt8 DEFAULT 0 CODEC(ZSTD(1)),
+    -- The resource's environment (`deployment.environment.name`, else `deployment.environment`) and
+    -- namespace (`service.namespace`, else `k8s.namespace.name`), computed once per resource by the
+    -- collector: the same service names run in several environments, so the narrow tables and the
+    -- hop model carry them as dimensions (lib/hops/env.ts).
+    env LowCardinality(String) DEFAULT '' CODEC(ZSTD(1)),
+    namespace LowCardinality(String) DEFAULT '' CODEC(ZSTD(1))
 )
 ENGINE = ${engine:MergeTree}
 PARTITION BY toDate(timestamp)
@@ -87,7 +108,10 @@ CREATE TABLE IF NOT EXISTS ${db}.trace_index${local} ${onCluster}
     trace_id String CODEC(ZSTD(1)),
     start SimpleAggregateFunction(min, DateTime64(9)),
     end SimpleAggregateFunction(max, DateTime64(9)),
-    span_count SimpleAggregateFunction(sum, UInt64)
+    span_count SimpleAggregateFunction(sum, UInt64),
+    -- a trace whose root is housekeeping (a stalled-job check and the Redis calls it makes) is no
+    -- request: the request list skips it before its LIMIT
+    housekeeping_root SimpleAggregateFunction(max, UInt8) DEFAULT 0
 )
 ENGINE = ${engine:AggregatingMergeTree}
 PARTITION BY toDate(start)
@@ -102,7 +126,8 @@ AS SELECT
     trace_id,
     min(timestamp) AS start,
     max(timestamp + toIntervalNanosecond(duration_ns)) AS end,
-    count() AS span_count
+    count() AS span_count,
+    max(toUInt8(msg_housekeeping = 1 AND parent_span_id = '')) AS housekeeping_root
 FROM ${db}.spans${local}
 GROUP BY trace_id;
 

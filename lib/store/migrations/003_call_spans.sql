@@ -13,7 +13,9 @@ CREATE TABLE IF NOT EXISTS ${db}.call_spans${local} ${onCluster}
     duration_ns UInt64 CODEC(ZSTD(1)),
     is_error UInt8 CODEC(ZSTD(1)),
     peer_name LowCardinality(String) CODEC(ZSTD(1)),
-    peer_kind LowCardinality(String) CODEC(ZSTD(1))
+    peer_kind LowCardinality(String) CODEC(ZSTD(1)),
+    env LowCardinality(String) CODEC(ZSTD(1)),
+    namespace LowCardinality(String) CODEC(ZSTD(1))
 )
 ENGINE = ${engine:MergeTree}
 PARTITION BY toDate(timestamp)
@@ -35,6 +37,8 @@ AS SELECT
     duration_ns,
     toUInt8(status_code = 'ERROR') AS is_error,
     peer_name,
-    peer_kind
+    peer_kind,
+    env,
+    namespace
 FROM ${db}.spans${local}
-WHERE span_kind IN ('CLIENT', 'SERVER') AND msg_operation = '';
+WHERE span_kind IN ('CLIENT', 'SERVER') AND msg_operation = '' AND msg_housekeeping = 0;

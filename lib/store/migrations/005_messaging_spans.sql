@@ -25,10 +25,12 @@ CREATE TABLE IF NOT EXISTS ${db}.messaging_spans${local} ${onCluster}
     service_name LowCardinality(String) CODEC(ZSTD(1)),
     -- the clock the span's times come from (clock-skew correction per host)
     host LowCardinality(String) CODEC(ZSTD(1)),
+    env LowCardinality(String) CODEC(ZSTD(1)),
+    namespace LowCardinality(String) CODEC(ZSTD(1)),
     status_code LowCardinality(String) CODEC(ZSTD(1)),
     link_count UInt16 CODEC(ZSTD(1)),
-    -- an explicit redelivery / retry marker on a deliver span (RabbitMQ redelivered flag, delivery
-    -- count > 1, retry count > 0)
+    -- an explicit redelivery / retry marker on a deliver span (spans.msg_redelivered: RabbitMQ
+    -- redelivered flag, delivery count > 1, retry count > 0, a profile's attempt counter)
     redelivered UInt8 CODEC(ZSTD(1)),
     refs Array(Tuple(trace_id String, span_id String, message_id String, partition String, offset Nullable(Int64), msg_key String)) CODEC(ZSTD(1)),
     -- cityHash64(ref trace_id, ref span_id) per ref, parallel to refs
@@ -77,19 +79,11 @@ AS SELECT
     msg_message_type AS message_type,
     service_name,
     host,
+    env,
+    namespace,
     status_code,
     length(links.trace_id) AS link_count,
-    toUInt8(
-        span_attributes['messaging.rabbitmq.redelivered'] IN ('true', '1')
-        OR span_attributes['messaging.rabbitmq.message.redelivered'] IN ('true', '1')
-        OR span_attributes['messaging.message.redelivered'] IN ('true', '1')
-        OR span_attributes['messaging.redelivered'] IN ('true', '1')
-        OR toUInt64OrZero(span_attributes['messaging.message.delivery_count']) > 1
-        OR toUInt64OrZero(span_attributes['messaging.servicebus.message.delivery_count']) > 1
-        OR toUInt64OrZero(span_attributes['messaging.gcp_pubsub.message.delivery_attempt']) > 1
-        OR toUInt64OrZero(span_attributes['messaging.retry.count']) > 0
-        OR toUInt64OrZero(span_attributes['retry.count']) > 0
-    ) AS redelivered,
+    msg_redelivered AS redelivered,
     if(msg_operation IN ('receive', 'process'),
         arrayConcat(
             if(parent_span_id != '',

@@ -27,7 +27,9 @@ CREATE TABLE IF NOT EXISTS ${db}.publish_keys${local} ${onCluster}
     message_id String CODEC(ZSTD(1)),
     message_type LowCardinality(String) CODEC(ZSTD(1)),
     service_name LowCardinality(String) CODEC(ZSTD(1)),
-    host LowCardinality(String) CODEC(ZSTD(1))
+    host LowCardinality(String) CODEC(ZSTD(1)),
+    env LowCardinality(String) CODEC(ZSTD(1)),
+    namespace LowCardinality(String) CODEC(ZSTD(1))
 )
 ENGINE = ${engine:MergeTree}
 PARTITION BY toDate(timestamp)
@@ -39,7 +41,7 @@ SETTINGS ttl_only_drop_parts = 1;
 CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.publish_keys_mv${local} ${onCluster}
 TO ${db}.publish_keys${local}
 AS SELECT span_key, timestamp, end_time, trace_id, span_id, system, destination, partition, offset, msg_key,
-          message_id, message_type, service_name, host
+          message_id, message_type, service_name, host, env, namespace
 FROM ${db}.messaging_spans${local}
 WHERE operation IN ('create', 'send');
 

@@ -3,27 +3,9 @@
 -- Environment and namespace come from a span's resource (`deployment.environment.name`, else the
 -- older `deployment.environment`; `service.namespace`, else `k8s.namespace.name`). The same service
 -- names run in several environments, so the hop model carries them as dimensions instead of
--- filtering by service-name sets: `span_resources` maps each messaging and call span to its resource
--- row, and the pairing pass stamps every hop, minute, lag cell and pathway minute with them.
-CREATE TABLE IF NOT EXISTS ${db}.span_resources${local} ${onCluster}
-(
-    span_key UInt64,
-    timestamp DateTime64(9) CODEC(Delta(8), ZSTD(1)),
-    resource_key UInt64 CODEC(ZSTD(1))
-)
-ENGINE = ${engine:MergeTree}
-PARTITION BY toDate(timestamp)
-ORDER BY span_key
-TTL toDateTime(timestamp) + toIntervalDay(${ttlDays})
-SETTINGS ttl_only_drop_parts = 1;
--- distributed: span_resources
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.span_resources_mv${local} ${onCluster}
-TO ${db}.span_resources${local}
-AS SELECT cityHash64(trace_id, span_id) AS span_key, timestamp, resource_key
-FROM ${db}.spans${local}
-WHERE msg_operation != '' OR span_kind IN ('CLIENT', 'SERVER');
-
+-- filtering by service-name sets: the collector puts them on every span (spans.env / namespace,
+-- copied into messaging_spans, publish_keys and call_spans), and the pairing pass stamps every hop,
+-- minute, lag cell and pathway minute with them.
 -- Hops: both sides' environment and namespace, and the pathway (DSM's end-to-end view): the time
 -- of the first publish of the message chain this hop belongs to (inherited from the upstream hop
 -- whose consumer span contains this hop's publish, in the same trace and service), the chain's
