@@ -63,6 +63,7 @@ export async function startCollector({ store, config, log = console.error }: Col
     },
     maxBatchSpans: config.batchMaxSpans,
     flushIntervalMs: config.batchIntervalMs,
+    maxInflightInserts: store.insertLanes ?? 1,
     maxQueueSpans: config.queueMaxSpans,
     maxQueueBytes: config.queueMaxBytes,
     onError: (err, spans) => log(`[collector] store write of ${spans} spans failed: ${(err as Error)?.message ?? err}`),

@@ -33,7 +33,10 @@ export interface IngestQueueLimits {
   flushIntervalMs: number;
   /** a free insert slot waits (up to `flushIntervalMs`) for this many spans; default 1 = no linger */
   minBatchSpans?: number;
-  /** inserts allowed at once; default 1 (2 for experiments: the engine already uses its threads) */
+  /**
+   * inserts allowed at once (default 1; embedded chDB: one per insert connection). With an insert
+   * running, another slot starts only a batch of at least half `maxBatchSpans` (at shutdown: any).
+   */
   maxInflightInserts?: number;
   maxQueueSpans: number;
   maxQueueBytes: number;
@@ -199,25 +202,37 @@ export class IngestQueue<P = SpanRow[]> {
     const now = Date.now();
     const aged = () => this.closed || now - this.pending[0]!.at >= this.limits.flushIntervalMs;
     const full = () => this.pendingSpans >= this.limits.maxBatchSpans;
-    // Free slots take the prepared batch first (its requests are older), then whatever is due.
+    // Free slots take the prepared batch first (its requests are older), then whatever is due. An
+    // idle engine starts at once (group commit); with an insert running, another slot takes a batch
+    // of at least half the batch size: small inserts beside a running one would split what one
+    // takes and make more parts to merge; waiting for a full one would leave the slot idle whenever
+    // the clients have less than two batches in flight (they wait for their answers).
+    const mayStart = (spans: number) => this.inflight.size === 0 || spans * 2 >= this.limits.maxBatchSpans || this.closed;
     while (this.inflight.size < this.limits.maxInflightInserts) {
       if (this.ready) {
+        if (!mayStart(this.ready.spans)) break;
         const batch = this.ready;
         this.ready = undefined;
         this.startInsert(batch);
-      } else if (this.pending.length > 0 && (this.pendingSpans >= this.limits.minBatchSpans || full() || aged())) {
+      } else if (this.pending.length > 0 && mayStart(this.pendingSpans) && (this.pendingSpans >= this.limits.minBatchSpans || full() || aged())) {
         const batch = this.take();
         if (batch) this.startInsert(batch);
       } else break;
     }
-    const slotFree = this.inflight.size < this.limits.maxInflightInserts;
-    // Every slot busy: encode the next batch now if it can no longer grow or has waited long enough.
-    if (!slotFree && !this.ready && this.prepare && this.pending.length > 0 && (full() || aged())) {
+    const idle = this.inflight.size === 0;
+    // An insert running: encode the next batch now if it can no longer grow or has waited long enough.
+    if (!idle && !this.ready && this.prepare && this.pending.length > 0 && (full() || aged())) {
       this.ready = this.take();
+      // a full one may go at once in a free slot
+      if (this.ready && this.inflight.size < this.limits.maxInflightInserts && mayStart(this.ready.spans)) {
+        const batch = this.ready;
+        this.ready = undefined;
+        this.startInsert(batch);
+      }
     }
     // Wake up when the oldest waiting request reaches the interval, if that would change anything;
     // otherwise the next insert to finish acts.
-    if (this.pending.length > 0 && !this.closed && (slotFree || (this.prepare && !this.ready))) {
+    if (this.pending.length > 0 && !this.closed && (idle || (this.prepare && !this.ready))) {
       this.timer = setTimeout(() => this.pump(), Math.max(0, this.pending[0]!.at + this.limits.flushIntervalMs - now));
     }
   }

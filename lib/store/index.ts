@@ -33,6 +33,8 @@ export interface Store {
   command(sql: string, opts?: Partial<QueryOptions>): Promise<void>;
   /** how span rows reach the engine, chosen at start: RowBinary, or JSONEachRow when that is refused */
   readonly insertFormat: InsertFormat;
+  /** span commits that run side by side (the collector keeps this many inserts in flight) */
+  readonly insertLanes: number;
   /** Encodes span rows for one insert (synchronous, on the JS thread) and collects their resources. */
   prepareSpans(rows: readonly SpanRow[]): PreparedSpans;
   /** Inserts a prepared batch (its new resources first); resolves only when ClickHouse has committed it. */
@@ -54,6 +56,9 @@ export interface StoreTiming {
   ms: number;
 }
 
+/** Embedded: span commits that run side by side, each on its own chDB connection. */
+const INSERT_LANES = 2;
+
 const SETTINGS = {
   // 64-bit values (nanosecond times, offsets, counts) stay exact in JSON output
   output_format_json_quote_64bit_integers: 1,
@@ -70,6 +75,9 @@ export async function openStore(
   const s = config.store;
   let client: ClickHouseClient;
   let chdb: import('chdb/connection').ChdbExtension | undefined;
+  /** embedded: the span writer's own connections to the same folder (see below) */
+  let writerChdb: Array<import('chdb/connection').ChdbExtension> | undefined;
+  let closeWriterConnections = async () => {};
   let release = () => {};
   if (s.mode === 'embedded') {
     release = lockDataDir(s.dataDir);
@@ -78,6 +86,15 @@ export async function openStore(
       const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection');
       const connection = createChdbConnection({ path: s.dataDir });
       chdb = connection.chdb;
+      // chDB runs one query at a time per connection; connections to the same folder share one
+      // engine and run side by side. Span inserts get connections of their own (INSERT_LANES: two
+      // commits in flight), so the pairing pass's and the API's queries do not queue behind them,
+      // nor they behind the queries, and the engine inserts one batch while it finishes another.
+      const writers = Array.from({ length: INSERT_LANES }, () => createChdbConnection({ path: s.dataDir }));
+      writerChdb = writers.map((w) => w.chdb);
+      closeWriterConnections = async () => {
+        for (const w of writers) await w.close();
+      };
       client = createClient({
         connection,
         clickhouse_settings: SETTINGS,
@@ -139,6 +156,9 @@ export async function openStore(
     get insertFormat() {
       return writer().format;
     },
+    get insertLanes() {
+      return writer().lanes;
+    },
     prepareSpans(rows) {
       return writer().prepare(rows);
     },
@@ -169,6 +189,7 @@ export async function openStore(
     async close() {
       try {
         spanWriter?.close();
+        await closeWriterConnections();
         await client.close();
       } finally {
         release();
@@ -182,7 +203,7 @@ export async function openStore(
     spanWriter = await createSpanWriter({
       database,
       client,
-      chdb,
+      chdb: writerChdb,
       columns: (table) =>
         store.query(
           `SELECT name, type, default_kind FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,

@@ -33,6 +33,8 @@ export interface SpanWriter {
   readonly format: InsertFormat;
   prepare(rows: readonly SpanRow[]): PreparedSpans;
   commit(prepared: PreparedSpans): Promise<void>;
+  /** commits that run side by side (embedded: one per insert connection; a server: 1) */
+  readonly lanes: number;
   close(): void;
 }
 
@@ -40,7 +42,12 @@ export interface SpanWriter {
 export interface WriterTarget {
   database: string;
   client: ClickHouseClient;
-  chdb?: import('chdb/connection').ChdbExtension;
+  /**
+   * Embedded: the connections inserts go through (chDB runs one query at a time per connection;
+   * connections to one folder run side by side). One commit uses one connection; commits in
+   * flight at once take different ones.
+   */
+  chdb?: import('chdb/connection').ChdbExtension | Array<import('chdb/connection').ChdbExtension>;
   /** the tables' columns, from system.columns */
   columns(table: string): Promise<Array<Column & { default_kind: string }>>;
 }
@@ -60,9 +67,8 @@ export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertF
   const businessKeys = keys.length
     ? tableEncoding<BusinessKeyRow>('business_keys', BUSINESS_KEY_COLUMNS, await t.columns('business_keys'))
     : undefined;
-  const binary = t.chdb ? chdbBinaryInserter(t.chdb) : undefined;
-  const format = opts.format ?? ((await probeRowBinary(t, binary)) ? 'RowBinary' : 'JSONEachRow');
-  const send = (enc: TableEncoding<unknown>, body: Buffer) => insertBody(t, binary, enc, format, body);
+  const lanes = laneSet(t);
+  const format = opts.format ?? ((await probeRowBinary(t, lanes.first.binary)) ? 'RowBinary' : 'JSONEachRow');
   const encode = <R>(enc: TableEncoding<R>, rows: readonly R[], estimate: number): Buffer => {
     if (format === 'JSONEachRow') return Buffer.from(enc.jsonEachRow(rows));
     const w = new RowBinaryWriter(estimate);
@@ -75,7 +81,8 @@ export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertF
   resetStatus(); // a store opened anew starts with a clean record of its writes
 
   let epoch = dropEpoch();
-  const commit = async (p: PreparedSpans) => {
+  const commit = async (p: PreparedSpans, lane: Lane) => {
+    const send = (enc: TableEncoding<unknown>, body: Buffer) => insertBody(t, lane, enc, format, body);
     // the disk budget dropped days, their resources with them: write each resource again once
     if (epoch !== dropEpoch()) {
       written.clear();
@@ -104,19 +111,23 @@ export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertF
     },
     async commit(p) {
       if (p.spans === 0) return;
+      const lane = await lanes.take();
       try {
-        await commit(p);
+        await commit(p, lane);
       } catch (err) {
         // health reports the failure until a later write commits (lib/status.ts)
         const full = isDiskFull(err);
         noteWrite(err, full);
         if (!full) throw err;
         throw new DiskFullError(`the disk is full: ${firstLine(err)}`, { cause: err });
+      } finally {
+        lanes.give(lane);
       }
       noteWrite();
     },
+    lanes: lanes.size,
     close() {
-      binary?.close();
+      lanes.close();
     },
   };
 }
@@ -145,23 +156,51 @@ export function dayOf(ns: string): number {
   return ns.length > 9 ? Math.floor(Number(ns.slice(0, -9)) / 86400) : 0;
 }
 
-async function insertBody(
-  t: WriterTarget,
-  binary: ChdbBinaryInserter | undefined,
-  enc: TableEncoding<unknown>,
-  format: InsertFormat,
-  body: Buffer,
-): Promise<void> {
+/** One way into the engine: an embedded connection (with its binary inserter), or the server client. */
+interface Lane {
+  chdb?: import('chdb/connection').ChdbExtension;
+  binary?: ChdbBinaryInserter;
+}
+
+/** The lanes of a target, handed to one commit at a time each (a server has one shared lane: its client pools). */
+function laneSet(t: WriterTarget) {
+  const conns = t.chdb === undefined ? [] : Array.isArray(t.chdb) ? t.chdb : [t.chdb];
+  const all: Lane[] = conns.length ? conns.map((chdb) => ({ chdb, binary: chdbBinaryInserter(chdb) })) : [{}];
+  const free = [...all];
+  const waiting: Array<(l: Lane) => void> = [];
+  const shared = conns.length === 0;
+  return {
+    first: all[0]!,
+    size: shared ? 1 : all.length,
+    async take(): Promise<Lane> {
+      if (shared) return all[0]!;
+      const l = free.pop();
+      if (l) return l;
+      return new Promise<Lane>((resolve) => waiting.push(resolve));
+    },
+    give(l: Lane): void {
+      if (shared) return;
+      const next = waiting.shift();
+      if (next) next(l);
+      else free.push(l);
+    },
+    close(): void {
+      for (const l of all) l.binary?.close();
+    },
+  };
+}
+
+async function insertBody(t: WriterTarget, lane: Lane, enc: TableEncoding<unknown>, format: InsertFormat, body: Buffer): Promise<void> {
   if (body.length === 0) return;
   const table = `${t.database}.${enc.table}`;
   if (format === 'RowBinary') {
-    if (binary) return binary.insert(table, enc.columns, body);
+    if (lane.binary) return lane.binary.insert(table, enc.columns, body);
     return exec(t.client, `INSERT INTO ${table} ${enc.columnList} FORMAT RowBinary`, body, BINARY_SETTINGS);
   }
-  if (t.chdb) {
+  if (lane.chdb) {
     // Through @clickhouse/client the chDB connection pastes the body into the SQL text, which cost
     // 2-5× the CPU of the insert itself; rawInsert hands chDB the Buffer.
-    await t.chdb.rawInsert({ table, values: body, format: 'JSONEachRow', settings: JSON_SETTINGS });
+    await lane.chdb.rawInsert({ table, values: body, format: 'JSONEachRow', settings: JSON_SETTINGS });
     return;
   }
   return exec(t.client, `INSERT INTO ${table} FORMAT JSONEachRow`, body, JSON_SETTINGS);

@@ -383,3 +383,20 @@ test('close commits the running, the prepared and the waiting batches before it 
   assert.ok([a, b, c, d].every((r) => r.done));
   assert.equal(q.stats.queuedSpans, 0);
 });
+
+test('with an insert running, a second slot takes only a batch of at least half the batch size', async () => {
+  const engine = manualEngine();
+  const q = queue(engine.insert, { maxInflightInserts: 2, maxBatchSpans: 8, flushIntervalMs: 5 });
+  const first = track(q.submit(batch(1, 'a')));
+  await until(() => engine.calls.length === 1, 'an idle engine starts at once');
+  const small = track(q.submit(batch(2, 'b')));
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(engine.calls.length, 1, 'two spans wait for company, past their interval, instead of a second half-empty insert');
+  const more = track(q.submit(batch(2, 'c')));
+  await until(() => engine.calls.length === 2, 'half a batch: the second slot takes it');
+  engine.calls[0]!.commit();
+  engine.calls[1]!.commit();
+  await Promise.all([first.promise, small.promise, more.promise]);
+  assert.equal(q.stats.committedBatches, 2);
+  assert.equal(q.stats.committedSpans, 5);
+});
