@@ -58,6 +58,8 @@ export interface StoreTiming {
 
 /** Embedded: span commits that run side by side, each on its own chDB connection. */
 const INSERT_LANES = 2;
+/** Embedded: queries that run side by side, each on its own chDB connection. */
+const QUERY_LANES = 2;
 
 const SETTINGS = {
   // 64-bit values (nanosecond times, offsets, counts) stay exact in JSON output
@@ -74,6 +76,8 @@ export async function openStore(
 ): Promise<Store> {
   const s = config.store;
   let client: ClickHouseClient;
+  /** clients queries run on, the least busy first (embedded: one per chDB connection; a server: one) */
+  let queryClients: ClickHouseClient[] = [];
   let chdb: import('chdb/connection').ChdbExtension | undefined;
   /** embedded: the span writer's own connections to the same folder (see below) */
   let writerChdb: Array<import('chdb/connection').ChdbExtension> | undefined;
@@ -86,6 +90,10 @@ export async function openStore(
       const { createChdbConnection } = createRequire(import.meta.url)('chdb/connection') as typeof import('chdb/connection');
       const connection = createChdbConnection({ path: s.dataDir });
       chdb = connection.chdb;
+      // Queries get QUERY_LANES connections (the first also serves row inserts): a handler's
+      // queries in Promise.all, and the pairing pass beside the API, then use both cores.
+      const extra = Array.from({ length: QUERY_LANES - 1 }, () => createChdbConnection({ path: s.dataDir }));
+      queryClients = extra.map((c) => createClient({ connection: c, clickhouse_settings: SETTINGS } as Parameters<typeof createClient>[0]));
       // chDB runs one query at a time per connection; connections to the same folder share one
       // engine and run side by side. Span inserts get connections of their own (INSERT_LANES: two
       // commits in flight), so the pairing pass's and the API's queries do not queue behind them,
@@ -99,6 +107,7 @@ export async function openStore(
         connection,
         clickhouse_settings: SETTINGS,
       } as Parameters<typeof createClient>[0]);
+      queryClients = [client, ...queryClients];
     } catch (err) {
       release();
       throw err;
@@ -112,7 +121,20 @@ export async function openStore(
       clickhouse_settings: SETTINGS,
       request_timeout: 60_000,
     });
+    queryClients = [client];
   }
+  const busy = new Map<ClickHouseClient, number>(queryClients.map((c) => [c, 0]));
+  /** Runs `f` on the query client with the fewest queries in flight. */
+  const onLane = async <T>(f: (c: ClickHouseClient) => Promise<T>): Promise<T> => {
+    let c = queryClients[0]!;
+    for (const k of queryClients) if (busy.get(k)! < busy.get(c)!) c = k;
+    busy.set(c, busy.get(c)! + 1);
+    try {
+      return await f(c);
+    } finally {
+      busy.set(c, busy.get(c)! - 1);
+    }
+  };
 
   const database = s.database;
   let spanWriter: SpanWriter | undefined;
@@ -133,24 +155,28 @@ export async function openStore(
     client,
     async query<T>(sql: string, o: QueryOptions): Promise<T[]> {
       const t0 = performance.now();
-      const rs = await client.query({
-        query: sql,
-        query_params: o.params,
-        format: 'JSONEachRow',
-        abort_signal: o.signal,
-        clickhouse_settings: { log_comment: `eventscope:${o.name}` },
+      const rows = await onLane(async (c) => {
+        const rs = await c.query({
+          query: sql,
+          query_params: o.params,
+          format: 'JSONEachRow',
+          abort_signal: o.signal,
+          clickhouse_settings: { log_comment: `eventscope:${o.name}` },
+        });
+        return (await rs.json()) as T[];
       });
-      const rows = (await rs.json()) as T[];
       timed(o.name, t0);
       return rows;
     },
     async command(sql: string, o: Partial<QueryOptions> = {}) {
       const t0 = performance.now();
-      await client.command({
-        query: sql,
-        query_params: o.params,
-        clickhouse_settings: { log_comment: `eventscope:${o.name ?? 'command'}` },
-      });
+      await onLane((c) =>
+        c.command({
+          query: sql,
+          query_params: o.params,
+          clickhouse_settings: { log_comment: `eventscope:${o.name ?? 'command'}` },
+        }),
+      );
       timed(o.name ?? 'command', t0);
     },
     get insertFormat() {
@@ -190,6 +216,7 @@ export async function openStore(
       try {
         spanWriter?.close();
         await closeWriterConnections();
+        for (const c of queryClients.slice(1)) await c.close();
         await client.close();
       } finally {
         release();
