@@ -48,7 +48,7 @@ export interface IngestResult {
   networkErrors: number;
   otherErrors: string[];
   parts: number;
-  /** CPU-s the pairing pass spent during the run (process CPU while a pass ran) */
+  /** process CPU-s while a pairing pass ran during the run (ingest shares the process: an upper bound of the pass's own) */
   pairingCpuSeconds: number;
   /** store time by query name during the run (s), the costliest first */
   queries: Array<{ query: string; seconds: number; count: number }>;
@@ -124,7 +124,8 @@ export function describeStoreTime(r: IngestResult): string {
   const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
   const tables = r.tables.slice(0, 8).map((t) => `${t.table} ${t.parts}p ${mib(t.bytes)}×lvl ${mib(t.mergedBytes)}`).join(', ');
   return (
-    `pairing ${r.pairingCpuSeconds.toFixed(1)} of ${r.cpuSeconds.toFixed(1)} CPU-s; store time: ${top}\n` +
+    // process CPU while a pass ran (the pass shares the process with ingest): an upper bound of its share
+    `${r.cpuSeconds.toFixed(1)} CPU-s, ${r.pairingCpuSeconds.toFixed(1)} of them while a pairing pass ran; store time: ${top}\n` +
     `  merges: ${r.merges.merges}, ${mib(r.merges.mergedBytes)} merged (${(r.merges.mergedBytes / r.ackedSpans).toFixed(0)} B per span acknowledged); tables: ${tables}`
   );
 }
