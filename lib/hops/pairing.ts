@@ -231,8 +231,13 @@ export class PairingPass {
     let written = 0;
     if (deliveries.size > 0) written = await this.pairDeliveries(deliveries, touched);
     const version = nextVersion(this.now());
-    // lag cells first: their consumer groups come from the hops, and a group new to this pass is
-    // backfilled (hop_minutes is written last: a crash before it repeats the whole pass)
+    // the per-minute state first (the flow map reads it: fresh sooner when the lag cells below take a
+    // while, e.g. a new group's backfill), then the lag cells; the watermark moves only after both,
+    // so a crash anywhere in the pass repeats all of it (every write is keyed and versioned)
+    const minutes = (set: Set<number>) => [...new Set([...set].map((sec) => Math.floor(sec / 60) * 60))];
+    await recomputePathwayMinutes(this.store, minutes(touched.deliverSeconds), version);
+    await recomputeMinutes(this.store, { deliverMinutes: minutes(touched.deliverSeconds), publishMinutes: minutes(touched.publishSeconds), version });
+    // a consumer group new to this pass (its groups come from the hops) is backfilled
     await recomputeLagCells(this.store, {
       publishSeconds: [...touched.publishSeconds],
       unmatchedSeconds: [...touched.unmatchedSeconds],
@@ -240,9 +245,6 @@ export class PairingPass {
       version,
       clocks: this.clockOffsetsMs(),
     });
-    const minutes = (set: Set<number>) => [...new Set([...set].map((sec) => Math.floor(sec / 60) * 60))];
-    await recomputePathwayMinutes(this.store, minutes(touched.deliverSeconds), version);
-    await recomputeMinutes(this.store, { deliverMinutes: minutes(touched.deliverSeconds), publishMinutes: minutes(touched.publishSeconds), version });
     for (const k of touched.groups.keys()) this.knownGroups?.add(k);
     this.stats.passes++;
     this.stats.hopsWritten += written;
