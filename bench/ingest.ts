@@ -120,7 +120,7 @@ export async function measureIngest(opts: {
 
 /** One log line: the pairing's CPU share and the store time of the costliest queries. */
 export function describeStoreTime(r: IngestResult): string {
-  const top = r.queries.slice(0, Number(process.env.BENCH_TOP_QUERIES ?? 8)).map((q) => `${q.query} ${q.seconds.toFixed(1)} s/${q.count}`).join(', ');
+  const top = r.queries.slice(0, 8).map((q) => `${q.query} ${q.seconds.toFixed(1)} s/${q.count}`).join(', ');
   const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
   const tables = r.tables.slice(0, 8).map((t) => `${t.table} ${t.parts}p ${mib(t.bytes)}×lvl ${mib(t.mergedBytes)}`).join(', ');
   return (

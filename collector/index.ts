@@ -55,9 +55,7 @@ export async function startCollector({ store, config, log = console.error }: Col
         m.storeErrors.inc({ operation: 'insert' });
         throw err;
       } finally {
-        const seconds = done();
-        m.storeQuerySeconds.inc({ query: 'insert:spans' }, seconds);
-        m.storeQueries.inc({ query: 'insert:spans' });
+        done();
       }
       m.spansStored.inc(prepared.spans);
     },

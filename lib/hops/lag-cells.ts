@@ -157,7 +157,7 @@ async function publishedCells(store: Store, res: number, version: string, set: B
   };
   await store.command(
     `INSERT INTO ${db}.lag_cells (${COLUMNS})
-     WITH pubs0 AS (
+     WITH pubs AS (
        SELECT span_key, destination, partition, ${corrected} AS pub_ms, offset, ${bucket} AS pub_bucket,
               env AS p_env, namespace AS p_namespace
          FROM (
@@ -170,7 +170,6 @@ async function publishedCells(store: Store, res: number, version: string, set: B
         -- a send span that links to other spans is a batch send of messages created before
         WHERE NOT (operation = 'send' AND link_count > 0)
      ),
-     pubs AS (SELECT * FROM pubs0),
      -- a cell belongs to the consumer group's environment and namespace
      groups AS (
        SELECT DISTINCT destination, consumer_group, d_env AS env, d_namespace AS namespace FROM ${db}.hops

@@ -43,8 +43,6 @@ export interface PathwayHop {
 /** Longest chain followed; a deeper chain restarts its path (a loop between services cannot grow it forever). */
 export const MAX_DEPTH = 16;
 
-export { nsOf } from './time.js';
-
 const hashes = new Map<string, string>();
 /** 64-bit hash of a path's text (decimal), the same in every process (kept per path: few paths, many hops). */
 export function pathHash(path: string): string {

@@ -3,7 +3,8 @@
 // rows become zero-filled series (lib/analysis/throughput.ts), and the env= / namespace= parser.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { assignPathways, MAX_DEPTH, nsOf, type PathwayHop } from '../../lib/hops/pathways.js';
+import { assignPathways, MAX_DEPTH, type PathwayHop } from '../../lib/hops/pathways.js';
+import { nsOf } from '../../lib/hops/time.js';
 import { buildPathways, type PathwayRow } from '../../lib/analysis/pathways.js';
 import { buildThroughput } from '../../lib/analysis/throughput.js';
 import { parseEnvFilter } from '../../lib/api/env.js';

@@ -1,6 +1,7 @@
 // One request's journey: every span reachable from this trace by parent/child and links, as a
 // waterfall with queue-time segments, anomalies and clock-skew notes.
 import Link from 'next/link';
+import { PageHeader } from '@/components/common/PageHeader';
 import { Suspense } from 'react';
 import { Stat } from '@/components/common/Stat';
 import type { Timeline as TimelineData } from '@/lib/analysis/timeline';
@@ -36,24 +37,17 @@ export default async function RequestPage({
   if (view !== undefined && view !== 'tree' && view !== 'service') url.notices.push(`view=${JSON.stringify(view.slice(0, 40))} is neither tree nor service; showing the causal tree.`);
   return (
     <>
-      <div className="page-header">
-        <div>
-          <div className="help">
-            <Link href="/requests">← Requests</Link>
-          </div>
-          <h1>
+      <PageHeader
+        back={{ href: '/requests', label: 'Requests' }}
+        title={
+          <>
             Request <span className="mono" style={{ fontSize: 16 }}>{traceId}</span>
-          </h1>
-          <p className="page-help">
-            Every span of this request across services and traces: parent/child spans and messages followed through span
-            links in both directions. Times are relative to the first span; click a row for its details. While live,
-            spans still arriving are added as they come.
-          </p>
-        </div>
-        <div className="toolbar">
-          <TimeBar url={url} intervalMs={liveIntervalMs()} timeless />
-        </div>
-      </div>
+          </>
+        }
+        help="Every span of this request across services and traces: parent/child spans and messages followed through span links in both directions. Times are relative to the first span; click a row for its details. While live, spans still arriving are added as they come."
+      >
+        <TimeBar url={url} intervalMs={liveIntervalMs()} timeless />
+      </PageHeader>
       <UrlNotices notices={url.notices} />
       <Suspense key={traceId} fallback={<Skeleton height={500} />}>
         <RequestView traceId={traceId} span={firstParam(sp, 'span')} view={view === 'service' ? 'service' : 'tree'} />

@@ -1,6 +1,6 @@
 // One business transaction (issue 13): every trace that carried key=value, its steps in order with the
 // breaks in trace context marked, and all its spans on one timeline.
-import Link from 'next/link';
+import { PageHeader } from '@/components/common/PageHeader';
 import { Suspense } from 'react';
 import { Stat } from '@/components/common/Stat';
 import { Timeline } from '@/components/timeline/Timeline';
@@ -18,21 +18,15 @@ export default async function TransactionPage({ params }: { params: Promise<{ ke
   const value = safeDecode(p.value);
   return (
     <>
-      <div className="page-header">
-        <div>
-          <div className="help">
-            <Link href="/requests">← Requests</Link>
-          </div>
-          <h1>
+      <PageHeader
+        back={{ href: '/requests', label: 'Requests' }}
+        title={
+          <>
             Transaction <span className="mono" style={{ fontSize: 16 }}>{key}={value}</span>
-          </h1>
-          <p className="page-help">
-            Everything that carried this business key in the last 7 days, across traces: the steps in the order they
-            happened, and every span on one timeline. Where a service started a fresh trace without a link to the
-            earlier ones (lost trace context), the break is marked: only the business key ties that part in.
-          </p>
-        </div>
-      </div>
+          </>
+        }
+        help="Everything that carried this business key in the last 7 days, across traces: the steps in the order they happened, and every span on one timeline. Where a service started a fresh trace without a link to the earlier ones (lost trace context), the break is marked: only the business key ties that part in."
+      />
       <Suspense key={`${key}=${value}`} fallback={<Skeleton height={500} />}>
         <TransactionView k={key} value={value} />
       </Suspense>
