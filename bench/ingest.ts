@@ -11,6 +11,8 @@ export interface EventscopeChild {
   grpcTarget: string;
   version: string;
   counts(): Promise<ServerCounts>;
+  /** waits until the pairing pass has paired everything committed (wall and process CPU seconds) */
+  drain(): Promise<{ seconds: number; cpuSeconds: number }>;
   stop(): Promise<void>;
 }
 
@@ -24,6 +26,7 @@ export async function startEventscopeChild(env: Record<string, string> = {}, ser
     grpcTarget: `127.0.0.1:${ready.grpcPort}`,
     version: ready.version,
     counts: () => child.request<ServerCounts>({ type: 'count' }),
+    drain: () => child.request<{ seconds: number; cpuSeconds: number }>({ type: 'drain' }, 30 * 60_000),
     stop: () => child.stop(),
   };
 }
@@ -50,6 +53,12 @@ export interface IngestResult {
   parts: number;
   /** process CPU-s while a pairing pass ran during the run (ingest shares the process: an upper bound of the pass's own) */
   pairingCpuSeconds: number;
+  /** the pairing's backlog when the last request was acknowledged: how far its watermark trailed the commits (ms) */
+  pairingBehindMs: number;
+  /** after the run, the pairing pass caught up on that backlog: wall and CPU seconds it took */
+  pairingDrain: { seconds: number; cpuSeconds: number };
+  /** acknowledged spans per second when the catch-up counts as part of the run (ingest and pairing both done) */
+  pairedSpansPerSecond: number;
   /** store time by query name during the run (s), the costliest first */
   queries: Array<{ query: string; seconds: number; count: number }>;
   /** tables after the run (parts, rows, bytes × merge level) and the engine's merge counters during it */
@@ -87,6 +96,7 @@ export async function measureIngest(opts: {
   }
   const cpu = cpuSecondsOf(es.child.pid) - cpu0;
   const after = await es.counts();
+  const drain = await es.drain();
   const stored = after.spans - before.spans;
   const unique = after.uniqueSpans - before.uniqueSpans;
   return {
@@ -108,6 +118,9 @@ export async function measureIngest(opts: {
     otherErrors: stats.otherErrors,
     parts: after.parts,
     pairingCpuSeconds: (after.pairing?.cpuSeconds ?? 0) - (before.pairing?.cpuSeconds ?? 0),
+    pairingBehindMs: after.pairing?.behindMs ?? 0,
+    pairingDrain: drain,
+    pairedSpansPerSecond: stats.ackedSpans / (stats.wallMs / 1000 + drain.seconds),
     queries: queryDelta(before, after),
     tables: after.tables,
     merges: {
@@ -125,7 +138,9 @@ export function describeStoreTime(r: IngestResult): string {
   const tables = r.tables.slice(0, 8).map((t) => `${t.table} ${t.parts}p ${mib(t.bytes)}×lvl ${mib(t.mergedBytes)}`).join(', ');
   return (
     // process CPU while a pass ran (the pass shares the process with ingest): an upper bound of its share
-    `${r.cpuSeconds.toFixed(1)} CPU-s, ${r.pairingCpuSeconds.toFixed(1)} of them while a pairing pass ran; store time: ${top}\n` +
+    `${r.cpuSeconds.toFixed(1)} CPU-s, ${r.pairingCpuSeconds.toFixed(1)} of them while a pairing pass ran; pairing ${(r.pairingBehindMs / 1000).toFixed(1)} s behind at the end, ` +
+    `caught up in ${r.pairingDrain.seconds.toFixed(1)} s (${r.pairingDrain.cpuSeconds.toFixed(1)} CPU-s): ${Math.round(r.pairedSpansPerSecond)} spans/s ingested and paired\n` +
+    `  store time: ${top}\n` +
     `  merges: ${r.merges.merges}, ${mib(r.merges.mergedBytes)} merged (${(r.merges.mergedBytes / r.ackedSpans).toFixed(0)} B per span acknowledged); tables: ${tables}`
   );
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { startEventscope } from '../scripts/eventscope.js';
 import { metrics } from '../lib/metrics.js';
 
-export type ServerRequest = { id: number; type: 'count' } | { id: number; type: 'stop' };
+export type ServerRequest = { id: number; type: 'count' } | { id: number; type: 'drain' } | { id: number; type: 'stop' };
 export interface ServerCounts {
   spans: number;
   uniqueSpans: number;
@@ -16,7 +16,7 @@ export interface ServerCounts {
   /** store time by query name since start (s, count), the costliest first */
   queries: Array<{ query: string; seconds: number; count: number }>;
   /** the pairing pass: CPU-s in passes, passes run */
-  pairing?: { cpuSeconds: number; passes: number; hops: number };
+  pairing?: { cpuSeconds: number; passes: number; hops: number; behindMs: number };
   /** per table: active parts, rows, uncompressed bytes and bytes × merge level (≈ bytes rewritten by merges) */
   tables: Array<{ table: string; parts: number; rows: number; bytes: number; mergedBytes: number }>;
   /** the engine's merge counters since start */
@@ -83,10 +83,23 @@ async function main() {
             return { merges: v('Merge'), mergedRows: v('MergedRows'), mergedBytes: v('MergedUncompressedBytes') };
           })(),
           pairing: es.collector.pairing
-            ? { cpuSeconds: es.collector.pairing.stats.cpuMicros / 1e6, passes: es.collector.pairing.stats.passes, hops: es.collector.pairing.stats.hopsWritten }
+            ? {
+                cpuSeconds: es.collector.pairing.stats.cpuMicros / 1e6,
+                passes: es.collector.pairing.stats.passes,
+                hops: es.collector.pairing.stats.hopsWritten,
+                // how far the watermark trails what is committed (the pairing's backlog)
+                behindMs: Math.max(0, es.collector.queue.committedBefore() - es.collector.pairing.stats.watermarkMs),
+              }
             : undefined,
         };
         send({ id: req.id, ok: true, result: counts });
+      } else if (req.type === 'drain') {
+        // pairs everything committed so far; answers with the wall and process CPU seconds it took
+        const t0 = performance.now();
+        const cpu0 = process.cpuUsage();
+        await es.collector.pairing?.sync();
+        const cpu = process.cpuUsage(cpu0);
+        send({ id: req.id, ok: true, result: { seconds: (performance.now() - t0) / 1000, cpuSeconds: (cpu.user + cpu.system) / 1e6 } });
       } else if (req.type === 'stop') {
         await es.stop();
         fs.rmSync(dataDir, { recursive: true, force: true });

@@ -17,7 +17,7 @@ import { recomputeLagCells } from './lag-cells.js';
 import { estimateHostOffsets, type ClockEvidence } from './clocks.js';
 import { assignPathways, isUpstream, MAX_DEPTH, PathwayIndex, recomputePathwayMinutes, type PathwayHop } from './pathways.js';
 import { metrics } from '../metrics.js';
-import { msOf, nsOf } from './time.js';
+import { msOf, nsOf } from '../datetime64.js';
 
 
 export interface PairingOptions {
@@ -525,17 +525,27 @@ export class PairingPass {
     );
     const version = nextVersion(this.now());
     const fresh = new Map<string, Row>();
-    for (const h of paired) fresh.set(hopId(h), { ...h, ordinal: 0, class: '', version, deleted: 0 } as Row);
+    for (const h of paired) {
+      // the query's own rows become the pass's (no copy: nothing else holds them)
+      const r = h as Row;
+      r.ordinal = 0;
+      r.class = '';
+      r.version = version;
+      r.deleted = 0;
+      fresh.set(hopId(r), r);
+    }
     const repaired = new Set(keys);
     const before = new Map<string, Row>();
     const all = new Map<string, Row>(fresh);
     const tombstones: Row[] = [];
+    // the stored rows are the ones the pass works on (property access on spread copies was several
+    // times slower); `before` keeps a copy of what was stored
     for (const e of existing) {
       const id = hopId(e);
-      before.set(id, e);
+      before.set(id, { ...e });
       if (fresh.has(id)) continue;
       if (repaired.has(e.d_key)) tombstones.push({ ...e, version, deleted: 1 }); // its identity changed
-      else all.set(id, { ...e });
+      else all.set(id, e);
     }
     classifyHops([...all.values()]);
     await this.markRewinds([...all.values()]);
@@ -562,7 +572,8 @@ export class PairingPass {
       ) {
         continue;
       }
-      writes.push({ ...h, version });
+      h.version = version;
+      writes.push(h);
     }
     if (writes.length === 0) return 0;
     for (const w of writes) {
@@ -575,7 +586,7 @@ export class PairingPass {
       if (!g) touched.groups.set(gk, { destination: w.destination, firstS: ds });
       else g.firstS = Math.min(g.firstS, ds);
     }
-    await this.store.insertRows('hops', writes.map(stripForInsert), { name: 'pairing:insert-hops' });
+    await this.store.insertRowsBinary('hops', writes.map(stripForInsert), { name: 'pairing:insert-hops' });
     return writes.length;
   }
 
@@ -656,7 +667,7 @@ function upsByConsumer(ups: readonly Row[]): Map<string, Row[]> {
   return out;
 }
 
-/** The columns of `hops`, in the shape JSONEachRow takes back. */
+/** The columns of `hops` (every row has them all, in this order), in the shape JSON output gives them back. */
 function stripForInsert(r: Row): Record<string, unknown> {
   return {
     consumer_group: r.consumer_group,

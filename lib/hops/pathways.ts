@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import type { Store } from '../store/index.js';
 import { EXACT_SAMPLES } from './minutes.js';
 import { vanishedKeysSql } from './versioned.js';
-import { nsOf } from './time.js';
+import { nsOf } from '../datetime64.js';
 
 /** The hop columns this module reads and writes. Times as DateTime64(9) text, ns as decimal strings. */
 export interface PathwayHop {
@@ -63,7 +63,7 @@ function step(h: PathwayHop): string {
 
 /**
  * Does the consumer span of `up` contain the publish of `down` (same trace, same service)? Times
- * are DateTime64(9) text of one width, so they compare as text (lib/hops/time.ts).
+ * are DateTime64(9) text of one width, so they compare as text (lib/datetime64.ts).
  */
 export function isUpstream(up: PathwayHop, down: PathwayHop): boolean {
   if (!down.p_start || down.p_trace_id !== up.d_trace_id || down.p_service !== up.d_service || up.class === 'prelude') return false;
@@ -76,8 +76,14 @@ export function isUpstream(up: PathwayHop, down: PathwayHop): boolean {
  * containing consumer span among `candidates`, which must already carry theirs), else from its own
  * publish. `clockNs(host)` corrects a host's times. Returns whether anything changed.
  */
-export function assignPathway(hop: PathwayHop, candidates: readonly PathwayHop[], clockNs: (host: string) => bigint): boolean {
-  const before = `${hop.origin_ns}|${hop.path_hash}|${hop.path_depth}|${hop.e2e_ns}|${hop.origin_trace_id}`;
+export function assignPathway(
+  hop: PathwayHop,
+  candidates: readonly PathwayHop[],
+  clockNs: (host: string) => bigint,
+  /** the depth to compare with, when the caller has already reset hop.path_depth (assignPathways) */
+  path_depth: number | string | undefined = hop.path_depth,
+): boolean {
+  const { origin_ns, path_hash, e2e_ns, origin_trace_id } = hop;
   if (Number(hop.matched) !== 1 || !hop.p_start) {
     hop.origin_ns = '0';
     hop.origin_trace_id = '';
@@ -105,7 +111,15 @@ export function assignPathway(hop: PathwayHop, candidates: readonly PathwayHop[]
     hop.path_hash = pathHash(hop.path);
     hop.e2e_ns = (nsOf(hop.d_end) + clockNs(hop.d_host) - BigInt(hop.origin_ns)).toString();
   }
-  return before !== `${hop.origin_ns}|${hop.path_hash}|${hop.path_depth}|${hop.e2e_ns}|${hop.origin_trace_id}`;
+  // stored rows carry numbers as decimal strings: compare as text
+  return (
+    origin_ns === undefined ||
+    String(origin_ns) !== hop.origin_ns ||
+    String(path_hash) !== hop.path_hash ||
+    Number(path_depth) !== hop.path_depth ||
+    (e2e_ns ?? null) !== hop.e2e_ns ||
+    origin_trace_id !== hop.origin_trace_id
+  );
 }
 
 const NONE: readonly PathwayHop[] = [];
@@ -133,8 +147,6 @@ export class PathwayIndex {
   }
 }
 
-const sig = (h: PathwayHop) => `${h.origin_ns}|${h.path_hash}|${h.path_depth}|${h.e2e_ns}|${h.origin_trace_id}`;
-
 /** Publish order, then delivery order (DateTime64(9) text compares like the times). */
 function byPublish(a: PathwayHop, b: PathwayHop): number {
   const pa = a.p_start ?? '';
@@ -147,14 +159,26 @@ function byPublish(a: PathwayHop, b: PathwayHop): number {
  * Assigns pathways to `hops` in publish order, so a chain whose hops arrive together is followed
  * through all of them; `stored` are upstream candidates already written, or an index that already
  * holds both them and `hops`. Returns the changed hops.
+ *
+ * Only a hop with candidates depends on another: the rest (most hops: no consumer of their trace
+ * and service) are assigned first, in any order, and only those with candidates are sorted. An
+ * upstream hop starts its delivery before the downstream publish, so it sorts earlier whichever
+ * group it is in, and the result is the order's.
  */
 export function assignPathways<T extends PathwayHop>(hops: T[], stored: readonly PathwayHop[] | PathwayIndex, clockNs: (host: string) => bigint): T[] {
-  const order = [...hops].sort(byPublish);
-  const index = stored instanceof PathwayIndex ? stored : new PathwayIndex().add(stored).add(order);
-  const before = new Map(order.map((h) => [h, sig(h)]));
-  for (const h of order) h.path_depth = 0; // not yet assigned: never an upstream of itself or of earlier hops
-  for (const h of order) assignPathway(h, index.candidates(h), clockNs);
-  return order.filter((h) => before.get(h) !== sig(h));
+  const index = stored instanceof PathwayIndex ? stored : new PathwayIndex().add(stored).add(hops);
+  const depths = hops.map((h) => h.path_depth);
+  for (const h of hops) h.path_depth = 0; // not yet assigned: never an upstream of itself or of earlier hops
+  const changed: boolean[] = new Array(hops.length).fill(false);
+  const dependent: number[] = [];
+  for (let i = 0; i < hops.length; i++) {
+    const h = hops[i]!;
+    if (Number(h.matched) === 1 && h.p_start && index.candidates(h).length > 0) dependent.push(i);
+    else changed[i] = assignPathway(h, NONE, clockNs, depths[i]);
+  }
+  dependent.sort((x, y) => byPublish(hops[x]!, hops[y]!));
+  for (const i of dependent) changed[i] = assignPathway(hops[i]!, index.candidates(hops[i]!), clockNs, depths[i]);
+  return hops.filter((_, i) => changed[i]);
 }
 
 const COLUMNS = `minute, env, namespace, path_hash, path, depth, origin_service, destination, consumer_group, d_service,

@@ -8,7 +8,8 @@ import { loadMigrations } from './migrate.js';
 import { assertSupportedVersion } from './version.js';
 import { checkSchemaGeneration, recordSchemaGeneration } from './schema.js';
 import { applyTtl } from './retention.js';
-import { createSpanWriter, type InsertFormat, type PreparedSpans, type SpanWriter } from './writer.js';
+import { createRowInserter, createSpanWriter, type InsertFormat, type PreparedSpans, type SpanWriter } from './writer.js';
+import type { Column } from './rowbinary.js';
 import type { SpanRow } from './rows.js';
 import { metrics } from '../metrics.js';
 
@@ -47,6 +48,11 @@ export interface Store {
    * @clickhouse/client its connection pastes the body into the SQL text, several times the CPU).
    */
   insertRows(table: string, rows: readonly object[], opts?: { name?: string }): Promise<void>;
+  /**
+   * The same rows as RowBinary (lib/store/writer.ts createRowInserter) when the store writes spans
+   * that way, else as insertRows: every row has the same keys, values in JSON output's shape.
+   */
+  insertRowsBinary(table: string, rows: ReadonlyArray<Record<string, unknown>>, opts?: { name?: string }): Promise<void>;
   version(): Promise<string>;
   close(): Promise<void>;
 }
@@ -68,6 +74,9 @@ const SETTINGS = {
   // message keys) skip granules there too
   use_skip_indexes_if_final: 1,
   date_time_input_format: 'best_effort',
+  // times come back as UTC text whatever the machine's zone (lib/datetime64.ts reads them as UTC,
+  // and minutes and hours are UTC ones)
+  session_timezone: 'UTC',
 } as const;
 
 export async function openStore(
@@ -138,6 +147,7 @@ export async function openStore(
 
   const database = s.database;
   let spanWriter: SpanWriter | undefined;
+  let rowInserter: ReturnType<typeof createRowInserter> | undefined;
   const writer = () => {
     if (!spanWriter) throw new Error('the store is not open yet');
     return spanWriter;
@@ -204,6 +214,13 @@ export async function openStore(
       }
       timed(o.name ?? `insert:${table}`, t0);
     },
+    async insertRowsBinary(table, rows, o = {}) {
+      if (rows.length === 0) return;
+      if (writer().format !== 'RowBinary') return store.insertRows(table, rows, o);
+      const t0 = performance.now();
+      await rowInserter!.insert(table, rows);
+      timed(o.name ?? `insert:${table}`, t0);
+    },
     async insertSpans(rows) {
       const w = writer();
       return w.commit(w.prepare(rows));
@@ -227,16 +244,13 @@ export async function openStore(
   try {
     assertSupportedVersion(await store.version());
     await migrate(store, config, opts.log ?? console.log);
-    spanWriter = await createSpanWriter({
-      database,
-      client,
-      chdb: writerChdb,
-      columns: (table) =>
-        store.query(
-          `SELECT name, type, default_kind FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
-          { name: 'store:columns', params: { db: database, table } },
-        ),
-    }, { businessKeys: config.businessKeys });
+    const columns = (table: string) =>
+      store.query<Column & { default_kind: string }>(
+        `SELECT name, type, default_kind FROM system.columns WHERE database = {db:String} AND table = {table:String} ORDER BY position`,
+        { name: 'store:columns', params: { db: database, table } },
+      );
+    spanWriter = await createSpanWriter({ database, client, chdb: writerChdb, columns }, { businessKeys: config.businessKeys });
+    rowInserter = createRowInserter({ database, client, chdb, columns });
   } catch (err) {
     await store.close().catch(() => {});
     throw err;

@@ -13,6 +13,8 @@ export interface Column {
   type: string;
 }
 
+import { isDateTimeText, nsTextOf } from '../datetime64.js';
+
 const TWO32 = 4294967296;
 
 /** A growing byte buffer with the writes RowBinary needs. */
@@ -181,6 +183,14 @@ export class RowBinaryWriter {
     this.put32(hi);
   }
 
+  /**
+   * DateTime64(9): ns since the epoch as a decimal string (span rows), or the engine's own text
+   * ('YYYY-MM-DD hh:mm:ss.fffffffff', UTC) as query results carry it back (the hop model's rows).
+   */
+  dt64(s: string): void {
+    this.dec64(isDateTimeText(s) ? nsTextOf(s) : s);
+  }
+
   private put32(n: number): void {
     const b = this.buf;
     b[this.pos++] = n & 0xff;
@@ -266,7 +276,7 @@ function encodeStatements(type: string, v: string, depth: number): string {
       return `w.dec64(typeof ${v} === 'string' ? ${v} : String(${v}));`;
     case 'DateTime64':
       if (p.args[0] !== '9') throw new Error(`rowbinary: only DateTime64(9) is supported (times are ns), not ${type}`);
-      return `w.dec64(${v});`;
+      return `w.dt64(${v});`;
     case 'Nullable': {
       return `if (${v} === null || ${v} === undefined) w.u8(1); else { w.u8(0); ${encodeStatements(p.args[0]!, v, depth)} }`;
     }

@@ -132,6 +132,35 @@ export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertF
   };
 }
 
+/**
+ * Inserts rows of one of Eventscope's own tables (the pairing pass's hops) as RowBinary: an encoder
+ * per (table, columns) generated from the table's types, the columns being the first row's keys
+ * (every row has the same). Values in the shape JSON output gives them back: 64-bit integers as
+ * decimal strings, DateTime64 as text or ns, null for NULL. Embedded, through `chdb` (a query
+ * connection); a server gets the bytes as the body of an INSERT.
+ */
+export function createRowInserter(t: Omit<WriterTarget, 'chdb'> & { chdb?: import('chdb/connection').ChdbExtension }) {
+  const encodings = new Map<string, Promise<TableEncoding<Record<string, unknown>>>>();
+  const lane: Lane = t.chdb ? { chdb: t.chdb, binary: chdbBinaryInserter(t.chdb) } : {};
+  return {
+    async insert(table: string, rows: ReadonlyArray<Record<string, unknown>>): Promise<void> {
+      if (rows.length === 0) return;
+      const columns = Object.keys(rows[0]!);
+      const id = `${table}\u0000${columns.join(',')}`;
+      let enc = encodings.get(id);
+      if (!enc) {
+        enc = t.columns(table).then((c) => tableEncoding<Record<string, unknown>>(table, columns, c));
+        encodings.set(id, enc);
+        enc.catch(() => encodings.delete(id)); // a failed lookup is tried again next time
+      }
+      const e = await enc;
+      const w = new RowBinaryWriter(rows.length * 256);
+      e.rowBinary(rows, w);
+      await insertBody(t, lane, e as TableEncoding<unknown>, 'RowBinary', w.bytes());
+    },
+  };
+}
+
 const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim();
 
 /** The distinct (resource, day) pairs of a batch; rows of one resource arrive together. */

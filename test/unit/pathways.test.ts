@@ -4,7 +4,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { assignPathways, MAX_DEPTH, type PathwayHop } from '../../lib/hops/pathways.js';
-import { nsOf } from '../../lib/hops/time.js';
+import { nsOf } from '../../lib/datetime64.js';
 import { buildPathways, type PathwayRow } from '../../lib/analysis/pathways.js';
 import { buildThroughput } from '../../lib/analysis/throughput.js';
 import { parseEnvFilter } from '../../lib/api/env.js';

@@ -93,3 +93,22 @@ test('a table encoding follows the provided columns and checks them against the 
   assert.throws(() => tableEncoding('t', ['a', 'c'], cols), /without a default: b/);
   assert.throws(() => tableEncoding('t', ['a'], [{ name: 'a', type: 'Decimal(10, 2)' }]), /no encoder for type Decimal/);
 });
+
+test('dt64 takes ns as a decimal or the engine\'s DateTime64(9) text (query results written back), exactly', () => {
+  const cases: Array<[string, string]> = [
+    ['2026-12-02 01:07:41.883000001', '1796173661883000001'],
+    ['2026-12-02 01:07:41.000000000', '1796173661000000000'],
+    ['1970-01-01 00:00:01.000000007', '1000000007'],
+    ['1970-01-01 00:00:00.000000123', '123'],
+    ['2262-04-11 23:47:16.854775807', '9223372036854775807'],
+    ['1969-12-31 23:59:59.000000000', '-1000000000'],
+  ];
+  for (const [text, ns] of cases) {
+    const a = new RowBinaryWriter(8);
+    a.dt64(text);
+    const b = new RowBinaryWriter(8);
+    b.dt64(ns);
+    assert.deepEqual(Buffer.from(a.bytes()), expected(ns), text);
+    assert.deepEqual(Buffer.from(b.bytes()), expected(ns), ns);
+  }
+});

@@ -1,5 +1,5 @@
-// DateTime64(9) text as ClickHouse writes it ('2024-01-02 03:04:05.123456789', UTC, always nine
-// fraction digits) → epoch ms / ns, exact. The pairing pass converts every hop's times several
+// DateTime64(9) text as ClickHouse writes it ('2024-01-02 03:04:05.123456789', UTC — the store's
+// sessions set session_timezone — always nine fraction digits) → epoch ms / ns, exact. The pairing pass converts every hop's times several
 // times per pass; Date.parse per call was a fifth of its JavaScript time, so whole seconds are
 // parsed once and kept (times of a pass share few distinct seconds). Text of one fixed width
 // compares like the times it names, so ordering needs no conversion at all.
@@ -27,3 +27,14 @@ export function msOf(dt: string): number {
 export function nsOf(dt: string): bigint {
   return BigInt(secondsOf(dt)) * 1_000_000_000n + BigInt((dt.slice(20) || '0').padEnd(9, '0'));
 }
+
+/** ns since the epoch as a decimal string, exact, without BigInt for times after 1970 (the RowBinary encoder's input). */
+export function nsTextOf(dt: string): string {
+  const s = secondsOf(dt);
+  const frac = (dt.slice(20) || '0').padEnd(9, '0');
+  if (s > 0) return `${s}${frac}`;
+  return nsOf(dt).toString();
+}
+
+/** Is this DateTime64 text ('YYYY-MM-DD …') rather than a decimal count of ns? */
+export const isDateTimeText = (v: string): boolean => v.length >= 19 && v.charCodeAt(4) === 45 && v.charCodeAt(10) === 32;
