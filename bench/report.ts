@@ -410,9 +410,11 @@ export function renderReport(r: BenchReport, previous?: string): string {
       'that already holds the HTTP spans, then 8 HTTP clients). "Stored" is `count()` and `uniqExact(trace_id, span_id)`',
       'of `spans` after the last acknowledgement (ack after commit). CPU is utime + stime of the child from',
       '`/proc/<pid>/stat` over the run (all threads: Node and chDB, merges included); peak RSS is VmHWM.',
+      '"Pairing behind" is how far the pairing watermark trailed the commits at the last acknowledgement; the pass',
+      'then caught up alone ("catch-up", not in the CPU column), and "ingested and paired" counts that time in.',
       '',
       mdTable(
-        ['transport', 'clients', 'acknowledged', 'wall', 'spans/s', '÷ otel_traces insert', 'stored', 'unique', 'lost', 'CPU-s per 1M spans', 'peak RSS', 'refusals'],
+        ['transport', 'clients', 'acknowledged', 'wall', 'spans/s', '÷ otel_traces insert', 'stored', 'unique', 'lost', 'CPU-s per 1M spans', 'pairing behind', 'catch-up (CPU)', 'ingested and paired, spans/s', 'peak RSS', 'refusals'],
         r.ingest.map((i) => [
           i.transport === 'http' ? 'OTLP/HTTP protobuf' : 'OTLP/gRPC',
           i.concurrency,
@@ -424,6 +426,9 @@ export function renderReport(r: BenchReport, previous?: string): string {
           n0(i.uniqueStored),
           n0(i.lost),
           f1(i.cpuSecondsPerMillion),
+          i.pairingDrain ? `${f1(i.pairingBehindMs / 1000)} s` : '',
+          i.pairingDrain ? `${f1(i.pairingDrain.seconds)} s (${f1(i.pairingDrain.cpuSeconds)} CPU-s)` : '',
+          i.pairingDrain ? n0(i.pairedSpansPerSecond) : '',
           mib(i.peakRssBytes),
           JSON.stringify(i.refused),
         ]),
