@@ -521,13 +521,27 @@ export class PairingPass {
       sinceMs = Math.min(sinceMs, from);
     }
     if (!Number.isFinite(sinceMs)) sinceMs = minMs - this.opts.lookbackMs;
+    const since = Math.min(sinceMs, minMs - 5 * 60_000);
+    const mkeys = messageKeys.map((k) => BigInt(k));
+    // the hours that hold them: from hop_keys (an earlier delivery of a message without a stored
+    // producer may lie anywhere in the look-back; hops is ordered by hour first), and the hours of
+    // these deliveries themselves (their own earlier rows)
+    const hours = new Set<number>();
+    for (const ms of deliveries.values()) hours.add(Math.floor(ms / 3_600_000) * 3_600);
+    for (const r of await this.store.query<{ h: string }>(
+      `SELECT DISTINCT toString(toUnixTimestamp(hour)) AS h FROM ${db}.hop_keys
+        WHERE message_key IN {mkeys:Array(UInt64)} AND hour >= toStartOfHour(fromUnixTimestamp64Milli({since:Int64}))`,
+      { name: 'pairing:existing-hours', params: { mkeys, since } },
+    )) {
+      hours.add(Number(r.h));
+    }
     const existing = await this.store.query<Row>(
       `SELECT * FROM ${db}.hops FINAL
-        WHERE d_start >= fromUnixTimestamp64Milli({since:Int64})
+        WHERE toStartOfHour(d_start) IN {hours:Array(DateTime)} AND d_start >= fromUnixTimestamp64Milli({since:Int64})
           AND (d_key IN {keys:Array(UInt64)} OR message_key IN {mkeys:Array(UInt64)})`,
       {
         name: 'pairing:existing',
-        params: { since: Math.min(sinceMs, minMs - 5 * 60_000), keys: keys.map((k) => BigInt(k)), mkeys: messageKeys.map((k) => BigInt(k)) },
+        params: { since, hours: [...hours].map((h) => new Date(h * 1000).toISOString().slice(0, 19).replace('T', ' ')), keys: keys.map((k) => BigInt(k)), mkeys },
       },
     );
     const version = nextVersion(this.now());

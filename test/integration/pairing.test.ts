@@ -134,6 +134,37 @@ describe('pairing pass', () => {
     assert.deepEqual(await minuteTotals(es.store, 'dup-orders'), { messages: '4', first: '2', dup: '1', redel: '1', published: '2', samples: '2' });
   });
 
+  test('a message without a stored producer delivered again hours later is a duplicate (its earlier delivery found by key)', async () => {
+    // the earlier delivery lies in another hour than the later one; hop_keys names that hour
+    const t = clock(Date.now() - 5 * 3_600_000);
+    const consume = (start: number) =>
+      t.span({
+        service: 'ledger-svc',
+        name: 'ext-payments process',
+        kind: 'CONSUMER',
+        start,
+        attributes: messaging({ destination: 'ext-payments', operation: 'process', group: 'ledger', messageId: 'pay-7' }),
+      });
+    await es.sendSpans([consume(0)]);
+    await es.collector.pairing!.sync();
+    await es.sendSpans([consume(4 * 3_600_000)]);
+    await es.collector.pairing!.sync();
+    const hops = await hopsOf(es.store, 'ext-payments');
+    assert.deepEqual(
+      hops.map((h) => [h.matched, h.message, h.ordinal, h.class]),
+      [
+        [0, 'id:ext-payments:pay-7', 1, 'first'],
+        [0, 'id:ext-payments:pay-7', 2, 'duplicate_after_success'],
+      ],
+    );
+    const [keys] = await es.store.query<{ hours: string }>(
+      `SELECT toString(uniqExact(hour)) AS hours FROM ${es.store.database}.hop_keys
+        WHERE message_key IN (SELECT message_key FROM ${es.store.database}.hops WHERE destination = 'ext-payments')`,
+      { name: 'test:hop-keys' },
+    );
+    assert.equal(keys!.hours, '2', 'both delivery hours are recorded under the message key');
+  });
+
   test('the pass runs on its own: a committed delivery reaches the flow map without anyone asking', async () => {
     const t = clock(Date.now() - 1_000);
     const p = pub(t, 'fresh-orders', 0);
