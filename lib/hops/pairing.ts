@@ -638,7 +638,7 @@ export class PairingPass {
               AND d_trace_id IN (SELECT arrayJoin({traces:Array(String)})) AND path_depth > 0 AND class != 'prelude'`,
           {
             name: 'pairing:pathway-upstream',
-            params: { from: least(ms) - UPSTREAM_SPAN_MAX_MS, to: -least(ms.map((m) => -m)) + 1, traces: [...new Set(pubs.map((r) => r.p_trace_id))] },
+            params: { from: extent(ms).min - UPSTREAM_SPAN_MAX_MS, to: extent(ms).max + 1, traces: [...new Set(pubs.map((r) => r.p_trace_id))] },
           },
         )
       ).filter((r) => !all.has(hopId(r)));
@@ -654,7 +654,7 @@ export class PairingPass {
       const ups = frontier.filter((r) => r.path_depth && r.class !== 'prelude');
       if (ups.length === 0) break;
       const upsOf = upsByConsumer(ups);
-      const from = least(ups.map((r) => msOf(r.d_start))) - 5 * 60_000;
+      const from = extent(ups.map((r) => msOf(r.d_start))).min - 5 * 60_000;
       // the stored hops published inside these consumer spans: their keys first (few columns over
       // many rows), the whole rows only of those that are downstream
       const found = (
@@ -673,18 +673,19 @@ export class PairingPass {
             },
           },
         )
-      ).filter((d) => !all.has(hopId(d)) && (upsOf.get(`${d.p_trace_id}\u0000${d.p_service}`) ?? []).some((u) => isUpstream(u, d as unknown as Row)));
+      ).filter((d) => !all.has(hopId(d)) && (upsOf.get(`${d.p_trace_id}\u0000${d.p_service}`) ?? []).some((u) => isUpstream(u, d)));
       if (found.length === 0) break;
-      const down = await this.store.query<Row>(
-        `SELECT * FROM ${db}.hops FINAL
-          WHERE d_start >= fromUnixTimestamp64Milli({from:Int64}) AND d_key IN {keys:Array(UInt64)} AND message_key IN {mkeys:Array(UInt64)}`,
-        {
-          name: 'pairing:pathway-downstream-rows',
-          params: { from, keys: [...new Set(found.map((d) => BigInt(d.d_key)))], mkeys: [...new Set(found.map((d) => BigInt(d.message_key)))] },
-        },
-      );
       const wanted = new Set(found.map(hopId));
-      for (let i = down.length - 1; i >= 0; i--) if (!wanted.has(hopId(down[i]!))) down.splice(i, 1);
+      const down = (
+        await this.store.query<Row>(
+          `SELECT * FROM ${db}.hops FINAL
+            WHERE d_start >= fromUnixTimestamp64Milli({from:Int64}) AND d_key IN {keys:Array(UInt64)} AND message_key IN {mkeys:Array(UInt64)}`,
+          {
+            name: 'pairing:pathway-downstream-rows',
+            params: { from, keys: [...new Set(found.map((d) => BigInt(d.d_key)))], mkeys: [...new Set(found.map((d) => BigInt(d.message_key)))] },
+          },
+        )
+      ).filter((d) => wanted.has(hopId(d)));
       if (down.length === 0) break;
       for (const d of down) {
         before.set(hopId(d), { ...d });
@@ -696,11 +697,15 @@ export class PairingPass {
   }
 }
 
-/** The smallest number (a loop: Math.min(...xs) overflows the stack for a pass's hundreds of thousands). */
-function least(xs: readonly number[]): number {
-  let m = Infinity;
-  for (const x of xs) if (x < m) m = x;
-  return m;
+/** The smallest and largest number (a loop: Math.min(...xs) overflows the stack for a pass's hundreds of thousands). */
+function extent(xs: readonly number[]): { min: number; max: number } {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const x of xs) {
+    if (x < min) min = x;
+    if (x > max) max = x;
+  }
+  return { min, max };
 }
 
 /** Possible upstream hops by (deliver trace, deliver service): a hop's upstream is among those of its publish's trace and service. */

@@ -65,7 +65,7 @@ function step(h: PathwayHop): string {
  * Does the consumer span of `up` contain the publish of `down` (same trace, same service)? Times
  * are DateTime64(9) text of one width, so they compare as text (lib/datetime64.ts).
  */
-export function isUpstream(up: PathwayHop, down: PathwayHop): boolean {
+export function isUpstream(up: PathwayHop, down: Pick<PathwayHop, 'p_start' | 'p_trace_id' | 'p_service'>): boolean {
   if (!down.p_start || down.p_trace_id !== up.d_trace_id || down.p_service !== up.d_service || up.class === 'prelude') return false;
   const p = down.p_start;
   return up.d_start <= p && p <= up.d_end;
