@@ -182,12 +182,13 @@ async function partCounts(store: Store): Promise<{ spans: number; messaging: num
 
 type Measured = { status: number; body: any; sql: Array<{ name: string; ms: number }> };
 
-async function runQueries(
+export async function runQueries(
   store: Store,
   runs: number,
   now: Date,
   tracesPerHour: number,
   track: (fn: () => Promise<{ status: number; body: any }>) => Promise<Measured>,
+  only?: string[],
 ): Promise<QueryTiming[]> {
   const db = store.database;
   // Requests spread over the day (timeline) and over the last hour (message-id search, whose
@@ -266,6 +267,7 @@ async function runQueries(
   ];
   const out: QueryTiming[] = [];
   for (const c of cases) {
+    if (only && !only.some((o) => c.name.startsWith(o))) continue;
     const times: number[] = [];
     const sqlByName = new Map<string, number[]>();
     let ok = true;
@@ -312,4 +314,5 @@ async function runQueries(
   return out;
 }
 
-runAsChild(main);
+// imported by a script (runQueries) or forked by bench/run.ts
+if (process.send) runAsChild(main);

@@ -11,7 +11,7 @@
 // message, so for a range not aligned to the bucket width an interval boundary is exact only to the
 // bucket (a second, or a minute for steps of minutes). The cost depends on buckets × groups × partitions, not on the messages in them.
 import type { Store } from '../store/index.js';
-import { queuePercentilesSql } from '../hops/minutes.js';
+import { EXACT_SAMPLES } from '../hops/minutes.js';
 import { NEVER } from '../hops/lag-cells.js';
 import { envParams, envWhere, type EnvFilter } from '../hops/env.js';
 
@@ -25,6 +25,13 @@ export interface LagGrid {
   sinceMs: number;
   /** end of the data read, epoch ms */
   untilMs: number;
+  /**
+   * read only what can change the intervals from here on (default sinceMs): cells published from
+   * LATE_CELL_S before it, and the late ones still waiting at it. Publishes and first deliveries
+   * before it then count only partly (first and last delivery, last publish: take them from a pass
+   * that read the whole look-back).
+   */
+  openFromMs?: number;
   destination?: string;
   consumerGroup?: string;
   /** one partition only */
@@ -33,6 +40,12 @@ export interface LagGrid {
   env?: EnvFilter['env'];
   namespace?: EnvFilter['namespace'];
 }
+
+/**
+ * A cell whose messages were first delivered at least this long after their publish bucket (or not
+ * yet) is also in `lag_cells_late` (migration 015, the same number in its MV).
+ */
+export const LATE_CELL_S = 600;
 
 export type LagRow = {
   kind: 'cell' | 'del' | 'delg';
@@ -62,56 +75,61 @@ export async function lagRows(store: Store, g: LagGrid, name: string): Promise<L
   const filters = `${g.destination !== undefined ? 'AND destination = {destination:String}' : ''}
       ${g.consumerGroup !== undefined ? 'AND consumer_group = {group:String}' : ''}
       ${g.partition !== undefined ? 'AND partition = {partition:String}' : ''}${envWhere(g)}`;
+  const bucket = (ms: string) => `toStartOfInterval(fromUnixTimestamp64Milli({${ms}:Int64}), INTERVAL {res:UInt32} SECOND)`;
   const interval = (ms: string) => `greatest(toInt64(floor((${ms} - {fromMs:Int64}) / {stepMs:Int64})), -1)`;
   return store.query<LagRow>(
     `WITH cells AS (
+       -- messages published in the look-back (or up to LATE_CELL_S before it, harmless: they are
+       -- neither published in the window nor first delivered in it unless late) …
        SELECT * FROM ${store.database}.lag_cells FINAL
-        -- both branches are ranges of the primary key (resolution, has_pub, pub_bucket): messages
-        -- published in the window, or up to a day before it and first delivered in it; first
-        -- deliveries of messages without a stored publish span by their delivery bucket
         WHERE resolution = {res:UInt32} ${filters}
-          AND ((has_pub = 1 AND pub_bucket >= toStartOfInterval(fromUnixTimestamp64Milli({sinceMs:Int64}), INTERVAL {res:UInt32} SECOND) - INTERVAL 1 DAY
-                AND pub_bucket < fromUnixTimestamp64Milli({untilMs:Int64})
-                AND (pub_bucket >= toStartOfInterval(fromUnixTimestamp64Milli({sinceMs:Int64}), INTERVAL {res:UInt32} SECOND)
-                     OR (delivered > 0 AND resolve_bucket >= toStartOfInterval(fromUnixTimestamp64Milli({sinceMs:Int64}), INTERVAL {res:UInt32} SECOND))))
-            OR (has_pub = 0 AND resolve_bucket >= toStartOfInterval(fromUnixTimestamp64Milli({sinceMs:Int64}), INTERVAL {res:UInt32} SECOND)
+          AND ((has_pub = 1 AND pub_bucket >= ${bucket('openMs')} - INTERVAL {late:UInt32} SECOND
+                AND pub_bucket < fromUnixTimestamp64Milli({untilMs:Int64}))
+            -- first deliveries of messages without a stored publish span, by their delivery bucket
+            OR (has_pub = 0 AND resolve_bucket >= ${bucket('openMs')}
                 AND resolve_bucket < fromUnixTimestamp64Milli({untilMs:Int64})))
+       UNION ALL
+       -- … and those published earlier, up to a day before the look-back, that were first delivered
+       -- (or are still waiting) after it: the late cells (migration 015), one range of their key
+       SELECT * FROM ${store.database}.lag_cells_late FINAL
+        WHERE resolution = {res:UInt32} ${filters}
+          AND resolve_bucket >= ${bucket('openMs')}
+          -- still waiting: only a window that starts after the look-back counts them (published in
+          -- the look-back), the others are left out of the range read
+          AND (resolve_bucket < fromUnixTimestamp64Milli({untilMs:Int64})
+               OR ({waiting:UInt8} = 1 AND resolve_bucket = toDateTime('${NEVER}') AND pub_bucket >= ${bucket('sinceMs')}))
+          AND pub_bucket >= ${bucket('sinceMs')} - INTERVAL 1 DAY
+          AND pub_bucket < ${bucket('openMs')} - INTERVAL {late:UInt32} SECOND
      ),
-     first_deliveries AS (
-       SELECT *, ${interval('first_del_ms')} AS i FROM cells
-        WHERE delivered > 0 AND resolve_bucket != toDateTime('${NEVER}')
-          AND first_del_ms >= {sinceMs:Int64} AND first_del_ms < {untilMs:Int64}
+     -- each cell once, tagged with the kinds it counts for (k: 1 cell, 2 del, 3 delg)
+     tagged AS (
+       SELECT *, arrayJoin(arrayConcat(if(is_cell, [1], []), if(is_del, [2, 3], []))) AS k,
+              if(k = 3, '', partition) AS p, if(k = 1, ci, di) AS ii, if(k = 1, cr, 0) AS rr
+         FROM (
+           SELECT *,
+                  has_pub = 1 AND min_pub_ms >= {sinceMs:Int64} AND min_pub_ms < {untilMs:Int64} AS is_cell,
+                  delivered > 0 AND resolve_bucket != toDateTime('${NEVER}')
+                    AND first_del_ms >= {sinceMs:Int64} AND first_del_ms < {untilMs:Int64} AS is_del,
+                  ${interval('min_pub_ms')} AS ci,
+                  -- waiting at the end of intervals [max(i, 0), r): published, not yet delivered
+                  greatest(least(if(delivered > 0, toInt64(floor((greatest(min_pub_ms, first_del_ms) - {fromMs:Int64}) / {stepMs:Int64})), {points:Int64}),
+                                 {points:Int64}), 0) AS cr,
+                  ${interval('first_del_ms')} AS di
+             FROM cells
+         )
      )
-     SELECT 'cell' AS kind, destination, consumer_group, partition, toString(i) AS i, toString(r) AS r,
-            toString(sum(messages)) AS n, toFloat64(min(min_pub_ms)) AS a, toFloat64(max(max_pub_ms)) AS b,
-            [] AS q, NULL AS qmax, max(max_pub_offset) AS off
-       FROM (
-         SELECT *, ${interval('min_pub_ms')} AS i,
-                -- waiting at the end of intervals [max(i, 0), r): published, not yet delivered
-                greatest(least(if(delivered > 0, toInt64(floor((greatest(min_pub_ms, first_del_ms) - {fromMs:Int64}) / {stepMs:Int64})), {points:Int64}),
-                               {points:Int64}), 0) AS r
-           FROM cells
-          WHERE has_pub = 1 AND min_pub_ms >= {sinceMs:Int64} AND min_pub_ms < {untilMs:Int64}
-       )
-      GROUP BY destination, consumer_group, partition, i, r
-     UNION ALL
-     SELECT 'del' AS kind, destination, consumer_group, partition AS partition,
-            toString(i) AS i, NULL AS r, toString(sum(delivered)) AS n,
-            toFloat64(min(first_del_ms)) AS a, toFloat64(max(last_del_ms)) AS b,
-            if(sum(queue_samples) = 0, [], ${queuePercentilesSql()}) AS q,
-            if(sum(queue_samples) = 0, NULL, max(queue_max_ms)) AS qmax,
-            max(max_del_offset) AS off
-       FROM first_deliveries
-      GROUP BY destination, consumer_group, partition, i
-     UNION ALL
-     SELECT 'delg' AS kind, destination, consumer_group, '' AS partition,
-            toString(i) AS i, NULL AS r, toString(sum(delivered)) AS n,
-            toFloat64(min(first_del_ms)) AS a, toFloat64(max(last_del_ms)) AS b,
-            if(sum(queue_samples) = 0, [], ${queuePercentilesSql()}) AS q,
-            if(sum(queue_samples) = 0, NULL, max(queue_max_ms)) AS qmax,
-            NULL AS off
-       FROM first_deliveries
-      GROUP BY destination, consumer_group, i`,
+     SELECT multiIf(k = 1, 'cell', k = 2, 'del', 'delg') AS kind, destination, consumer_group, p AS partition,
+            toString(ii) AS i, if(k = 1, toString(rr), NULL) AS r,
+            toString(if(k = 1, sum(messages), sum(delivered))) AS n,
+            toFloat64(if(k = 1, min(min_pub_ms), min(first_del_ms))) AS a,
+            toFloat64(if(k = 1, max(max_pub_ms), max(last_del_ms))) AS b,
+            if(k = 1 OR sum(queue_samples) = 0, [],
+               if(sum(queue_samples) <= ${EXACT_SAMPLES}, quantilesExactInclusiveMergeIf(0.5, 0.95)(queue_exact, k != 1),
+                  quantilesTDigestMergeIf(0.5, 0.95)(queue_ms, k != 1))) AS q,
+            if(k = 1 OR sum(queue_samples) = 0, NULL, max(queue_max_ms)) AS qmax,
+            multiIf(k = 1, max(max_pub_offset), k = 2, max(max_del_offset), NULL) AS off
+       FROM tagged
+      GROUP BY k, destination, consumer_group, p, ii, rr`,
     {
       name,
       params: {
@@ -120,7 +138,10 @@ export async function lagRows(store: Store, g: LagGrid, name: string): Promise<L
         stepMs: g.stepMs,
         points: g.points,
         sinceMs: g.sinceMs,
+        openMs: Math.max(g.sinceMs, g.openFromMs ?? g.sinceMs),
+        waiting: (g.openFromMs ?? g.sinceMs) > g.sinceMs ? 1 : 0,
         untilMs: g.untilMs,
+        late: LATE_CELL_S,
         destination: g.destination ?? '',
         group: g.consumerGroup ?? '',
         partition: g.partition ?? '',

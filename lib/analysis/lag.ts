@@ -162,7 +162,7 @@ interface Pass {
 
 const groupKey = (destination: string, group: string) => `${destination}\u0000${group}`;
 
-async function runPass(store: Store, w: LagWindow, fromMs: number, stepMs: number, n: number, name: string): Promise<Pass> {
+async function runPass(store: Store, w: LagWindow, fromMs: number, stepMs: number, n: number, name: string, openFromMs?: number): Promise<Pass> {
   const rows: Row[] = await lagRows(
     store,
     {
@@ -176,6 +176,7 @@ async function runPass(store: Store, w: LagWindow, fromMs: number, stepMs: numbe
       partition: w.partition,
       env: w.env,
       namespace: w.namespace,
+      openFromMs,
     },
     name,
   );
@@ -241,6 +242,33 @@ async function runPass(store: Store, w: LagWindow, fromMs: number, stepMs: numbe
 }
 
 /**
+ * Gives a status-window pass (read from its window on, runPass openFromMs) the look-back figures it
+ * did not read, from the main pass over the same look-back: every group and partition, the first
+ * and last delivery and the last publish. (The main pass reads to the range's end: when that lies
+ * beyond now, a delivery or publish dated after now — a clock ahead — can count here as it does in
+ * the series.)
+ */
+function carryHistory(main: Pass, status: Pass): void {
+  for (const [k, g] of main.groups) {
+    let s = status.groups.get(k);
+    if (!s) status.groups.set(k, (s = { destination: g.destination, group: g.group, acc: newAcc(status.n), parts: new Map() }));
+    const carry = (from: Acc, to: Acc) => {
+      to.firstDeliveryMs = minN(to.firstDeliveryMs, from.firstDeliveryMs);
+      to.lastDeliveryMs = maxN(to.lastDeliveryMs, from.lastDeliveryMs);
+    };
+    carry(g.acc, s.acc);
+    for (const [partition, acc] of g.parts) {
+      let p = s.parts.get(partition);
+      if (!p) s.parts.set(partition, (p = newAcc(status.n)));
+      carry(acc, p);
+    }
+  }
+  for (const [k, ms] of main.lastPublish) {
+    status.lastPublish.set(k, Math.max(status.lastPublish.get(k) ?? -Infinity, ms));
+  }
+}
+
+/**
  * Consumer lag over the range. The series covers the whole range at `stepMs`; the status is
  * evaluated over the last STATUS_WINDOW_MS before the range's end (capped at now), whatever the
  * range (burrow.ts): from the series' own points when its step is at most STATUS_STEP_MS, else from
@@ -265,6 +293,8 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
   const ownPass = q.stepMs <= STATUS_STEP_MS || endMs <= q.fromMs;
   const [main, status] = await Promise.all([
     runPass(store, w, q.fromMs, q.stepMs, n, 'lag'),
+    // the status window reads only the cells that can change its intervals; what it needs from
+    // before the window (first and last delivery, last publish) comes from the main pass
     ownPass
       ? null
       : runPass(
@@ -274,8 +304,10 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
           STATUS_STEP_MS,
           Math.ceil((endMs - statusFromMs) / STATUS_STEP_MS),
           'lag:status-window',
+          statusFromMs,
         ),
   ]);
+  if (status) carryHistory(main, status);
   const statusPass = status ?? main;
   const replays = await rewindsIn(store, { fromMs: statusFromMs, toMs: endMs, destination: q.destination, consumerGroup: q.consumerGroup });
   const judge = (dest: string, group: string, partition: string | null): LagEvaluation => {

@@ -285,3 +285,78 @@ describe('GET /api/lag: the status is evaluated over a window that ends at the r
     }
   });
 });
+
+describe('GET /api/lag: messages that waited longer than the look-back (late cells, migration 015)', () => {
+  const MIN = 60_000;
+  const HOUR = 60 * MIN;
+  let es3: TestEventscope;
+  let now: Date;
+  before(async () => {
+    es3 = await startTestEventscope();
+    const nowMs = Math.floor(Date.now() / MIN) * MIN;
+    now = new Date(nowMs);
+    const t = clock(nowMs);
+    const spans: Span[] = [];
+    const consume = (group: string, p: Span, start: number) =>
+      spans.push(t.span({ service: `${group}-svc`, name: 'old-orders process', kind: 'CONSUMER', parent: p, start, attributes: messaging({ destination: 'old-orders', operation: 'process', group }) }));
+    const send = (at: number) => {
+      const p = t.span({ service: 'orders', name: 'old-orders send', kind: 'PRODUCER', start: at, durationMs: 1, attributes: messaging({ destination: 'old-orders', operation: 'send' }) });
+      spans.push(p);
+      return p;
+    };
+    // every group delivers one message six hours ago: it is known from then on
+    const first = send(-6 * HOUR);
+    for (const g of ['drained', 'recent', 'stopped']) consume(g, first, -6 * HOUR + 50);
+    // ten messages five hours ago: 'drained' gets them 20 minutes ago, 'recent' 10 minutes ago
+    // (inside the status window), 'stopped' never
+    for (let k = 0; k < 10; k++) {
+      const p = send(-5 * HOUR + k * 1000);
+      consume('drained', p, -20 * MIN + k * 1000);
+      consume('recent', p, -10 * MIN + k * 1000);
+    }
+    await es3.sendSpans(spans);
+  });
+  after(async () => {
+    await es3?.close();
+  });
+  const lagOf = async (from: string) => {
+    const res = await es3.api(`/api/lag?from=${from}&destination=old-orders`, now);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return new Map<string, any>(res.body.groups.map((g: any) => [g.consumerGroup, g]));
+  };
+  const delivered = (g: any) => g.series.reduce((a: number, p: any) => a + p.delivered, 0);
+
+  it('over 1 h: deliveries of messages published before the look-back count, with their queue time', async () => {
+    const groups = await lagOf('now-1h');
+    for (const [name, ago] of [['drained', 20 * MIN], ['recent', 10 * MIN]] as const) {
+      const g = groups.get(name);
+      assert.ok(g, `${name} in ${[...groups.keys()]}`);
+      assert.equal(delivered(g), 10, name);
+      const at = g.series.find((p: any) => p.delivered > 0);
+      assert.equal(at.t, new Date(now.getTime() - ago).toISOString(), name);
+      assert.equal(at.queueP50Ms, 5 * HOUR - ago - 1, name); // from the publish span's end
+      // published before the look-back: never counted as waiting
+      assert.equal(g.current.backlog, 0, name);
+      assert.equal(g.status, 'OK', `${name}: ${g.reason}`);
+    }
+  });
+
+  it('over 24 h: the stopped group still has the ten five-hour-old messages waiting, now; the others drained them', async () => {
+    const groups = await lagOf('now-24h');
+    const stopped = groups.get('stopped');
+    assert.equal(stopped.current.backlog, 10);
+    assert.equal(stopped.current.oldestUndeliveredAgeMs, 5 * HOUR);
+    // the status window (the last 15 minutes) sees them waiting too
+    assert.equal(stopped.status, 'STOP', stopped.reason);
+    assert.match(stopped.reason, /; 10 messages waiting$/);
+    assert.equal(stopped.current.lastDeliveryAt, new Date(now.getTime() - 6 * HOUR + 50).toISOString());
+    for (const name of ['drained', 'recent']) {
+      const g = groups.get(name);
+      assert.equal(delivered(g), 11, name);
+      assert.equal(g.current.backlog, 0, name);
+      assert.equal(g.status, 'OK', `${name}: ${g.reason}`);
+    }
+    assert.equal(groups.get('recent').current.lastDeliveryAt, new Date(now.getTime() - 10 * MIN + 9000).toISOString());
+    assert.equal(groups.get('drained').current.lastDeliveryAt, new Date(now.getTime() - 20 * MIN + 9000).toISOString());
+  });
+});
