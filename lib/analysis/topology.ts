@@ -1,6 +1,6 @@
 // Flow map queries: publish/deliver edges and their queue time from the hop model's per-minute
-// state (hop-state.ts), current lag from lag.ts, sync calls and external peers from call_spans
-// (migrations 003/004, joined on 64-bit span keys). graph.ts turns the rows into nodes and edges.
+// state (hop-state.ts), current lag from lag.ts, sync calls and external peers from the call cells
+// (migration 016, kept by the pairing pass). graph.ts turns the rows into nodes and edges.
 import { envParams, envWhere } from '../hops/env.js';
 import type { Store } from '../store/index.js';
 import { publishLookbackMs } from './hops.js';
@@ -27,14 +27,15 @@ export interface TopologyQuery {
   namespace?: string;
 }
 
-/** Sync-call server spans may sit slightly outside the window (clock skew, long calls). */
-const CALL_MARGIN_MS = 5 * 60_000;
-
 type Num = number | string;
 const num = (v: Num | null | undefined) => (v === null || v === undefined ? 0 : Number(v));
 const round = (v: Num | null | undefined) => Math.round(num(v) * 1000) / 1000;
 
-/** CLIENT spans in the window, each with the service of its child SERVER span ('' if none). */
+/**
+ * Sync-call edges of the window from the call cells the pairing pass keeps (lib/hops/call-cells.ts):
+ * CLIENT spans per caller, callee ('' if no SERVER span answered) and peer, by the minute of their
+ * start — the window's first minute whole, like the messaging edges of hop-state.ts.
+ */
 export async function callEdges(store: Store, q: TopologyQuery): Promise<CallRow[]> {
   const rows = await store.query<{
     service: string;
@@ -45,39 +46,15 @@ export async function callEdges(store: Store, q: TopologyQuery): Promise<CallRow
     errors: Num;
     q: Num[];
   }>(
-    `SELECT c.service_name AS service, s.service_name AS target, c.peer_name AS peer_name, c.peer_kind AS peer_kind,
-            count() AS count,
-            countIf(c.is_error OR s.is_error) AS errors,
-            quantilesTDigest(0.5, 0.95)(c.duration_ns / 1e6) AS q
-       FROM (
-         SELECT span_key, any(service_name) AS service_name, any(duration_ns) AS duration_ns,
-                max(is_error) AS is_error, any(peer_name) AS peer_name, any(peer_kind) AS peer_kind
-           FROM ${store.database}.call_spans
-          WHERE span_kind = 'CLIENT'
-            AND timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})
-            AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
-            ${envWhere(q)}
-          GROUP BY span_key
-       ) AS c
-       LEFT JOIN (
-         SELECT parent_key, any(service_name) AS service_name, max(is_error) AS is_error
-           FROM ${store.database}.call_spans
-          WHERE span_kind = 'SERVER' AND parent_key != 0
-            AND timestamp >= fromUnixTimestamp64Milli({serverFromMs:Int64})
-            AND timestamp < fromUnixTimestamp64Milli({serverToMs:Int64})
-          GROUP BY parent_key
-       ) AS s ON s.parent_key = c.span_key
-      GROUP BY service, target, peer_name, peer_kind`,
-    {
-      name: 'topology:calls',
-      params: {
-        fromMs: q.fromMs,
-        toMs: q.toMs,
-        serverFromMs: q.fromMs - CALL_MARGIN_MS,
-        serverToMs: q.toMs + CALL_MARGIN_MS,
-        ...envParams(q),
-      },
-    },
+    `SELECT service, target, peer_name, peer_kind, sum(calls) AS count, sum(errors) AS errors,
+            quantilesTDigestMerge(0.5, 0.95)(duration_ms) AS q
+       FROM ${store.database}.call_cells FINAL
+      WHERE resolution = 60
+        AND bucket >= toStartOfMinute(fromUnixTimestamp64Milli({fromMs:Int64}))
+        AND bucket < fromUnixTimestamp64Milli({toMs:Int64})${envWhere(q)}
+      GROUP BY service, target, peer_name, peer_kind
+      HAVING count > 0`,
+    { name: 'topology:calls', params: { fromMs: q.fromMs, toMs: q.toMs, ...envParams(q) } },
   );
   return rows.map((r) => ({
     service: r.service,

@@ -14,6 +14,7 @@ import { classifyHops, hopId, type ClassifiableHop } from './classify.js';
 import { pairingSql, type PairedHopRow } from './sql.js';
 import { recomputeMinutes } from './minutes.js';
 import { recomputeLagCells } from './lag-cells.js';
+import { recomputeCallCells, touchedCallSeconds } from './call-cells.js';
 import { estimateHostOffsets, type ClockEvidence } from './clocks.js';
 import { assignPathways, isUpstream, MAX_DEPTH, PathwayIndex, recomputePathwayMinutes, type PathwayHop } from './pathways.js';
 import { metrics } from '../metrics.js';
@@ -244,6 +245,8 @@ export class PairingPass {
     const minutes = (set: Set<number>) => [...new Set([...set].map((sec) => Math.floor(sec / 60) * 60))];
     await recomputePathwayMinutes(this.store, minutes(touched.deliverSeconds), version);
     await recomputeMinutes(this.store, { deliverMinutes: minutes(touched.deliverSeconds), publishMinutes: minutes(touched.publishSeconds), version });
+    // the flow map's sync-call edges: the calls committed in the same range
+    await recomputeCallCells(this.store, await touchedCallSeconds(this.store, range), version);
     // a consumer group new to this pass (its groups come from the hops) is backfilled
     await recomputeLagCells(this.store, {
       publishSeconds: [...touched.publishSeconds],

@@ -196,6 +196,39 @@ describe('pairing pass', () => {
     assert.deepEqual(await minuteTotals(es.store, 'edge-orders'), { messages: '1', first: '1', dup: '0', redel: '0', published: '1', samples: '1' });
   });
 
+  test('call edges: a SERVER span exported after its caller moves the call to its callee; resends and re-runs count once', async () => {
+    const t = clock(Date.now() - 3 * 60_000);
+    const calls = async () => {
+      const res = await es.api('/api/topology?from=now-15m');
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return res.body.edges
+        .filter((e: any) => (e.kind === 'call' || e.kind === 'peer') && e.source === 'service:cc-web')
+        .map((e: any) => `${e.kind} ${e.target} ${e.count} calls ${e.errors} errors`)
+        .sort();
+    };
+    const clients: Span[] = [];
+    const servers: Span[] = [];
+    for (let i = 0; i < 5; i++) {
+      const root = t.span({ service: 'cc-web', name: 'GET /', kind: 'SERVER', start: i * 1000, durationMs: 20 });
+      const call = t.span({ service: 'cc-web', name: 'GET /price', kind: 'CLIENT', parent: root, start: i * 1000 + 1, durationMs: 10, attributes: { 'http.request.method': 'GET', 'server.address': 'cc-pricing.internal' } });
+      servers.push(t.span({ service: 'cc-pricing', name: 'GET /price', kind: 'SERVER', parent: call, start: i * 1000 + 2, durationMs: 8, status: i === 4 ? 'ERROR' : 'UNSET' }));
+      clients.push(root, call);
+    }
+    await es.sendSpans(clients);
+    await es.collector.pairing!.sync();
+    assert.deepEqual(await calls(), ['peer peer:http:cc-pricing.internal 5 calls 0 errors'], 'no server span yet: an external peer');
+    await es.sendSpans(servers);
+    await es.collector.pairing!.sync();
+    assert.deepEqual(await calls(), ['call service:cc-pricing 5 calls 1 errors'], 'the server spans found their caller');
+    await es.sendSpans(clients); // an exporter retry of the caller's batch
+    await es.collector.pairing!.sync();
+    assert.deepEqual(await calls(), ['call service:cc-pricing 5 calls 1 errors'], 'after the resend');
+    // every pass again from the start (as after a crash before the watermark was saved)
+    await es.store.command(`INSERT INTO ${es.store.database}.pairing_state VALUES ('hops', 0, {u:Int64})`, { name: 'test:reset', params: { u: Date.now() + 1 } });
+    await new PairingPass(es.store, { committedBefore: () => Date.now(), lookbackMs: 86_400_000, lateWindowMs: 900_000, maxSpansPerPass: 3 }).sync();
+    assert.deepEqual(await calls(), ['call service:cc-pricing 5 calls 1 errors']);
+  });
+
   test('/api/health reports the pairing watermark', async () => {
     const res = await es.api<{ pairing: { watermark: string | null; behindMs: number | null } }>('/api/health');
     assert.equal(res.status, 200);

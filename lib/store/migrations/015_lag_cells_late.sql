@@ -47,12 +47,3 @@ AS SELECT resolution, destination, consumer_group, partition, has_pub, pub_bucke
 FROM ${db}.lag_cells${local}
 WHERE has_pub = 1 AND resolve_bucket >= pub_bucket + 600;
 
--- a folder whose lag cells predate this table: copied once (re-inserting rows would be harmless,
--- the table replaces by key and version; the guard only saves the work on later starts)
-INSERT INTO ${db}.lag_cells_late
-SELECT resolution, destination, consumer_group, partition, has_pub, pub_bucket, resolve_bucket, messages,
-       min_pub_ms, max_pub_ms, max_pub_offset, delivered, first_del_ms, last_del_ms, max_del_offset,
-       queue_samples, queue_ms, queue_exact, queue_max_ms, version, deleted, env, namespace
-FROM ${db}.lag_cells
-WHERE has_pub = 1 AND resolve_bucket >= pub_bucket + 600
-  AND (SELECT count() FROM ${db}.lag_cells_late) = 0;

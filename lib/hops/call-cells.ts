@@ -1,0 +1,109 @@
+// Sync-call cells (migration 016 `call_cells`): the flow map's call edges as state, recomputed by
+// the pairing pass like the lag cells. A cell counts the distinct CLIENT spans that started in one
+// bucket, per caller, callee (the service of the SERVER span whose parent is the client span; ''
+// when none answered: an external peer), peer and the caller's environment, with their errors
+// (client or server span failed) and the client span's duration. The pass recomputes the 1 s cells
+// of every second that holds a CLIENT span committed since its watermark, or the client of a SERVER
+// span committed since (a server exported after its caller moves the call to its callee), and
+// rolls the minutes it touched up into 60 s cells from their 1 s cells; a pass that touched many
+// minutes (a backlog) computes the 60 s cells from the spans as well. Rows are versioned; keys that
+// vanish from a recomputed bucket get tombstones, so a repeated pass writes the same state.
+import type { Store } from '../store/index.js';
+import { vanishedKeysSql } from './versioned.js';
+
+/** SERVER spans may start this far before or after their client (clock skew, long calls). */
+export const CALL_MARGIN_S = 300;
+const ROLLUP_MAX_MINUTES = 10;
+
+const COLUMNS = `resolution, bucket, service, target, peer_name, peer_kind, env, namespace, calls, errors, duration_ms, version`;
+const KEY = `resolution, bucket, service, target, peer_name, peer_kind, env, namespace`;
+
+/**
+ * The seconds (epoch s) whose call cells change with the call spans committed in [lo, hi): those
+ * of the new CLIENT spans and of the CLIENT spans the new SERVER spans answer.
+ */
+export async function touchedCallSeconds(store: Store, range: { lo: number; hi: number }): Promise<number[]> {
+  const db = store.database;
+  const committed = `ingested_at >= fromUnixTimestamp64Milli({lo:Int64}) AND ingested_at < fromUnixTimestamp64Milli({hi:Int64})`;
+  const servers = `FROM ${db}.call_spans WHERE span_kind = 'SERVER' AND parent_key != 0 AND ${committed}`;
+  const rows = await store.query<{ s: string }>(
+    `SELECT DISTINCT toString(toUnixTimestamp(timestamp)) AS s FROM ${db}.call_spans
+      WHERE span_kind = 'CLIENT' AND ${committed}
+     UNION DISTINCT
+     SELECT DISTINCT toString(toUnixTimestamp(timestamp)) AS s FROM ${db}.call_spans
+      WHERE span_kind = 'CLIENT'
+        AND timestamp >= (SELECT min(timestamp) ${servers}) - INTERVAL {margin:UInt32} SECOND
+        AND timestamp <= (SELECT max(timestamp) ${servers}) + INTERVAL {margin:UInt32} SECOND
+        AND span_key IN (SELECT parent_key ${servers})`,
+    { name: 'pairing:call-seconds', params: { ...range, margin: CALL_MARGIN_S } },
+  );
+  return rows.map((r) => Number(r.s));
+}
+
+/** Recomputes the call cells of the given seconds, 1 s and then 60 s. */
+export async function recomputeCallCells(store: Store, seconds: number[], version: string): Promise<void> {
+  if (seconds.length === 0) return;
+  await cellsFromSpans(store, 1, [...new Set(seconds)], version);
+  const minutes = [...new Set(seconds.map((s) => Math.floor(s / 60) * 60))];
+  if (minutes.length > ROLLUP_MAX_MINUTES) await cellsFromSpans(store, 60, minutes, version);
+  else await rollUp(store, minutes, version);
+}
+
+const inBuckets = (column: string, res: number) =>
+  `${column} >= fromUnixTimestamp({fromS:Int64}) AND ${column} < fromUnixTimestamp({toS:Int64})
+   AND toUnixTimestamp(toStartOfInterval(${column}, INTERVAL ${res} SECOND)) IN (SELECT arrayJoin({buckets:Array(Int64)}))`;
+
+async function cellsFromSpans(store: Store, res: 1 | 60, buckets: number[], version: string): Promise<void> {
+  const db = store.database;
+  const params = { buckets, fromS: Math.min(...buckets), toS: Math.max(...buckets) + res, version, margin: CALL_MARGIN_S };
+  await store.command(
+    `INSERT INTO ${db}.call_cells (${COLUMNS})
+     WITH clients AS (
+       -- a resent client span (same trace and span id) is one call
+       SELECT span_key, min(timestamp) AS started, any(service_name) AS caller, any(duration_ns) AS duration,
+              max(is_error) AS failed, any(peer_name) AS peer, any(peer_kind) AS kind, any(env) AS c_env, any(namespace) AS c_namespace
+         FROM ${db}.call_spans
+        WHERE span_kind = 'CLIENT' AND ${inBuckets('timestamp', res)}
+        GROUP BY span_key
+     ),
+     servers AS (
+       SELECT parent_key, any(service_name) AS callee, max(is_error) AS failed
+         FROM ${db}.call_spans
+        WHERE span_kind = 'SERVER' AND parent_key != 0
+          AND timestamp >= fromUnixTimestamp({fromS:Int64}) - INTERVAL {margin:UInt32} SECOND
+          AND timestamp < fromUnixTimestamp({toS:Int64}) + INTERVAL {margin:UInt32} SECOND
+          AND parent_key IN (SELECT span_key FROM clients)
+        GROUP BY parent_key
+     )
+     SELECT ${res}, toStartOfInterval(c.started, INTERVAL ${res} SECOND) AS b, c.caller, s.callee, c.peer, c.kind, c.c_env, c.c_namespace,
+            count(), countIf(c.failed OR s.failed), quantilesTDigestState(0.5, 0.95)(c.duration / 1e6), {version:UInt64}
+       FROM clients AS c
+       LEFT JOIN servers AS s ON s.parent_key = c.span_key
+      GROUP BY b, c.caller, s.callee, c.peer, c.kind, c.c_env, c.c_namespace
+      SETTINGS join_use_nulls = 0`,
+    { name: `pairing:call-cells-${res}s`, params },
+  );
+  await store.command(vanishedKeysSql(db, 'call_cells', KEY, `resolution = ${res} AND ${inBuckets('bucket', res)}`), {
+    name: `pairing:call-cells-${res}s-vanished`,
+    params,
+  });
+}
+
+/** The 60 s cells of the given minutes from their 1 s cells. */
+async function rollUp(store: Store, minutes: number[], version: string): Promise<void> {
+  const db = store.database;
+  const params = { buckets: minutes, fromS: Math.min(...minutes), toS: Math.max(...minutes) + 60, version };
+  await store.command(
+    `INSERT INTO ${db}.call_cells (${COLUMNS})
+     SELECT 60, toStartOfMinute(bucket) AS minute, service, target, peer_name, peer_kind, env, namespace,
+            sum(calls), sum(errors), quantilesTDigestMergeState(0.5, 0.95)(duration_ms), {version:UInt64}
+       FROM ${db}.call_cells FINAL
+      WHERE resolution = 1 AND ${inBuckets('bucket', 60)}
+      GROUP BY minute, service, target, peer_name, peer_kind, env, namespace`,
+    { name: 'pairing:call-cells-60s', params },
+  );
+  await store.command(vanishedKeysSql(db, 'call_cells', KEY, `resolution = 60 AND ${inBuckets('bucket', 60)}`), {
+    name: 'pairing:call-cells-60s-vanished',
+    params,
+  });
+}
