@@ -6,7 +6,7 @@ import type { Store } from '../store/index.js';
 import { publishLookbackMs } from './hops.js';
 import { consumerLag } from './lag.js';
 import { brokerLag, withBrokerOnMap } from './broker-lag.js';
-import { edgeState } from './hop-state.js';
+import { edgeState, wholeHours } from './hop-state.js';
 import { STATUS_STEP_MS } from './burrow.js';
 import { deadLetterMatcher } from './dead-letter.js';
 import {
@@ -34,7 +34,8 @@ const round = (v: Num | null | undefined) => Math.round(num(v) * 1000) / 1000;
 /**
  * Sync-call edges of the window from the call cells the pairing pass keeps (lib/hops/call-cells.ts):
  * CLIENT spans per caller, callee ('' if no SERVER span answered) and peer, by the minute of their
- * start — the window's first minute whole, like the messaging edges of hop-state.ts.
+ * start — the window's first minute whole, like the messaging edges of hop-state.ts; its whole hours
+ * from the hour cells.
  */
 export async function callEdges(store: Store, q: TopologyQuery): Promise<CallRow[]> {
   const rows = await store.query<{
@@ -49,12 +50,15 @@ export async function callEdges(store: Store, q: TopologyQuery): Promise<CallRow
     `SELECT service, target, peer_name, peer_kind, sum(calls) AS count, sum(errors) AS errors,
             quantilesTDigestMerge(0.5, 0.95)(duration_ms) AS q
        FROM ${store.database}.call_cells FINAL
-      WHERE resolution = 60
-        AND bucket >= toStartOfMinute(fromUnixTimestamp64Milli({fromMs:Int64}))
-        AND bucket < fromUnixTimestamp64Milli({toMs:Int64})${envWhere(q)}
+      WHERE ((resolution = 60
+              AND bucket >= toStartOfMinute(fromUnixTimestamp64Milli({fromMs:Int64}))
+              AND bucket < fromUnixTimestamp64Milli({toMs:Int64})
+              AND NOT (bucket >= fromUnixTimestamp64Milli({fullFromMs:Int64}) AND bucket < fromUnixTimestamp64Milli({fullToMs:Int64})))
+          OR (resolution = 3600
+              AND bucket >= fromUnixTimestamp64Milli({fullFromMs:Int64}) AND bucket < fromUnixTimestamp64Milli({fullToMs:Int64})))${envWhere(q)}
       GROUP BY service, target, peer_name, peer_kind
       HAVING count > 0`,
-    { name: 'topology:calls', params: { fromMs: q.fromMs, toMs: q.toMs, ...envParams(q) } },
+    { name: 'topology:calls', params: { fromMs: q.fromMs, toMs: q.toMs, ...wholeHours(q.fromMs, q.toMs), ...envParams(q) } },
   );
   return rows.map((r) => ({
     service: r.service,

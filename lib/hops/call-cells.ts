@@ -7,7 +7,9 @@
 // span committed since (a server exported after its caller moves the call to its callee), and
 // rolls the minutes it touched up into 60 s cells from their 1 s cells; a pass that touched many
 // minutes (a backlog) computes the 60 s cells from the spans as well. Rows are versioned; keys that
-// vanish from a recomputed bucket get tombstones, so a repeated pass writes the same state.
+// vanish from a recomputed bucket get tombstones, so a repeated pass writes the same state. The
+// hours touched are rolled up from their 60 s cells into 3600 s cells: the flow map reads whole hours
+// from those (a t-digest merge per row is most of its cost) and the minutes at its ends from the 60 s.
 import type { Store } from '../store/index.js';
 import { vanishedKeysSql } from './versioned.js';
 
@@ -40,18 +42,29 @@ export async function touchedCallSeconds(store: Store, range: { lo: number; hi: 
   return rows.map((r) => Number(r.s));
 }
 
-/** Recomputes the call cells of the given seconds, 1 s and then 60 s. */
+const bucketsOf = (seconds: number[], res: number) => [...new Set(seconds.map((s) => Math.floor(s / res) * res))];
+
+/** Recomputes the call cells of the given seconds: 1 s, then 60 s, then 3600 s (rolled up from 60 s). */
 export async function recomputeCallCells(store: Store, seconds: number[], version: string): Promise<void> {
   if (seconds.length === 0) return;
-  await cellsFromSpans(store, 1, [...new Set(seconds)], version);
-  const minutes = [...new Set(seconds.map((s) => Math.floor(s / 60) * 60))];
+  await cellsFromSpans(store, 1, bucketsOf(seconds, 1), version);
+  const minutes = bucketsOf(seconds, 60);
   if (minutes.length > ROLLUP_MAX_MINUTES) await cellsFromSpans(store, 60, minutes, version);
-  else await rollUp(store, minutes, version);
+  else await rollUp(store, 1, 60, minutes, version);
+  await rollUp(store, 60, 3600, bucketsOf(seconds, 3600), version);
 }
 
-const inBuckets = (column: string, res: number) =>
-  `${column} >= fromUnixTimestamp({fromS:Int64}) AND ${column} < fromUnixTimestamp({toS:Int64})
+/**
+ * `column` (a span's DateTime64 start or a cell's DateTime bucket) in the buckets of {buckets}. A
+ * span time is bounded by DateTime64 constants: compared with a DateTime constant, the primary key
+ * analysis of call_spans (toStartOfMinute(timestamp)) can skip granules that hold matching rows
+ * (seen on chDB 26.7: a count of 0 where toUnixTimestamp(timestamp) = s found 10 rows).
+ */
+const inBuckets = (column: string, res: number, time: 'span' | 'bucket' = 'bucket') => {
+  const at = (s: string) => (time === 'span' ? `fromUnixTimestamp64Milli(${s} * 1000)` : `fromUnixTimestamp(${s})`);
+  return `${column} >= ${at('{fromS:Int64}')} AND ${column} < ${at('{toS:Int64}')}
    AND toUnixTimestamp(toStartOfInterval(${column}, INTERVAL ${res} SECOND)) IN (SELECT arrayJoin({buckets:Array(Int64)}))`;
+};
 
 async function cellsFromSpans(store: Store, res: 1 | 60, buckets: number[], version: string): Promise<void> {
   const db = store.database;
@@ -63,15 +76,15 @@ async function cellsFromSpans(store: Store, res: 1 | 60, buckets: number[], vers
        SELECT span_key, min(timestamp) AS started, any(service_name) AS caller, any(duration_ns) AS duration,
               max(is_error) AS failed, any(peer_name) AS peer, any(peer_kind) AS kind, any(env) AS c_env, any(namespace) AS c_namespace
          FROM ${db}.call_spans
-        WHERE span_kind = 'CLIENT' AND ${inBuckets('timestamp', res)}
+        WHERE span_kind = 'CLIENT' AND ${inBuckets('timestamp', res, 'span')}
         GROUP BY span_key
      ),
      servers AS (
        SELECT parent_key, any(service_name) AS callee, max(is_error) AS failed
          FROM ${db}.call_spans
         WHERE span_kind = 'SERVER' AND parent_key != 0
-          AND timestamp >= fromUnixTimestamp({fromS:Int64}) - INTERVAL {margin:UInt32} SECOND
-          AND timestamp < fromUnixTimestamp({toS:Int64}) + INTERVAL {margin:UInt32} SECOND
+          AND timestamp >= fromUnixTimestamp64Milli(({fromS:Int64} - {margin:UInt32}) * 1000)
+          AND timestamp < fromUnixTimestamp64Milli(({toS:Int64} + {margin:UInt32}) * 1000)
           AND parent_key IN (SELECT span_key FROM clients)
         GROUP BY parent_key
      )
@@ -89,21 +102,21 @@ async function cellsFromSpans(store: Store, res: 1 | 60, buckets: number[], vers
   });
 }
 
-/** The 60 s cells of the given minutes from their 1 s cells. */
-async function rollUp(store: Store, minutes: number[], version: string): Promise<void> {
+/** The cells of resolution `to` of the given buckets from their cells of resolution `from`. */
+async function rollUp(store: Store, from: 1 | 60, to: 60 | 3600, buckets: number[], version: string): Promise<void> {
   const db = store.database;
-  const params = { buckets: minutes, fromS: Math.min(...minutes), toS: Math.max(...minutes) + 60, version };
+  const params = { buckets, fromS: Math.min(...buckets), toS: Math.max(...buckets) + to, version };
   await store.command(
     `INSERT INTO ${db}.call_cells (${COLUMNS})
-     SELECT 60, toStartOfMinute(bucket) AS minute, service, target, peer_name, peer_kind, env, namespace,
+     SELECT ${to}, toStartOfInterval(bucket, INTERVAL ${to} SECOND) AS b, service, target, peer_name, peer_kind, env, namespace,
             sum(calls), sum(errors), quantilesTDigestMergeState(0.5, 0.95)(duration_ms), {version:UInt64}
        FROM ${db}.call_cells FINAL
-      WHERE resolution = 1 AND ${inBuckets('bucket', 60)}
-      GROUP BY minute, service, target, peer_name, peer_kind, env, namespace`,
-    { name: 'pairing:call-cells-60s', params },
+      WHERE resolution = ${from} AND ${inBuckets('bucket', to)}
+      GROUP BY b, service, target, peer_name, peer_kind, env, namespace`,
+    { name: `pairing:call-cells-${to}s`, params },
   );
-  await store.command(vanishedKeysSql(db, 'call_cells', KEY, `resolution = 60 AND ${inBuckets('bucket', 60)}`), {
-    name: 'pairing:call-cells-60s-vanished',
+  await store.command(vanishedKeysSql(db, 'call_cells', KEY, `resolution = ${to} AND ${inBuckets('bucket', to)}`), {
+    name: `pairing:call-cells-${to}s-vanished`,
     params,
   });
 }

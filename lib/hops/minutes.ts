@@ -51,6 +51,41 @@ export async function recomputeMinutes(store: Store, r: MinuteRecompute): Promis
       { name: `pairing:minutes-${kind}-vanished`, params },
     );
   }
+  await rollUpHours(store, [...r.deliverMinutes, ...r.publishMinutes], r.version);
+}
+
+const HOUR_KEY = `hour, kind, destination, consumer_group, partition, message_type, p_service, d_service, system, env, namespace`;
+
+/**
+ * The hours of the given minutes (epoch s) rolled up from their minutes into `hop_hours` (migration
+ * 017): sums, minima and maxima carry over, the digests merge, the exact queue-time samples merge
+ * while the hour's row has at most EXACT_SAMPLES (each of its minutes then has them too).
+ */
+export async function rollUpHours(store: Store, minutes: number[], version: string): Promise<void> {
+  const hours = [...new Set(minutes.map((m) => Math.floor(m / 3600) * 3600))];
+  if (hours.length === 0) return;
+  const db = store.database;
+  const params = { hours, fromS: Math.min(...hours), toS: Math.max(...hours) + 3600, version };
+  const inHours = (column: string) => `${column} >= fromUnixTimestamp({fromS:Int64}) AND ${column} < fromUnixTimestamp({toS:Int64})
+       AND toUnixTimestamp(toStartOfHour(${column})) IN (SELECT arrayJoin({hours:Array(Int64)}))`;
+  await store.command(
+    `INSERT INTO ${db}.hop_hours (${COLUMNS.replace('minute,', 'hour,')})
+     -- positional into the columns; no alias repeats a column name (an aggregate would read its own alias)
+     SELECT toStartOfHour(minute) AS h, kind, destination, consumer_group, partition, message_type, p_service, d_service, system,
+            sum(spans), sum(messages), sum(first_deliveries), sum(redeliveries), sum(duplicates), sum(errors), sum(retries),
+            sum(rewinds), min(rewind_min_offset), max(rewind_max_offset), max(last_rewind_ms),
+            sum(queue_samples), quantilesTDigestMergeState(0.5, 0.95)(queue_ms),
+            if(sum(queue_samples) <= ${EXACT_SAMPLES}, quantilesExactInclusiveMergeState(0.5, 0.95)(queue_exact),
+               quantilesExactInclusiveStateIf(0.5, 0.95)(0., 0)),
+            max(queue_max_ms), quantilesTDigestMergeState(0.5, 0.95)(duration_ms),
+            max(max_offset), min(min_offset), min(first_ms), max(last_ms),
+            env, namespace, {version:UInt64}
+       FROM ${db}.hop_minutes FINAL
+      WHERE ${inHours('minute')}
+      GROUP BY h, kind, destination, consumer_group, partition, message_type, p_service, d_service, system, env, namespace`,
+    { name: 'pairing:hours', params },
+  );
+  await store.command(vanishedKeysSql(db, 'hop_hours', HOUR_KEY, inHours('hour')), { name: 'pairing:hours-vanished', params });
 }
 
 function deliverMinutesSql(db: string): string {

@@ -229,6 +229,56 @@ describe('pairing pass', () => {
     assert.deepEqual(await calls(), ['call service:cc-pricing 5 calls 1 errors']);
   });
 
+  test('hour rows (hop_hours) hold the sums and percentiles of their minutes; the flow map over hours reads them', async () => {
+    // 3.5 hours ending half an hour before the current hour
+    const t = clock(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 4 * 3_600_000);
+    const spans: Span[] = [];
+    // one message every 7 minutes, two groups; every 5th delivered twice to h-a
+    for (let i = 0; i < 30; i++) {
+      const p = pub(t, 'hourly-orders', i * 7 * 60_000 + 500);
+      spans.push(p, del(t, p, 'h-a', i * 7 * 60_000 + 500 + 10 + i), del(t, p, 'h-b', i * 7 * 60_000 + 500 + 40));
+      if (i % 5 === 0) spans.push(del(t, p, 'h-a', i * 7 * 60_000 + 500 + 90_000));
+      // and a sync call beside each, answered but for every 3rd
+      const root = t.span({ service: 'h-web', name: 'GET /', kind: 'SERVER', start: i * 7 * 60_000 + 100, durationMs: 30 });
+      const call = t.span({ service: 'h-web', name: 'GET /x', kind: 'CLIENT', parent: root, start: i * 7 * 60_000 + 101, durationMs: 10 + i, attributes: { 'http.request.method': 'GET', 'server.address': 'h-api' } });
+      spans.push(root, call);
+      if (i % 3 !== 0) spans.push(t.span({ service: 'h-api', name: 'GET /x', kind: 'SERVER', parent: call, start: i * 7 * 60_000 + 102, durationMs: 5 }));
+    }
+    await es.sendSpans(spans);
+    await es.collector.pairing!.sync();
+    const sums = (table: 'hop_minutes' | 'hop_hours') =>
+      es.store.query<Record<string, string | number[]>>(
+        `SELECT toString(toStartOfHour(${table === 'hop_minutes' ? 'minute' : 'hour'})) AS h, kind, consumer_group,
+                toString(sum(messages)) AS m, toString(sum(first_deliveries)) AS f, toString(sum(duplicates)) AS d,
+                toString(sum(queue_samples)) AS s, toString(max(max_offset)) AS o, toString(min(first_ms)) AS fm, toString(max(last_ms)) AS lm,
+                quantilesExactInclusiveMerge(0.5, 0.95)(queue_exact) AS q
+           FROM ${es.store.database}.${table} FINAL WHERE destination = 'hourly-orders'
+          GROUP BY h, kind, consumer_group ORDER BY h, kind, consumer_group`,
+        { name: 'test:hours' },
+      );
+    const minutes = await sums('hop_minutes');
+    assert.ok(minutes.length >= 4 * 3, `rows over four hours: ${minutes.length}`);
+    assert.deepEqual(await sums('hop_hours'), minutes);
+    // over whole hours the flow map reads hour rows: the same counts and queue times as its minutes
+    const res = await es.api('/api/topology?from=now-5h');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const edge = res.body.edges.find((e: any) => e.kind === 'deliver' && e.group === 'h-a');
+    assert.equal(edge?.count, 36, 'h-a: 30 messages, 6 of them twice');
+    assert.equal(res.body.edges.find((e: any) => e.kind === 'deliver' && e.group === 'h-b')?.count, 30);
+    const calls = res.body.edges.filter((e: any) => e.source === 'service:h-web').map((e: any) => `${e.target} ${e.count}`).sort();
+    assert.deepEqual(calls, ['peer:http:h-api 10', 'service:h-api 20']);
+    // the call cells' hours hold what their minutes hold
+    const callSums = (res: number) =>
+      es.store.query<{ h: string; t: string; n: string; q: number[] }>(
+        `SELECT toString(toStartOfHour(bucket)) AS h, target AS t, toString(sum(calls)) AS n, quantilesTDigestMerge(0.5, 0.95)(duration_ms) AS q
+           FROM ${es.store.database}.call_cells FINAL WHERE service = 'h-web' AND resolution = {res:UInt16} GROUP BY h, t ORDER BY h, t`,
+        { name: 'test:call-hours', params: { res } },
+      );
+    const byMinute = await callSums(60);
+    assert.ok(byMinute.length >= 4, JSON.stringify(byMinute));
+    assert.deepEqual(await callSums(3600), byMinute);
+  });
+
   test('/api/health reports the pairing watermark', async () => {
     const res = await es.api<{ pairing: { watermark: string | null; behindMs: number | null } }>('/api/health');
     assert.equal(res.status, 200);
