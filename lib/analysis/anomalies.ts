@@ -364,7 +364,7 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
               if(max(matched) = 1, toUnixTimestamp64Nano(assumeNotNull(anyIf(p_start, matched = 1))), NULL) AS p_start_ns,
               min(d_start) AS first_start,
               toInt64(toUnixTimestamp64Nano(first_start)) AS first_ns,
-              argMin(d_span_id, d_start) AS d_span_id, argMin(d_key, d_start) AS first_d_key
+              argMin(d_key, d_start) AS first_d_key
        FROM (${hopsSql(store.database, w)}) AS h
        WHERE identified
        GROUP BY consumer_group, destination, message_key
@@ -373,16 +373,21 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
             toString(a.1) AS a_message_key, toString(a.2) AS a_d_key,
             toInt64(toUnixTimestamp64Milli(first_start)) AS ms, a.3 AS a_ms
      FROM (
-       SELECT *,
-              -- compared by offset where known, else by publish start within the key
-              multiIf(offset IS NOT NULL, 'o', msg_key != '' AND p_start_ns IS NOT NULL, 'k', '') AS cls,
-              assumeNotNull(if(cls = 'o', offset, p_start_ns)) AS ord,
+       SELECT cls, consumer_group, destination, message_key, first_d_key, first_start, ord,
               max(ord) OVER prior AS prior_max,
               count() OVER prior AS prior_count,
               argMax((message_key, first_d_key, toInt64(toUnixTimestamp64Milli(first_start))), ord) OVER prior AS a
-       FROM first
+       FROM (
+         SELECT consumer_group, destination, message_key, first_d_key, first_start, first_ns,
+                -- compared by offset where known, else by publish start within the key
+                multiIf(offset IS NOT NULL, 'o', msg_key != '' AND p_start_ns IS NOT NULL, 'k', '') AS cls,
+                assumeNotNull(if(cls = 'o', offset, p_start_ns)) AS ord,
+                -- the window's partition as a 64-bit hash: twice as fast as by its strings
+                cityHash64(consumer_group, destination, partition, cls, if(cls = 'k', msg_key, '')) AS within
+           FROM first
+       )
        WHERE cls != ''
-       WINDOW prior AS (PARTITION BY consumer_group, destination, partition, cls, if(cls = 'k', msg_key, '')
+       WINDOW prior AS (PARTITION BY within
                         -- deliveries that started earlier; the messages of one batch span start together and
                         -- are delivered at once, so they are never compared with each other
                         ORDER BY first_ns RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
