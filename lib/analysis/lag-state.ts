@@ -32,6 +32,8 @@ export interface LagGrid {
    * that read the whole look-back).
    */
   openFromMs?: number;
+  /** false: no queue-time percentiles (q empty, qmax null) — the digest merges are skipped */
+  queueTimes?: boolean;
   destination?: string;
   consumerGroup?: string;
   /** one partition only */
@@ -123,10 +125,14 @@ export async function lagRows(store: Store, g: LagGrid, name: string): Promise<L
             toString(if(k = 1, sum(messages), sum(delivered))) AS n,
             toFloat64(if(k = 1, min(min_pub_ms), min(first_del_ms))) AS a,
             toFloat64(if(k = 1, max(max_pub_ms), max(last_del_ms))) AS b,
-            if(k = 1 OR sum(queue_samples) = 0, [],
+            ${
+              g.queueTimes === false
+                ? '[] AS q, NULL AS qmax,'
+                : `if(k = 1 OR sum(queue_samples) = 0, [],
                if(sum(queue_samples) <= ${EXACT_SAMPLES}, quantilesExactInclusiveMergeIf(0.5, 0.95)(queue_exact, k != 1),
                   quantilesTDigestMergeIf(0.5, 0.95)(queue_ms, k != 1))) AS q,
-            if(k = 1 OR sum(queue_samples) = 0, NULL, max(queue_max_ms)) AS qmax,
+            if(k = 1 OR sum(queue_samples) = 0, NULL, max(queue_max_ms)) AS qmax,`
+            }
             multiIf(k = 1, max(max_pub_offset), k = 2, max(max_del_offset), NULL) AS off
        FROM tagged
       GROUP BY k, destination, consumer_group, p, ii, rr`,

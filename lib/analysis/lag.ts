@@ -22,6 +22,8 @@ import type { EnvFilter } from '../hops/env.js';
 
 /** The data a lag pass reads: publishes and first deliveries in [publishFromMs, publishToMs). */
 interface LagWindow extends EnvFilter {
+  /** false: leave the queue-time percentiles out */
+  queueTimes?: boolean;
   publishFromMs: number;
   publishToMs: number;
   destination?: string;
@@ -40,6 +42,8 @@ export interface LagQuery extends EnvFilter {
   consumerGroup?: string;
   /** false: leave out the host clock notes (a caller that shows only statuses, e.g. the flow map) */
   clockSkew?: boolean;
+  /** false: no queue-time percentiles in the series (their digests are most of a pass's cost) */
+  queueTimes?: boolean;
 }
 
 export interface LagPoint {
@@ -177,6 +181,7 @@ async function runPass(store: Store, w: LagWindow, fromMs: number, stepMs: numbe
       env: w.env,
       namespace: w.namespace,
       openFromMs,
+      queueTimes: w.queueTimes,
     },
     name,
   );
@@ -286,6 +291,7 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
     partition: q.partition,
     env: q.env,
     namespace: q.namespace,
+    queueTimes: q.queueTimes,
   };
   // the status describes the range's end, or now when the range reaches into the future
   const endMs = Math.min(q.toMs, q.nowMs);
@@ -299,7 +305,7 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
       ? null
       : runPass(
           store,
-          { ...w, publishToMs: endMs },
+          { ...w, publishToMs: endMs, queueTimes: false },
           statusFromMs,
           STATUS_STEP_MS,
           Math.ceil((endMs - statusFromMs) / STATUS_STEP_MS),

@@ -96,6 +96,8 @@ export async function currentLag(store: Store, q: TopologyQuery, nowMs: number):
     stepMs: Math.min(STATUS_STEP_MS, Math.max(1_000, Math.ceil((q.toMs - fromMs) / 12))),
     nowMs,
     clockSkew: false,
+    // the map shows queue times from the hop state, not from lag
+    queueTimes: false,
     env: q.env,
     namespace: q.namespace,
   });
