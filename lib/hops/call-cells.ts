@@ -13,9 +13,18 @@
 import type { Store } from '../store/index.js';
 import { vanishedKeysSql } from './versioned.js';
 
-/** SERVER spans may start this far before or after their client (clock skew, long calls). */
-export const CALL_MARGIN_S = 300;
 const ROLLUP_MAX_MINUTES = 10;
+
+/**
+ * `timestamp` within the time bounds of the traces the subquery names (trace_index): a call's client
+ * and server spans are in one trace, so this bounds the scan for the other side whatever the clock
+ * skew between their hosts and however long the call ran, and a pass reads seconds of call spans,
+ * not a margin of minutes around them.
+ */
+function withinTraces(db: string, traceIds: string): string {
+  const bounds = `FROM ${db}.trace_index WHERE trace_id IN (${traceIds})`;
+  return `timestamp >= (SELECT min(start) ${bounds}) AND timestamp <= (SELECT max(end) ${bounds})`;
+}
 
 const COLUMNS = `resolution, bucket, service, target, peer_name, peer_kind, env, namespace, calls, errors, duration_ms, version`;
 const KEY = `resolution, bucket, service, target, peer_name, peer_kind, env, namespace`;
@@ -34,10 +43,9 @@ export async function touchedCallSeconds(store: Store, range: { lo: number; hi: 
      UNION DISTINCT
      SELECT DISTINCT toString(toUnixTimestamp(timestamp)) AS s FROM ${db}.call_spans
       WHERE span_kind = 'CLIENT'
-        AND timestamp >= (SELECT min(timestamp) ${servers}) - INTERVAL {margin:UInt32} SECOND
-        AND timestamp <= (SELECT max(timestamp) ${servers}) + INTERVAL {margin:UInt32} SECOND
+        AND ${withinTraces(db, `SELECT trace_id ${servers}`)}
         AND span_key IN (SELECT parent_key ${servers})`,
-    { name: 'pairing:call-seconds', params: { ...range, margin: CALL_MARGIN_S } },
+    { name: 'pairing:call-seconds', params: range },
   );
   return rows.map((r) => Number(r.s));
 }
@@ -68,12 +76,12 @@ const inBuckets = (column: string, res: number, time: 'span' | 'bucket' = 'bucke
 
 async function cellsFromSpans(store: Store, res: 1 | 60, buckets: number[], version: string): Promise<void> {
   const db = store.database;
-  const params = { buckets, fromS: Math.min(...buckets), toS: Math.max(...buckets) + res, version, margin: CALL_MARGIN_S };
+  const params = { buckets, fromS: Math.min(...buckets), toS: Math.max(...buckets) + res, version };
   await store.command(
     `INSERT INTO ${db}.call_cells (${COLUMNS})
      WITH clients AS (
        -- a resent client span (same trace and span id) is one call
-       SELECT span_key, min(timestamp) AS started, any(service_name) AS caller, any(duration_ns) AS duration,
+       SELECT span_key, any(trace_id) AS trace, min(timestamp) AS started, any(service_name) AS caller, any(duration_ns) AS duration,
               max(is_error) AS failed, any(peer_name) AS peer, any(peer_kind) AS kind, any(env) AS c_env, any(namespace) AS c_namespace
          FROM ${db}.call_spans
         WHERE span_kind = 'CLIENT' AND ${inBuckets('timestamp', res, 'span')}
@@ -83,8 +91,7 @@ async function cellsFromSpans(store: Store, res: 1 | 60, buckets: number[], vers
        SELECT parent_key, any(service_name) AS callee, max(is_error) AS failed
          FROM ${db}.call_spans
         WHERE span_kind = 'SERVER' AND parent_key != 0
-          AND timestamp >= fromUnixTimestamp64Milli(({fromS:Int64} - {margin:UInt32}) * 1000)
-          AND timestamp < fromUnixTimestamp64Milli(({toS:Int64} + {margin:UInt32}) * 1000)
+          AND ${withinTraces(db, 'SELECT trace FROM clients')}
           AND parent_key IN (SELECT span_key FROM clients)
         GROUP BY parent_key
      )

@@ -214,19 +214,25 @@ describe('pairing pass', () => {
       servers.push(t.span({ service: 'cc-pricing', name: 'GET /price', kind: 'SERVER', parent: call, start: i * 1000 + 2, durationMs: 8, status: i === 4 ? 'ERROR' : 'UNSET' }));
       clients.push(root, call);
     }
+    // a sixth call answered by a host whose clock is 20 minutes behind: its server span starts 20
+    // minutes before its client span (still one call, found within the trace's time bounds)
+    const root = t.span({ service: 'cc-web', name: 'GET /', kind: 'SERVER', start: 5000, durationMs: 20 });
+    const call = t.span({ service: 'cc-web', name: 'GET /price', kind: 'CLIENT', parent: root, start: 5001, durationMs: 10, attributes: { 'http.request.method': 'GET', 'server.address': 'cc-pricing.internal' } });
+    servers.push(t.span({ service: 'cc-pricing', name: 'GET /price', kind: 'SERVER', parent: call, start: 5002 - 20 * 60_000, durationMs: 8, host: 'slow-clock' }));
+    clients.push(root, call);
     await es.sendSpans(clients);
     await es.collector.pairing!.sync();
-    assert.deepEqual(await calls(), ['peer peer:http:cc-pricing.internal 5 calls 0 errors'], 'no server span yet: an external peer');
+    assert.deepEqual(await calls(), ['peer peer:http:cc-pricing.internal 6 calls 0 errors'], 'no server span yet: an external peer');
     await es.sendSpans(servers);
     await es.collector.pairing!.sync();
-    assert.deepEqual(await calls(), ['call service:cc-pricing 5 calls 1 errors'], 'the server spans found their caller');
+    assert.deepEqual(await calls(), ['call service:cc-pricing 6 calls 1 errors'], 'the server spans found their caller');
     await es.sendSpans(clients); // an exporter retry of the caller's batch
     await es.collector.pairing!.sync();
-    assert.deepEqual(await calls(), ['call service:cc-pricing 5 calls 1 errors'], 'after the resend');
+    assert.deepEqual(await calls(), ['call service:cc-pricing 6 calls 1 errors'], 'after the resend');
     // every pass again from the start (as after a crash before the watermark was saved)
     await es.store.command(`INSERT INTO ${es.store.database}.pairing_state VALUES ('hops', 0, {u:Int64})`, { name: 'test:reset', params: { u: Date.now() + 1 } });
     await new PairingPass(es.store, { committedBefore: () => Date.now(), lookbackMs: 86_400_000, lateWindowMs: 900_000, maxSpansPerPass: 3 }).sync();
-    assert.deepEqual(await calls(), ['call service:cc-pricing 5 calls 1 errors']);
+    assert.deepEqual(await calls(), ['call service:cc-pricing 6 calls 1 errors']);
   });
 
   test('hour rows (hop_hours) hold the sums and percentiles of their minutes; the flow map over hours reads them', async () => {
