@@ -21,9 +21,10 @@ const ROLLUP_MAX_MINUTES = 10;
  * skew between their hosts and however long the call ran, and a pass reads seconds of call spans,
  * not a margin of minutes around them.
  */
-function withinTraces(db: string, traceIds: string): string {
-  const bounds = `FROM ${db}.trace_index WHERE trace_id IN (${traceIds})`;
-  return `timestamp >= (SELECT min(start) ${bounds}) AND timestamp <= (SELECT max(end) ${bounds})`;
+function withinTraces(db: string, traceIds: string, alias: string): string {
+  // one lookup for both bounds (the alias names the tuple for the second comparison)
+  return `timestamp >= ((SELECT (min(start), max(end)) FROM ${db}.trace_index WHERE trace_id IN (${traceIds})) AS ${alias}).1
+          AND timestamp <= ${alias}.2`;
 }
 
 const COLUMNS = `resolution, bucket, service, target, peer_name, peer_kind, env, namespace, calls, errors, duration_ms, version`;
@@ -43,7 +44,7 @@ export async function touchedCallSeconds(store: Store, range: { lo: number; hi: 
      UNION DISTINCT
      SELECT DISTINCT toString(toUnixTimestamp(timestamp)) AS s FROM ${db}.call_spans
       WHERE span_kind = 'CLIENT'
-        AND ${withinTraces(db, `SELECT trace_id ${servers}`)}
+        AND ${withinTraces(db, `SELECT trace_id ${servers}`, 'server_traces')}
         AND span_key IN (SELECT parent_key ${servers})`,
     { name: 'pairing:call-seconds', params: range },
   );
@@ -91,7 +92,7 @@ async function cellsFromSpans(store: Store, res: 1 | 60, buckets: number[], vers
        SELECT parent_key, any(service_name) AS callee, max(is_error) AS failed
          FROM ${db}.call_spans
         WHERE span_kind = 'SERVER' AND parent_key != 0
-          AND ${withinTraces(db, 'SELECT trace FROM clients')}
+          AND ${withinTraces(db, 'SELECT trace FROM clients', 'client_traces')}
           AND parent_key IN (SELECT span_key FROM clients)
         GROUP BY parent_key
      )
