@@ -11,7 +11,7 @@
 // hours touched are rolled up from their 60 s cells into 3600 s cells: the flow map reads whole hours
 // from those (a t-digest merge per row is most of its cost) and the minutes at its ends from the 60 s.
 import type { Store } from '../store/index.js';
-import { vanishedKeysSql } from './versioned.js';
+import { bucketsOf, vanishedKeysSql } from './versioned.js';
 
 const ROLLUP_MAX_MINUTES = 10;
 
@@ -50,8 +50,6 @@ export async function touchedCallSeconds(store: Store, range: { lo: number; hi: 
   );
   return rows.map((r) => Number(r.s));
 }
-
-const bucketsOf = (seconds: number[], res: number) => [...new Set(seconds.map((s) => Math.floor(s / res) * res))];
 
 /** Recomputes the call cells of the given seconds: 1 s, then 60 s, then 3600 s (rolled up from 60 s). */
 export async function recomputeCallCells(store: Store, seconds: number[], version: string): Promise<void> {

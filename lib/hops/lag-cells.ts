@@ -8,7 +8,7 @@
 import { PUBLISH_SQL } from '../domain.js';
 import type { Store } from '../store/index.js';
 import { EXACT_SAMPLES } from './minutes.js';
-import { vanishedKeysSql } from './versioned.js';
+import { bucketsOf, vanishedKeysSql } from './versioned.js';
 
 export const LAG_RESOLUTIONS = [1, 60] as const;
 /** resolve_bucket of messages not delivered yet */
@@ -37,7 +37,6 @@ function correction(host: string, clocks: LagCellRecompute['clocks']): string {
   return clocks && clocks.hosts.length > 0 ? `transform(${host}, {chosts:Array(String)}, {coffs:Array(Int64)}, toInt64(0))` : 'toInt64(0)';
 }
 
-const bucketsOf = (seconds: number[], res: number) => [...new Set(seconds.map((s) => Math.floor(s / res) * res))];
 
 /**
  * A pass that touched at most this many minutes rolls their 60 s cells up from the 1 s cells; one

@@ -4,7 +4,7 @@
 // a tombstone. A recompute is idempotent: the same rows come out however often it runs.
 import { PUBLISH_SQL } from '../domain.js';
 import type { Store } from '../store/index.js';
-import { vanishedKeysSql } from './versioned.js';
+import { bucketsOf, vanishedKeysSql } from './versioned.js';
 
 
 /** Queue-time samples kept exactly per row (and used exactly by readers) up to this many. */
@@ -62,7 +62,7 @@ const HOUR_KEY = `hour, kind, destination, consumer_group, partition, message_ty
  * while the hour's row has at most EXACT_SAMPLES (each of its minutes then has them too).
  */
 export async function rollUpHours(store: Store, minutes: number[], version: string): Promise<void> {
-  const hours = [...new Set(minutes.map((m) => Math.floor(m / 3600) * 3600))];
+  const hours = bucketsOf(minutes, 3600);
   if (hours.length === 0) return;
   const db = store.database;
   const params = { hours, fromS: Math.min(...hours), toS: Math.max(...hours) + 3600, version };

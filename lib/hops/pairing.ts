@@ -15,6 +15,7 @@ import { pairingSql, type PairedHopRow } from './sql.js';
 import { recomputeMinutes } from './minutes.js';
 import { recomputeLagCells } from './lag-cells.js';
 import { recomputeCallCells, touchedCallSeconds } from './call-cells.js';
+import { bucketsOf } from './versioned.js';
 import { estimateHostOffsets, type ClockEvidence } from './clocks.js';
 import { assignPathways, isUpstream, MAX_DEPTH, PathwayIndex, recomputePathwayMinutes, type PathwayHop } from './pathways.js';
 import { metrics } from '../metrics.js';
@@ -242,9 +243,9 @@ export class PairingPass {
     // the per-minute state first (the flow map reads it: fresh sooner when the lag cells below take a
     // while, e.g. a new group's backfill), then the lag cells; the watermark moves only after both,
     // so a crash anywhere in the pass repeats all of it (every write is keyed and versioned)
-    const minutes = (set: Set<number>) => [...new Set([...set].map((sec) => Math.floor(sec / 60) * 60))];
-    await recomputePathwayMinutes(this.store, minutes(touched.deliverSeconds), version);
-    await recomputeMinutes(this.store, { deliverMinutes: minutes(touched.deliverSeconds), publishMinutes: minutes(touched.publishSeconds), version });
+    const deliverMinutes = bucketsOf(touched.deliverSeconds, 60);
+    await recomputePathwayMinutes(this.store, deliverMinutes, version);
+    await recomputeMinutes(this.store, { deliverMinutes, publishMinutes: bucketsOf(touched.publishSeconds, 60), version });
     // the flow map's sync-call edges: the calls committed in the same range
     await recomputeCallCells(this.store, await touchedCallSeconds(this.store, range), version);
     // a consumer group new to this pass (its groups come from the hops) is backfilled

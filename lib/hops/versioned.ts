@@ -11,3 +11,8 @@ export function vanishedKeysSql(db: string, table: string, key: string, where: s
      SELECT ${key}, {version:UInt64}, 1 FROM ${db}.${table} FINAL
       WHERE ${where} AND version < {version:UInt64}`;
 }
+
+/** The distinct buckets (epoch s, starts) of `res` seconds the given epoch seconds fall in. */
+export function bucketsOf(seconds: Iterable<number>, res: number): number[] {
+  return [...new Set([...seconds].map((s) => Math.floor(s / res) * res))];
+}
