@@ -1,8 +1,11 @@
 // Delivery anomalies (DESIGN §6): duplicates (one message delivered more than once to the same
 // consumer group) and ordering inversions (within consumer group × destination × partition, a
-// message delivered after one produced later). Built on the hop pairing of hops.ts, so both parent-
-// and link-connected consumers count, and a span an exporter resent (same trace and span id) is
-// never a duplicate.
+// message delivered after one produced later). Both are pairing-pass state (migration 018): the pass
+// classifies every delivery (lib/hops/classify.ts) and records the extra ones in hop_repeats, and
+// decides ordering per lane (lib/hops/ordering.ts) into order_inversions. A query counts those few
+// rows and reads the full hops only of the occurrences it shows, so its cost follows the anomalies,
+// not the traffic. Parent- and link-connected consumers count alike, and a span an exporter resent
+// (same trace and span id) is never a duplicate.
 import { hopKey } from '../domain.js';
 import type { Store } from '../store/index.js';
 import { publishLookbackMs } from './hops.js';
@@ -140,22 +143,10 @@ const inRange = (q: AnomalyQuery, ns: bigint) => {
   return ms >= q.fromMs && ms < q.toMs;
 };
 
-type DuplicateRow = {
-  consumer_group: string;
-  destination: string;
-  message: string;
-  partition: string;
-  offset: string | null;
-  msg_key: string;
-  message_id: string;
-  p_trace_id: string;
-  p_span_id: string;
-  p_service: string;
-  deliveries: Array<[string, string, string, string, string, number, string, number]>;
-};
-
 /** A hop of one deliver span as the anomaly answers show it. */
 type HopDetail = {
+  consumer_group: string;
+  destination: string;
   d_key: string;
   message_key: string;
   message: string;
@@ -174,82 +165,70 @@ type HopDetail = {
   d_status: string;
   d_redelivered: number;
   d_operation: string;
+  class: string;
   rewind: number;
 };
 
-/**
- * The window for reading the hops of the given deliver spans: the same producers, the deliveries
- * narrowed to those spans and to the time they span (msList: their start times in ms).
- */
-function detailWindow(w: HopWindow, deliverKeys: string[], msList: number[]): HopWindow {
-  const { traceIds: _t, groupsOfTraceIds: _g, ...rest } = w;
-  if (deliverKeys.length === 0) return { ...rest, deliverKeys: [] };
-  return {
-    ...rest,
-    deliverFromMs: Math.max(w.deliverFromMs, Math.min(...msList)),
-    deliverToMs: Math.min(w.deliverToMs, Math.max(...msList) + 1),
-    deliverKeys: [...new Set(deliverKeys)],
-  };
+/** The window narrowed to the times (ms) of the hops to read. */
+function narrowed(w: HopWindow, msList: number[]): HopWindow {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const ms of msList) {
+    lo = Math.min(lo, ms);
+    hi = Math.max(hi, ms);
+  }
+  return { ...w, deliverFromMs: Math.max(w.deliverFromMs, lo), deliverToMs: Math.min(w.deliverToMs, hi + 1) };
 }
 
-/** The hops of the given deliver spans (w.deliverKeys), by `${d_key}\0${message_key}`. */
-async function hopDetails(store: Store, w: HopWindow, name: string): Promise<Map<string, HopDetail>> {
-  if (!w.deliverKeys || w.deliverKeys.length === 0) return new Map();
-  const rows = await store.query<HopDetail>(
-    `SELECT toString(d_key) AS d_key, toString(message_key) AS message_key, message, partition, offset, msg_key, message_id,
+/** The stored hops of the window's deliverKeys / messageKeys. */
+async function hopDetails(store: Store, w: HopWindow, name: string): Promise<HopDetail[]> {
+  if ((w.deliverKeys ?? w.messageKeys ?? []).length === 0) return [];
+  return store.query<HopDetail>(
+    `SELECT consumer_group, destination, toString(d_key) AS d_key, toString(message_key) AS message_key, message, partition, offset, msg_key, message_id,
             p_trace_id, p_span_id, p_service,
             if(matched, toString(toUnixTimestamp64Nano(assumeNotNull(p_start))), NULL) AS p_start_ns,
             toString(toUnixTimestamp64Nano(d_start)) AS d_start_ns, d_trace_id, d_span_id, d_service, d_status,
-            d_redelivered, d_operation, rewind
+            d_redelivered, d_operation, class, rewind
      FROM (${hopsSql(store.database, w)})`,
     { name, params: hopParams(w) },
   );
-  return new Map(rows.map((r) => [hopKey(r.d_key, r.message_key), r]));
+}
+
+/** SQL conditions (and params) of the filters a state table of 018 shares with hops. */
+function stateFilters(q: AnomalyQuery, timeColumn: string, traceCondition: string): { where: string; params: Record<string, unknown> } {
+  const where = [
+    `${timeColumn} >= fromUnixTimestamp64Milli({fromMs:Int64}) AND ${timeColumn} < fromUnixTimestamp64Milli({toMs:Int64})`,
+    q.destination !== undefined ? 'destination = {destination:String}' : '',
+    q.consumerGroup !== undefined ? 'consumer_group = {group:String}' : '',
+    q.env !== undefined ? 'd_env = {env:String}' : '',
+    q.namespace !== undefined ? 'd_namespace = {namespace:String}' : '',
+    q.traceIds ? traceCondition : '',
+  ].filter(Boolean);
+  return {
+    where: where.join(' AND '),
+    params: {
+      fromMs: q.fromMs,
+      toMs: q.toMs,
+      destination: q.destination ?? '',
+      group: q.consumerGroup ?? '',
+      env: q.env ?? '',
+      namespace: q.namespace ?? '',
+      traceIds: q.traceIds ?? [],
+    },
+  };
 }
 
 export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<DuplicateResult> {
-  // every delivery of a message produced in (or delivered in) the traces is in or points into them
-  const w: HopWindow = { ...windowOf(q), traceIds: q.traceIds };
-  // 1. which messages were delivered more than once to a group (keys only), 2. the details of
-  // just those deliveries (the pairing restricted to their deliver spans)
-  const dup = await store.query<{ consumer_group: string; destination: string; message_key: string; d_keys: string[]; min_ms: string; max_ms: string }>(
-    `SELECT consumer_group, destination, toString(message_key) AS message_key, groupArray(toString(d_key)) AS d_keys,
-            toInt64(toUnixTimestamp64Milli(min(d_start))) AS min_ms, toInt64(toUnixTimestamp64Milli(max(d_start))) AS max_ms
-     FROM (${hopsSql(store.database, w)}) AS h
-     WHERE identified
-     GROUP BY consumer_group, destination, message_key
-     HAVING count() > 1
-       AND max(d_start) >= fromUnixTimestamp64Milli({fromMs:Int64})`,
-    { name: 'anomalies:duplicates', params: { ...hopParams(w), fromMs: q.fromMs } },
+  // 1. the extra deliveries in range (the pass keeps them in hop_repeats): every count comes from
+  // these; 2. the hops of the messages shown (the newest `limit`), with every delivery of each.
+  // With traceIds: extra deliveries in those traces or of messages published in them.
+  const f = stateFilters(q, 'd_start', '(d_trace_id IN {traceIds:Array(String)} OR p_trace_id IN {traceIds:Array(String)})');
+  const extras = await store.query<{ consumer_group: string; destination: string; message_key: string; ns: string; class: DuplicateClass }>(
+    `SELECT consumer_group, destination, toString(message_key) AS message_key, toString(toUnixTimestamp64Nano(d_start)) AS ns, class
+       FROM ${store.database}.hop_repeats FINAL
+      WHERE ${f.where}`,
+    { name: 'anomalies:duplicates', params: f.params },
   );
-  const details = await hopDetails(
-    store,
-    detailWindow(w, dup.flatMap((r) => r.d_keys), dup.flatMap((r) => [Number(r.min_ms), Number(r.max_ms)])),
-    'anomalies:duplicates-details',
-  );
-  const rows: DuplicateRow[] = [];
-  for (const r of dup) {
-    const hops = r.d_keys.map((k) => details.get(hopKey(k, r.message_key))).filter((h): h is HopDetail => !!h);
-    if (hops.length === 0) continue;
-    const h = hops[0]!;
-    rows.push({
-      consumer_group: r.consumer_group,
-      destination: r.destination,
-      message: h.message,
-      partition: h.partition,
-      offset: h.offset,
-      msg_key: h.msg_key,
-      // any delivery (or the publish span) that names the message's id
-      message_id: hops.find((x) => x.message_id !== '')?.message_id ?? '',
-      p_trace_id: h.p_trace_id,
-      p_span_id: h.p_span_id,
-      p_service: h.p_service,
-      deliveries: hops
-        .map((x) => [x.d_start_ns, x.d_trace_id, x.d_span_id, x.d_service, x.d_status, x.d_redelivered, x.d_operation, Number(x.rewind)] as DuplicateRow['deliveries'][number])
-        .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0)),
-    });
-  }
-
   const n = bucketsOf(q);
   const series = Array.from({ length: n }, (_, i) => ({
     t: new Date(q.fromMs + i * q.stepMs).toISOString(),
@@ -257,237 +236,178 @@ export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<Dup
     duplicate_after_success: 0,
   }));
   const byClass: Record<DuplicateClass, number> = { redelivery_after_failure: 0, duplicate_after_success: 0 };
-  const occurrences: Array<DuplicateOccurrence & { sortNs: bigint }> = [];
-  const wanted = q.traceIds ? new Set(q.traceIds) : null;
-
-  for (const r of rows) {
-    // A process span is the delivery; a receive span of the same message to the same group
-    // (Java agent receive + process) is its prelude, not a second delivery.
-    const hasProcess = r.deliveries.some((d) => d[6] === 'process');
-    const ds = r.deliveries.filter((d) => !hasProcess || d[6] === 'process');
-    if (ds.length < 2) continue;
-    const deliveries: DeliveryRef[] = ds.map((d, k) => {
-      const ns = BigInt(d[0]);
-      const prev = ds[k - 1];
-      const cls: DuplicateClass | null =
-        k === 0 ? null : prev![4] === 'ERROR' || d[5] === 1 ? 'redelivery_after_failure' : 'duplicate_after_success';
+  /** per (group, destination, message): its first extra delivery in range */
+  const messages = new Map<string, { consumer_group: string; destination: string; message_key: string; firstNs: bigint }>();
+  for (const e of extras) {
+    if (e.class !== 'redelivery_after_failure' && e.class !== 'duplicate_after_success') continue;
+    const ns = BigInt(e.ns);
+    byClass[e.class]++;
+    const b = bucketIndex(q, ns);
+    if (b >= 0 && b < n) series[b]![e.class]++;
+    const k = `${e.consumer_group}\u0000${e.destination}\u0000${e.message_key}`;
+    const m = messages.get(k);
+    if (!m) messages.set(k, { consumer_group: e.consumer_group, destination: e.destination, message_key: e.message_key, firstNs: ns });
+    else if (ns < m.firstNs) m.firstNs = ns;
+  }
+  // newest first
+  const shown = [...messages.values()].sort((a, b) => (a.firstNs < b.firstNs ? 1 : a.firstNs > b.firstNs ? -1 : 0)).slice(0, q.limit);
+  const w = windowOf(q);
+  const details = await hopDetails(
+    store,
+    { ...w, messageKeys: [...new Set(shown.map((m) => m.message_key))] },
+    'anomalies:duplicates-details',
+  );
+  const hopsOf = new Map<string, HopDetail[]>();
+  for (const h of details) {
+    if (h.class === 'prelude') continue;
+    const list = hopsOf.get(h.message_key) ?? [];
+    hopsOf.set(h.message_key, list);
+    list.push(h);
+  }
+  const occurrences: DuplicateOccurrence[] = [];
+  for (const m of shown) {
+    // a message's rows are of every group it went to: this group's, in delivery order
+    const hops = (hopsOf.get(m.message_key) ?? [])
+      .filter((h) => h.consumer_group === m.consumer_group && h.destination === m.destination)
+      .sort((a, b) => cmpNs(a.d_start_ns, b.d_start_ns) || (a.d_span_id < b.d_span_id ? -1 : a.d_span_id > b.d_span_id ? 1 : 0));
+    if (hops.length < 2) continue;
+    const deliveries: DeliveryRef[] = hops.map((h) => {
+      const cls = h.class === 'redelivery_after_failure' || h.class === 'duplicate_after_success' ? h.class : null;
       return {
-        traceId: d[1],
-        spanId: d[2],
-        service: d[3],
-        operation: d[6],
-        at: iso(ns),
-        startNs: d[0],
-        status: d[4],
-        redelivered: d[5] === 1,
-        fromRewind: cls === 'duplicate_after_success' && d[7] === 1,
+        traceId: h.d_trace_id,
+        spanId: h.d_span_id,
+        service: h.d_service,
+        operation: h.d_operation,
+        at: iso(BigInt(h.d_start_ns)),
+        startNs: h.d_start_ns,
+        status: h.d_status,
+        redelivered: Number(h.d_redelivered) === 1,
         class: cls,
+        fromRewind: cls === 'duplicate_after_success' && Number(h.rewind) === 1,
       };
     });
     const extrasInRange = deliveries.filter((d) => d.class && inRange(q, BigInt(d.startNs)));
     if (extrasInRange.length === 0) continue;
-    const traceIds = [...new Set([...(r.p_trace_id ? [r.p_trace_id] : []), ...deliveries.map((d) => d.traceId)])];
-    if (wanted && !traceIds.some((t) => wanted.has(t))) continue;
-    for (const d of extrasInRange) {
-      byClass[d.class!]++;
-      const b = bucketIndex(q, BigInt(d.startNs));
-      if (b >= 0 && b < n) series[b]![d.class!]++;
-    }
-    const firstExtra = extrasInRange[0]!;
+    const h = hops[0]!;
+    const first = hops.find((x) => x.p_trace_id !== '') ?? h;
     occurrences.push({
-      message: r.message,
-      messageId: r.message_id || null,
-      destination: r.destination,
-      consumerGroup: r.consumer_group,
-      partition: r.partition,
-      offset: r.offset,
-      key: r.msg_key,
+      message: h.message,
+      messageId: hops.find((x) => x.message_id !== '')?.message_id || null,
+      destination: m.destination,
+      consumerGroup: m.consumer_group,
+      partition: h.partition,
+      offset: h.offset,
+      key: h.msg_key,
       class: extrasInRange.some((d) => d.class === 'duplicate_after_success') ? 'duplicate_after_success' : 'redelivery_after_failure',
       fromRewind: extrasInRange.some((d) => d.fromRewind),
       extraDeliveries: extrasInRange.length,
-      at: firstExtra.at,
-      publish: r.p_trace_id ? { traceId: r.p_trace_id, spanId: r.p_span_id, service: r.p_service } : null,
+      at: extrasInRange[0]!.at,
+      publish: first.p_trace_id ? { traceId: first.p_trace_id, spanId: first.p_span_id, service: first.p_service } : null,
       deliveries,
-      traceIds,
-      sortNs: BigInt(firstExtra.startNs),
+      traceIds: [...new Set([...(first.p_trace_id ? [first.p_trace_id] : []), ...deliveries.map((d) => d.traceId)])],
     });
   }
-  occurrences.sort((a, b) => (a.sortNs < b.sortNs ? 1 : a.sortNs > b.sortNs ? -1 : 0)); // newest first
   return {
     total: byClass.redelivery_after_failure + byClass.duplicate_after_success,
     byClass,
     series,
-    occurrences: occurrences.slice(0, q.limit).map(({ sortNs: _, ...o }) => o),
-    truncated: occurrences.length > q.limit,
+    occurrences,
+    truncated: messages.size > q.limit,
   };
 }
 
-type OrderingRow = {
-  basis: 'offset' | 'publish_order';
-  consumer_group: string;
-  destination: string;
-  partition: string;
-  msg_key: string;
-  message: string;
-  offset: string | null;
-  p_trace_id: string;
-  p_span_id: string;
-  p_start_ns: string | null;
-  d_trace_id: string;
-  d_span_id: string;
-  d_service: string;
-  d_start_ns: string;
-  // the message delivered before it that was produced latest
-  a: [string, string | null, string, string, string | null, string, string, string, string, string];
+const cmpNs = (a: string, b: string) => {
+  const x = BigInt(a);
+  const y = BigInt(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 };
 
 export async function findOrderingInversions(store: Store, q: AnomalyQuery): Promise<OrderingResult> {
-  // for a request: only its consumer groups (an inversion is within one group), whole partitions
-  const w: HopWindow = { ...windowOf(q), groupsOfTraceIds: q.traceIds };
-  // per (message, group): its first delivery; then, per partition (and key, without offsets), each
-  // delivery compared with the highest offset / latest publish delivered before it — on keys and
-  // numbers only; the details of the few messages out of order are read afterwards.
+  // 1. the inversions the pass decided (order_inversions) in range: every count comes from these;
+  // 2. the two hops of each one shown (the newest `limit`). With traceIds: those where either
+  // message was published or delivered in one of the traces.
+  const f = stateFilters(q, 'at', 'hasAny(trace_ids, {traceIds:Array(String)})');
   const inv = await store.query<{
-    cls: 'o' | 'k';
+    basis: 'o' | 'k';
     consumer_group: string;
     destination: string;
-    message_key: string;
+    partition: string;
+    ns: string;
     d_key: string;
-    a_message_key: string;
+    message_key: string;
+    a_ns: string;
     a_d_key: string;
-    ms: string;
-    a_ms: string;
+    a_message_key: string;
   }>(
-    `WITH first AS (
-       SELECT consumer_group, destination, message_key,
-              argMin(partition, d_start) AS partition, argMin(offset, d_start) AS offset, argMin(msg_key, d_start) AS msg_key,
-              if(max(matched) = 1, toUnixTimestamp64Nano(assumeNotNull(anyIf(p_start, matched = 1))), NULL) AS p_start_ns,
-              min(d_start) AS first_start,
-              toInt64(toUnixTimestamp64Nano(first_start)) AS first_ns,
-              argMin(d_key, d_start) AS first_d_key
-       FROM (${hopsSql(store.database, w)}) AS h
-       WHERE identified
-       GROUP BY consumer_group, destination, message_key
-     )
-     SELECT cls, consumer_group, destination, toString(message_key) AS message_key, toString(first_d_key) AS d_key,
-            toString(a.1) AS a_message_key, toString(a.2) AS a_d_key,
-            toInt64(toUnixTimestamp64Milli(first_start)) AS ms, a.3 AS a_ms
-     FROM (
-       SELECT cls, consumer_group, destination, message_key, first_d_key, first_start, ord,
-              max(ord) OVER prior AS prior_max,
-              count() OVER prior AS prior_count,
-              argMax((message_key, first_d_key, toInt64(toUnixTimestamp64Milli(first_start))), ord) OVER prior AS a
-       FROM (
-         SELECT consumer_group, destination, message_key, first_d_key, first_start, first_ns,
-                -- compared by offset where known, else by publish start within the key
-                multiIf(offset IS NOT NULL, 'o', msg_key != '' AND p_start_ns IS NOT NULL, 'k', '') AS cls,
-                assumeNotNull(if(cls = 'o', offset, p_start_ns)) AS ord,
-                -- the window's partition as a 64-bit hash: twice as fast as by its strings
-                cityHash64(consumer_group, destination, partition, cls, if(cls = 'k', msg_key, '')) AS within
-           FROM first
-       )
-       WHERE cls != ''
-       WINDOW prior AS (PARTITION BY within
-                        -- deliveries that started earlier; the messages of one batch span start together and
-                        -- are delivered at once, so they are never compared with each other
-                        ORDER BY first_ns RANGE BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-     )
-     WHERE prior_count > 0 AND ord < prior_max AND first_start >= fromUnixTimestamp64Milli({fromMs:Int64})`,
-    { name: 'anomalies:ordering', params: { ...hopParams(w), fromMs: q.fromMs } },
+    `SELECT basis, consumer_group, destination, partition, toString(toUnixTimestamp64Nano(at)) AS ns,
+            toString(d_key) AS d_key, toString(message_key) AS message_key,
+            toString(toUnixTimestamp64Nano(a_at)) AS a_ns, toString(a_d_key) AS a_d_key, toString(a_message_key) AS a_message_key
+       FROM ${store.database}.order_inversions FINAL
+      WHERE ${f.where}`,
+    { name: 'anomalies:ordering', params: f.params },
   );
-  const details = await hopDetails(
-    store,
-    detailWindow(w, inv.flatMap((r) => [r.d_key, r.a_d_key]), inv.flatMap((r) => [Number(r.ms), Number(r.a_ms)])),
-    'anomalies:ordering-details',
-  );
-  const rows: OrderingRow[] = [];
-  for (const r of inv) {
-    const later = details.get(hopKey(r.d_key, r.message_key));
-    const first = details.get(hopKey(r.a_d_key, r.a_message_key));
-    if (!later || !first) continue;
-    rows.push({
-      basis: r.cls === 'o' ? 'offset' : 'publish_order',
-      consumer_group: r.consumer_group,
-      destination: r.destination,
-      partition: later.partition,
-      msg_key: later.msg_key,
-      message: later.message,
-      offset: later.offset,
-      p_trace_id: later.p_trace_id,
-      p_span_id: later.p_span_id,
-      p_start_ns: later.p_start_ns,
-      d_trace_id: later.d_trace_id,
-      d_span_id: later.d_span_id,
-      d_service: later.d_service,
-      d_start_ns: later.d_start_ns,
-      a: [
-        first.message,
-        first.offset,
-        first.msg_key,
-        first.p_trace_id,
-        first.p_start_ns,
-        first.p_span_id,
-        first.d_trace_id,
-        first.d_span_id,
-        first.d_service,
-        first.d_start_ns,
-      ],
-    });
-  }
-
   const n = bucketsOf(q);
   const series = Array.from({ length: n }, (_, i) => ({ t: new Date(q.fromMs + i * q.stepMs).toISOString(), count: 0 }));
   const byBasis = { offset: 0, publish_order: 0 };
-  const wanted = q.traceIds ? new Set(q.traceIds) : null;
-  const occurrences: Array<OrderingOccurrence & { sortNs: bigint }> = [];
-  for (const r of rows) {
-    const [aMessage, aOffset, aKey, aPTrace, aPStart, aPSpan, aDTrace, aDSpan, aDService, aDStart] = r.a;
-    const later: OrderedMessage = {
-      message: r.message,
-      offset: r.offset,
-      key: r.msg_key,
-      publishedAt: r.p_start_ns ? iso(BigInt(r.p_start_ns)) : null,
-      deliveredAt: iso(BigInt(r.d_start_ns)),
-      deliver: { traceId: r.d_trace_id, spanId: r.d_span_id, service: r.d_service },
-      publish: r.p_trace_id ? { traceId: r.p_trace_id, spanId: r.p_span_id } : null,
-    };
-    const first: OrderedMessage = {
-      message: aMessage,
-      offset: aOffset,
-      key: aKey,
-      publishedAt: aPStart ? iso(BigInt(aPStart)) : null,
-      deliveredAt: iso(BigInt(aDStart)),
-      deliver: { traceId: aDTrace, spanId: aDSpan, service: aDService },
-      publish: aPTrace ? { traceId: aPTrace, spanId: aPSpan } : null,
-    };
-    const traceIds = [
-      ...new Set([first.publish?.traceId, first.deliver.traceId, later.publish?.traceId, later.deliver.traceId].filter((t): t is string => !!t)),
-    ];
-    if (wanted && !traceIds.some((t) => wanted.has(t))) continue;
-    const ns = BigInt(r.d_start_ns);
-    byBasis[r.basis]++;
-    const b = bucketIndex(q, ns);
+  for (const r of inv) {
+    byBasis[r.basis === 'o' ? 'offset' : 'publish_order']++;
+    const b = bucketIndex(q, BigInt(r.ns));
     if (b >= 0 && b < n) series[b]!.count++;
+  }
+  const shown = [...inv].sort((a, b) => cmpNs(b.ns, a.ns) || (a.d_key < b.d_key ? -1 : 1)).slice(0, q.limit);
+  const msOfNs = (ns: string) => Number(BigInt(ns) / 1_000_000n);
+  const { destination: _d, consumerGroup: _g, env: _e, namespace: _n, ...w } = windowOf(q);
+  const details = new Map(
+    (
+      await hopDetails(
+        store,
+        {
+          ...narrowed(
+            { ...w, deliverFromMs: -Infinity, deliverToMs: Infinity },
+            shown.flatMap((r) => [msOfNs(r.ns), msOfNs(r.a_ns)]),
+          ),
+          deliverKeys: [...new Set(shown.flatMap((r) => [r.d_key, r.a_d_key]))],
+        },
+        'anomalies:ordering-details',
+      )
+    ).map((h) => [hopKey(h.d_key, h.message_key), h]),
+  );
+  const message = (h: HopDetail): OrderedMessage => ({
+    message: h.message,
+    offset: h.offset,
+    key: h.msg_key,
+    publishedAt: h.p_start_ns ? iso(BigInt(h.p_start_ns)) : null,
+    deliveredAt: iso(BigInt(h.d_start_ns)),
+    deliver: { traceId: h.d_trace_id, spanId: h.d_span_id, service: h.d_service },
+    publish: h.p_trace_id ? { traceId: h.p_trace_id, spanId: h.p_span_id } : null,
+  });
+  const occurrences: OrderingOccurrence[] = [];
+  for (const r of shown) {
+    const laterHop = details.get(hopKey(r.d_key, r.message_key));
+    const firstHop = details.get(hopKey(r.a_d_key, r.a_message_key));
+    if (!laterHop || !firstHop) continue;
+    const later = message(laterHop);
+    const first = message(firstHop);
     occurrences.push({
       destination: r.destination,
       consumerGroup: r.consumer_group,
       partition: r.partition,
-      key: r.msg_key,
-      basis: r.basis,
+      key: later.key,
+      basis: r.basis === 'o' ? 'offset' : 'publish_order',
       at: later.deliveredAt,
       deliveredFirst: first,
       deliveredLater: later,
-      traceIds,
-      sortNs: ns,
+      traceIds: [
+        ...new Set([first.publish?.traceId, first.deliver.traceId, later.publish?.traceId, later.deliver.traceId].filter((t): t is string => !!t)),
+      ],
     });
   }
-  occurrences.sort((a, b) => (a.sortNs < b.sortNs ? 1 : a.sortNs > b.sortNs ? -1 : 0));
   return {
     total: byBasis.offset + byBasis.publish_order,
     byBasis,
     series,
-    occurrences: occurrences.slice(0, q.limit).map(({ sortNs: _, ...o }) => o),
-    truncated: occurrences.length > q.limit,
+    occurrences,
+    truncated: inv.length > q.limit,
   };
 }
 

@@ -151,12 +151,10 @@ export interface StoredHopWindow {
   deliverToMs: number;
   destination?: string;
   consumerGroup?: string;
-  /** only deliveries in these traces, or of messages published in them */
-  traceIds?: string[];
-  /** only deliveries to the consumer groups that have a delivery in, or of a message from, these traces */
-  groupsOfTraceIds?: string[];
   /** only these deliver spans (span keys, decimal strings) */
   deliverKeys?: string[];
+  /** only the deliveries of these messages (message keys, decimal strings) */
+  messageKeys?: string[];
   /** only deliveries to consumers of this environment / namespace (issue 12) */
   env?: string;
   namespace?: string;
@@ -168,54 +166,43 @@ export function storedHopParams(w: StoredHopWindow): Record<string, unknown> {
     sDeliverToMs: w.deliverToMs,
     sDestination: w.destination ?? '',
     sGroup: w.consumerGroup ?? '',
-    sTraceIds: w.traceIds ?? [],
-    sGroupTraceIds: w.groupsOfTraceIds ?? [],
     sDeliverKeys: (w.deliverKeys ?? []).map((k) => BigInt(k)),
+    sMessageKeys: (w.messageKeys ?? []).map((k) => BigInt(k)),
     sEnv: w.env ?? '',
     sNamespace: w.namespace ?? '',
   };
 }
 
 /**
- * One row per stored hop of the window (a subquery over `hops FINAL`), with the columns the
- * anomaly queries read: message identity and key, destination, partition, offset, key, consumer
- * group, the deliver span (d_*) and its producer (p_*), raw queue time.
+ * The stored hops of a few deliver spans (deliverKeys) or messages (messageKeys) in the window, each
+ * hop's latest version (a subquery), with the columns the anomaly answers show: message identity and
+ * key, destination, partition, offset, key, consumer group, the deliver span (d_*) and its producer
+ * (p_*), its class. By key and argMax: FINAL would merge every row of the window (≈ 0.4 s for a
+ * hundred keys over 2 h at 10M spans).
  */
 export function storedHopsSql(db: string, w: StoredHopWindow): string {
   const window = `d_start >= fromUnixTimestamp64Milli({sDeliverFromMs:Int64})
         AND d_start < fromUnixTimestamp64Milli({sDeliverToMs:Int64})`;
-  const inTraces = (param: string) => `(d_trace_id IN {${param}:Array(String)} OR p_trace_id IN {${param}:Array(String)})`;
   const columns = `message, message_key, identified, matched, destination, partition, offset, msg_key, message_id, consumer_group,
            d_key, d_trace_id, d_span_id, d_start, d_service, d_status, d_redelivered, d_operation,
            p_trace_id, p_span_id, p_start, p_end, p_service, queue_ns, ordinal, class, rewind`;
-  // A few deliver spans: their rows by key (a hop's key; its start never changes), each hop's latest
-  // version picked from them — FINAL
-  // would merge every row of the window (≈ 0.4 s for a hundred keys over 2 h at 10M spans).
-  const source = w.deliverKeys
-    ? `(SELECT d_key, message_key, d_start, ${columns
+  const byKey = w.messageKeys ? 'message_key IN (SELECT arrayJoin({sMessageKeys:Array(UInt64)}))' : 'd_key IN (SELECT arrayJoin({sDeliverKeys:Array(UInt64)}))';
+  return `
+    SELECT ${columns}
+      FROM (SELECT d_key, message_key, d_start, ${columns
         .split(',')
         .map((c) => c.trim())
         .filter((c) => c !== 'd_key' && c !== 'message_key' && c !== 'd_start')
         .concat(['d_env', 'd_namespace'])
         .map((c) => `argMax(${c}, version) AS ${c}`)
         .join(', ')}
-          FROM ${db}.hops
-         WHERE ${window} AND d_key IN (SELECT arrayJoin({sDeliverKeys:Array(UInt64)}))
-         GROUP BY d_key, message_key, d_start
-        HAVING argMax(deleted, version) = 0)`
-    : `${db}.hops FINAL`;
-  return `
-    SELECT ${columns}
-      FROM ${source}
-     WHERE ${window}
+              FROM ${db}.hops
+             WHERE ${window} AND ${byKey}
+             GROUP BY d_key, message_key, d_start
+            HAVING argMax(deleted, version) = 0)
+     WHERE 1
        ${w.destination !== undefined ? 'AND destination = {sDestination:String}' : ''}
        ${w.consumerGroup !== undefined ? 'AND consumer_group = {sGroup:String}' : ''}
-       ${w.traceIds ? `AND ${inTraces('sTraceIds')}` : ''}
-       ${
-         w.groupsOfTraceIds
-           ? `AND consumer_group IN (SELECT DISTINCT consumer_group FROM ${db}.hops FINAL WHERE ${window} AND ${inTraces('sGroupTraceIds')})`
-           : ''
-       }
        ${w.env !== undefined ? 'AND d_env = {sEnv:String}' : ''}
        ${w.namespace !== undefined ? 'AND d_namespace = {sNamespace:String}' : ''}`;
 }

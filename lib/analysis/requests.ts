@@ -4,7 +4,6 @@
 // for any of its traces.
 import type { Store } from '../store/index.js';
 import { envParams, envWhere } from '../hops/env.js';
-import { findOrderingInversions } from './anomalies.js';
 import { publishLookbackMs } from './hops.js';
 import { hostClockParams, hostOffsetSql, loadHostClocks } from './hop-state.js';
 
@@ -167,47 +166,34 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
 }
 
 /**
- * Traces of the list that take part in a duplicate (from the hop model: every delivery of a message
- * delivered more than once to a group, and its publish) or an ordering inversion (anomalies.ts).
+ * Traces of the list that take part in a duplicate (a hop of a message delivered more than once to a
+ * group — the pass keeps its extra deliveries in hop_repeats — or its publish) or an ordering
+ * inversion (order_inversions names both messages' traces).
  */
 async function anomalousTraces(store: Store, traceIds: string[], fromMs: number, toMs: number): Promise<Set<string>> {
   const lookback = publishLookbackMs(fromMs, toMs);
-  const [dups, ordering] = await Promise.all([
-    store.query<{ trace_id: string }>(
-      `WITH touched AS (
-         SELECT consumer_group, destination, message_key FROM ${store.database}.hops FINAL
-          WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalMillisecond({lookback:Int64})
-            AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond({lookback:Int64})
-            AND (d_trace_id IN {ids:Array(String)} OR p_trace_id IN {ids:Array(String)})
-            AND identified = 1
-       )
-       SELECT DISTINCT trace_id FROM (
-         SELECT consumer_group, destination, message_key, groupArray(d_trace_id) AS ds, any(p_trace_id) AS p,
-                countIf(class IN ('redelivery_after_failure', 'duplicate_after_success')) AS extra
-           FROM ${store.database}.hops FINAL
-          WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalMillisecond(2 * {lookback:Int64})
-            AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond(2 * {lookback:Int64})
-            AND (consumer_group, destination, message_key) IN touched
-          GROUP BY consumer_group, destination, message_key
-         HAVING extra > 0
-       )
-       ARRAY JOIN arrayConcat(ds, [p]) AS trace_id
-       WHERE trace_id IN {ids:Array(String)}`,
-      { name: 'requests:duplicates', params: { ids: traceIds, fromMs, toMs, lookback } },
-    ),
-    findOrderingInversions(store, {
-      fromMs,
-      toMs,
-      stepMs: Math.max(1, toMs - fromMs),
-      limit: 10_000,
-      traceIds,
-      lookbackMs: 5 * 60_000,
-    }),
-  ]);
-  const wanted = new Set(traceIds);
-  const hit = new Set<string>(dups.map((r) => r.trace_id));
-  for (const o of ordering.occurrences) for (const t of o.traceIds) if (wanted.has(t)) hit.add(t);
-  return hit;
+  const db = store.database;
+  const rows = await store.query<{ trace_id: string }>(
+    `SELECT DISTINCT trace_id FROM (
+       SELECT [d_trace_id, p_trace_id] AS ts FROM ${db}.hops FINAL
+        WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalMillisecond({lookback:Int64})
+          AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond({lookback:Int64})
+          AND (d_trace_id IN {ids:Array(String)} OR p_trace_id IN {ids:Array(String)})
+          AND identified = 1
+          AND (consumer_group, destination, message_key) IN (
+                SELECT consumer_group, destination, message_key FROM ${db}.hop_repeats FINAL
+                 WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalMillisecond(2 * {lookback:Int64})
+                   AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond(2 * {lookback:Int64}))
+       UNION ALL
+       SELECT trace_ids AS ts FROM ${db}.order_inversions FINAL
+        WHERE at >= fromUnixTimestamp64Milli({fromMs:Int64}) AND at < fromUnixTimestamp64Milli({toMs:Int64})
+          AND hasAny(trace_ids, {ids:Array(String)})
+     )
+     ARRAY JOIN ts AS trace_id
+     WHERE trace_id IN {ids:Array(String)}`,
+    { name: 'requests:anomalies', params: { ids: traceIds, fromMs, toMs, lookback } },
+  );
+  return new Set(rows.map((r) => r.trace_id));
 }
 
 /** Hops (publish span found) whose deliver or publish span is in each trace, from the hop model. */

@@ -15,6 +15,7 @@ import { pairingSql, type PairedHopRow } from './sql.js';
 import { recomputeMinutes } from './minutes.js';
 import { recomputeLagCells } from './lag-cells.js';
 import { recomputeCallCells, touchedCallSeconds } from './call-cells.js';
+import { basisOf, laneId, recomputeOrdering, type TouchedLane } from './ordering.js';
 import { bucketsOf } from './versioned.js';
 import { estimateHostOffsets, type ClockEvidence } from './clocks.js';
 import { assignPathways, isUpstream, MAX_DEPTH, PathwayIndex, recomputePathwayMinutes, type PathwayHop } from './pathways.js';
@@ -57,6 +58,8 @@ interface Touched {
   unmatchedSeconds: Set<number>;
   /** destination\0group → first delivery second written in this pass */
   groups: Map<string, { destination: string; firstS: number }>;
+  /** ordering lanes whose deliveries changed (lib/hops/ordering.ts) */
+  lanes: Map<string, TouchedLane>;
 }
 
 let versionSeq = 0;
@@ -208,7 +211,7 @@ export class PairingPass {
     );
     const deliveries = new Map<string, number>();
     for (const r of fresh) deliveries.set(r.k, Number(r.ms));
-    const touched: Touched = { publishSeconds: new Set(), deliverSeconds: new Set(), unmatchedSeconds: new Set(), groups: new Map() };
+    const touched: Touched = { publishSeconds: new Set(), deliverSeconds: new Set(), unmatchedSeconds: new Set(), groups: new Map(), lanes: new Map() };
     if (secs.length > 0) {
       // deliveries stored before their producer: they start after it (less any clock skew)
       const firstPublishMs = Math.min(...secs.map((r) => Number(r.ms)));
@@ -256,6 +259,8 @@ export class PairingPass {
       version,
       clocks: this.clockOffsetsMs(),
     });
+    // ordering inversions of the lanes whose deliveries changed (their points and cells are in by now)
+    await recomputeOrdering(this.store, touched.lanes, version);
     for (const k of touched.groups.keys()) this.knownGroups?.add(k);
     this.stats.passes++;
     this.stats.hopsWritten += written;
@@ -610,8 +615,41 @@ export class PairingPass {
       const g = touched.groups.get(gk);
       if (!g) touched.groups.set(gk, { destination: w.destination, firstS: ds });
       else g.firstS = Math.min(g.firstS, ds);
+      const basis = basisOf(w);
+      if (basis) {
+        const lane = { consumer_group: w.consumer_group, destination: w.destination, partition: w.partition, basis, key: basis === 'k' ? w.msg_key : '' };
+        const id = laneId(lane);
+        const ns = nsOf(w.d_start);
+        const t = touched.lanes.get(id);
+        if (!t) touched.lanes.set(id, { ...lane, fromNs: ns, toNs: ns });
+        else if (ns < t.fromNs) t.fromNs = ns;
+        else if (ns > t.toNs) t.toNs = ns;
+      }
+    }
+    // the extra deliveries (ordinal ≥ 2) beside the hops; one that stops being one gets a tombstone
+    const repeats: Array<Record<string, unknown>> = [];
+    for (const w of writes) {
+      const old = before.get(hopId(w));
+      const now = Number(w.deleted) === 0 && w.ordinal >= 2;
+      if (!now && !(old && Number(old.deleted ?? 0) === 0 && Number(old.ordinal) >= 2)) continue;
+      repeats.push({
+        consumer_group: w.consumer_group,
+        destination: w.destination,
+        message_key: w.message_key,
+        d_key: w.d_key,
+        d_start: w.d_start,
+        class: w.class,
+        rewind: Number(w.rewind),
+        d_trace_id: w.d_trace_id,
+        p_trace_id: w.p_trace_id,
+        d_env: w.d_env,
+        d_namespace: w.d_namespace,
+        version,
+        deleted: now ? 0 : 1,
+      });
     }
     await this.store.insertRowsBinary('hops', writes.map(stripForInsert), { name: 'pairing:insert-hops' });
+    await this.store.insertRowsBinary('hop_repeats', repeats, { name: 'pairing:insert-repeats' });
     return writes.length;
   }
 

@@ -285,6 +285,76 @@ describe('pairing pass', () => {
     assert.deepEqual(await callSums(3600), byMinute);
   });
 
+  test('ordering is decided by the pass: a late earlier delivery ends an inversion, an hour apart nothing is compared, a re-run changes nothing', async () => {
+    const t = clock(Date.now() - 3 * 3_600_000);
+    const dest = 'ordered-orders';
+    const p = (offset: number, start: number, partition = 0) =>
+      t.span({ service: 'producer', name: `${dest} send`, kind: 'PRODUCER', start, durationMs: 1, attributes: messaging({ destination: dest, operation: 'send', partition, offset }) });
+    const d = (parent: Span, offset: number, start: number, partition = 0) =>
+      t.span({
+        service: 'o-svc',
+        name: `${dest} process`,
+        kind: 'CONSUMER',
+        parent,
+        start,
+        attributes: messaging({ destination: dest, operation: 'process', group: 'o', partition, offset }),
+      });
+    const inversions = async () =>
+      (await es.api(`/api/anomalies?from=now-4h&destination=${dest}&limit=1000`)).body as {
+        ordering: { total: number; occurrences: any[] };
+        duplicates: { total: number; occurrences: any[] };
+      };
+    const stored = () =>
+      es.store.query<{ dk: string; a: string }>(
+        `SELECT toString(d_key) AS dk, toString(a_d_key) AS a FROM ${es.store.database}.order_inversions FINAL WHERE destination = {d:String} ORDER BY dk`,
+        { name: 'test:inversions', params: { d: dest } },
+      );
+    const p5 = p(5, 0);
+    const p3 = p(3, 10);
+    // offset 5 delivered before offset 3: out of order
+    const d5 = d(p5, 5, 100);
+    const d3 = d(p3, 3, 200);
+    // partition 1: offset 9, and offset 8 delivered 62 minutes later (outside the hour it is compared with)
+    const p9 = p(9, 0, 1);
+    const p8 = p(8, 5, 1);
+    await es.sendSpans([p5, p3, d5, d3, p9, p8, d(p9, 9, 300, 1), d(p8, 8, 62 * 60_000, 1)]);
+    await es.collector.pairing!.sync();
+    let body = await inversions();
+    assert.equal(body.ordering.total, 1, JSON.stringify(body.ordering));
+    const o = body.ordering.occurrences[0];
+    assert.deepEqual(
+      [o.partition, o.basis, o.deliveredLater.offset, o.deliveredFirst.offset, o.deliveredLater.deliver.spanId, o.deliveredFirst.deliver.spanId],
+      ['0', 'offset', '3', '5', d3.spanId, d5.spanId],
+    );
+    assert.equal(body.duplicates.total, 0);
+    // offset 3 had been delivered at 50 ms already, exported late: in order after all, and its
+    // delivery at 200 ms is a duplicate
+    await es.sendSpans([d(p3, 3, 50)]);
+    await es.collector.pairing!.sync();
+    body = await inversions();
+    assert.equal(body.ordering.total, 0, JSON.stringify(body.ordering));
+    assert.equal(body.duplicates.total, 1);
+    assert.deepEqual(
+      body.duplicates.occurrences.map((x) => [x.offset, x.class, x.deliveries.map((y: any) => y.class)]),
+      [['3', 'duplicate_after_success', [null, 'duplicate_after_success']]],
+    );
+    // offset 4 delivered after 5 (and after the duplicate of 3): out of order again, against 5
+    const p4 = p(4, 20);
+    const d4 = d(p4, 4, 400);
+    await es.sendSpans([p4, d4]);
+    await es.collector.pairing!.sync();
+    const before = await stored();
+    assert.deepEqual(before.length, 1);
+    body = await inversions();
+    assert.deepEqual(body.ordering.occurrences.map((x) => [x.deliveredLater.offset, x.deliveredFirst.offset]), [['4', '5']]);
+    // every pass again from the start: the same inversions
+    const rerun = new PairingPass(es.store, { committedBefore: () => Date.now(), lookbackMs: 86_400_000, lateWindowMs: 900_000, maxSpansPerPass: 3 });
+    await es.store.command(`INSERT INTO ${es.store.database}.pairing_state VALUES ('hops', 0, {u:Int64})`, { name: 'test:reset', params: { u: Date.now() + 1 } });
+    await rerun.sync();
+    assert.deepEqual(await stored(), before);
+    assert.equal((await inversions()).duplicates.total, 1);
+  });
+
   test('/api/health reports the pairing watermark', async () => {
     const res = await es.api<{ pairing: { watermark: string | null; behindMs: number | null } }>('/api/health');
     assert.equal(res.status, 200);

@@ -44,7 +44,7 @@ describe('EVENTSCOPE_TTL_DAYS changed between starts', () => {
     await first.store.close();
     assert.deepEqual(first.lines, [], 'a first start has nothing to change');
     const withTtl = [...before].filter(([, d]) => d !== undefined).map(([n]) => n).sort();
-    for (const table of ['spans', 'resources', 'trace_index', 'span_links', 'call_spans', 'messaging_spans', 'publish_keys', 'hops', 'hop_minutes', 'lag_cells', 'lag_cells_late', 'call_cells', 'hop_hours', 'broker_metrics']) {
+    for (const table of ['spans', 'resources', 'trace_index', 'span_links', 'call_spans', 'messaging_spans', 'publish_keys', 'hops', 'hop_minutes', 'lag_cells', 'lag_cells_late', 'call_cells', 'hop_hours', 'hop_repeats', 'order_points', 'order_cells', 'order_inversions', 'broker_metrics']) {
       assert.ok(withTtl.includes(table), `${table} has a TTL`);
       assert.equal(before.get(table), 30);
     }

@@ -1,0 +1,319 @@
+// Ordering inversions as pairing-pass state (migration 018, issue 8). Within a lane — (consumer group,
+// destination, partition, basis, and the message key when the basis is the publish order) — a
+// message's first delivery is out of order when the group had received, in the hour before it (from
+// the start of its minute), a message produced later: a higher offset, or a later publish of the
+// same key. The messages of one batch span start together and are never compared with each other.
+//
+// The pass decides this for every lane it touched, for the first deliveries from the earliest one it
+// touched on: a late delivery can make later ones out of order, or stop them being so. What came
+// before is read at three resolutions (order_cells by minute, then by second, then order_points
+// for the seconds the pass touched), so a pass reads a lane's hour as ~120 cells, not its deliveries.
+import type { Store } from '../store/index.js';
+
+/** A delivery is compared with what its group received this long before its minute. */
+export const ORDER_WINDOW_S = 3_600;
+
+export type Basis = 'o' | 'k';
+
+/** A lane's identity as the pass knows it from its hops. */
+export interface LaneRef {
+  consumer_group: string;
+  destination: string;
+  partition: string;
+  basis: Basis;
+  /** the message key (basis 'k' only; '' otherwise) */
+  key: string;
+}
+
+/** What a pass touched in one lane: the deliveries it wrote, from / to (ns). */
+export interface TouchedLane extends LaneRef {
+  fromNs: bigint;
+  toNs: bigint;
+}
+
+/** The basis of a hop's ordering (null: not comparable). */
+export function basisOf(h: { identified: number; offset: string | null; msg_key: string; matched: number; p_start: string | null }): Basis | null {
+  if (Number(h.identified) !== 1) return null;
+  if (h.offset !== null) return 'o';
+  return h.msg_key !== '' && Number(h.matched) === 1 && h.p_start ? 'k' : null;
+}
+
+export const laneId = (l: LaneRef) => `${l.consumer_group}\u0000${l.destination}\u0000${l.partition}\u0000${l.basis}\u0000${l.basis === 'k' ? l.key : ''}`;
+
+/** (ord, −start ns, d_key, message_key): the largest is the highest ord, delivered earliest. */
+export type Top = readonly [bigint, bigint, bigint, bigint];
+
+const cmpTop = (a: Top, b: Top) => {
+  for (let i = 0; i < 4; i++) if (a[i]! !== b[i]!) return a[i]! < b[i]! ? -1 : 1;
+  return 0;
+};
+
+/** Something delivered before: a cell (the highest of a second or a minute) or one delivery. */
+export interface PriorItem {
+  /** ns: a cell's start, or the delivery's start */
+  atNs: bigint;
+  top: Top;
+}
+
+export interface Candidate {
+  atNs: bigint;
+  ord: bigint;
+  d_key: string;
+  message_key: string;
+}
+
+export interface Verdict extends Candidate {
+  /** the message delivered first (null: in order) */
+  before: { atNs: bigint; d_key: string; message_key: string } | null;
+}
+
+const MINUTE_NS = 60_000_000_000n;
+const WINDOW_NS = BigInt(ORDER_WINDOW_S) * 1_000_000_000n;
+
+/**
+ * Decides every candidate of one lane (pure). `items` is what the lane received, each item wholly
+ * before any candidate it may be compared with or itself a delivery; a candidate is compared with
+ * the items in [start of its minute − 1 h, its start). A sliding maximum: items and candidates in
+ * time order, the lower bound only rises.
+ */
+export function decideLane(items: readonly PriorItem[], candidates: readonly Candidate[]): Verdict[] {
+  const xs = [...items].sort((a, b) => (a.atNs < b.atNs ? -1 : a.atNs > b.atNs ? 1 : 0));
+  const cs = [...candidates].sort((a, b) => (a.atNs < b.atNs ? -1 : a.atNs > b.atNs ? 1 : 0));
+  // indexes into xs, their tops decreasing: the front is the window's highest
+  const deque: number[] = [];
+  let head = 0;
+  let next = 0;
+  const out: Verdict[] = [];
+  for (const c of cs) {
+    // everything that started strictly before the candidate (a batch's messages share the start)
+    while (next < xs.length && xs[next]!.atNs < c.atNs) {
+      const t = xs[next]!.top;
+      while (deque.length > head && cmpTop(xs[deque[deque.length - 1]!]!.top, t) <= 0) deque.pop();
+      deque.push(next++);
+    }
+    const lower = c.atNs - (c.atNs % MINUTE_NS) - WINDOW_NS;
+    while (deque.length > head && xs[deque[head]!]!.atNs < lower) head++;
+    const best = deque.length > head ? xs[deque[head]!]!.top : undefined;
+    out.push({
+      ...c,
+      before: best && c.ord < best[0] ? { atNs: -best[1], d_key: best[2].toString(), message_key: best[3].toString() } : null,
+    });
+  }
+  return out;
+}
+
+const NS_PER_S = 1_000_000_000n;
+const sqlTime = (ns: bigint) => `${ns / NS_PER_S}.${(ns % NS_PER_S).toString().padStart(9, '0')}`;
+
+type InversionRow = {
+  lane_id: string;
+  at_ns: string;
+  dk: string;
+  mk: string;
+  a_dk: string;
+  a_mk: string;
+};
+
+/**
+ * Recomputes the inversions of the touched lanes (after the pass wrote its hops: order_points and
+ * order_cells follow them through MVs) and writes what changed, with `version`.
+ */
+export async function recomputeOrdering(store: Store, touched: Map<string, TouchedLane>, version: string): Promise<number> {
+  if (touched.size === 0) return 0;
+  const db = store.database;
+  const lanes = [...touched.values()];
+  const hashes = await store.query<{ lane: string }>(
+    `SELECT toString(cityHash64(x.1, x.2, x.3, x.4, x.5)) AS lane
+       FROM (SELECT arrayJoin(arrayZip({g:Array(String)}, {d:Array(String)}, {p:Array(String)}, {b:Array(String)}, {k:Array(String)})) AS x)`,
+    {
+      name: 'ordering:lanes',
+      params: {
+        g: lanes.map((l) => l.consumer_group),
+        d: lanes.map((l) => l.destination),
+        p: lanes.map((l) => l.partition),
+        b: lanes.map((l) => l.basis),
+        k: lanes.map((l) => (l.basis === 'k' ? l.key : '')),
+      },
+    },
+  );
+  const byHash = new Map<string, TouchedLane>();
+  lanes.forEach((l, i) => byHash.set(hashes[i]!.lane, l));
+  const ids = [...byHash.keys()].map((h) => BigInt(h));
+  // each lane: minute cells before the minute of its first touched delivery (back an hour before
+  // that), second cells up to its second, the deliveries themselves from there; candidates are its
+  // first deliveries from the touched one up to an hour after the last
+  let fromNs = lanes[0]!.fromNs;
+  let toNs = lanes[0]!.toNs;
+  let lastSecondNs = 0n;
+  for (const l of lanes) {
+    if (l.fromNs < fromNs) fromNs = l.fromNs;
+    if (l.toNs > toNs) toNs = l.toNs;
+    const s = l.fromNs - (l.fromNs % NS_PER_S);
+    if (s > lastSecondNs) lastSecondNs = s;
+  }
+  const firstMinuteNs = fromNs - (fromNs % MINUTE_NS);
+  const firstSecondNs = fromNs - (fromNs % NS_PER_S);
+  const untilNs = toNs + WINDOW_NS + MINUTE_NS;
+  const [cells, points, existing] = await Promise.all([
+    store.query<{ lane_id: string; res: number; s: string; o: string; n: string; dk: string; mk: string }>(
+      `SELECT toString(lane) AS lane_id, res, toString(toUnixTimestamp(bucket)) AS s,
+              toString(t.1) AS o, toString(t.2) AS n, toString(t.3) AS dk, toString(t.4) AS mk
+         FROM (SELECT lane, res, bucket, max(top) AS t FROM ${db}.order_cells
+                WHERE lane IN {ids:Array(UInt64)}
+                  AND ((res = 60 AND bucket >= toDateTime({minFrom:Int64}) AND bucket < toDateTime({minTo:Int64}))
+                    OR (res = 1 AND bucket >= toDateTime({secFrom:Int64}) AND bucket < toDateTime({secTo:Int64})))
+                GROUP BY lane, res, bucket)`,
+      {
+        name: 'ordering:cells',
+        params: {
+          ids,
+          minFrom: Number((firstMinuteNs - WINDOW_NS) / NS_PER_S),
+          minTo: Number(lastSecondNs / NS_PER_S),
+          secFrom: Number(firstMinuteNs / NS_PER_S),
+          secTo: Number(lastSecondNs / NS_PER_S),
+        },
+      },
+    ),
+    store.query<{ lane_id: string; ns: string; dk: string; mk: string; o: string; f: number }>(
+      `SELECT toString(lane) AS lane_id, toString(toUnixTimestamp64Nano(d_start)) AS ns, toString(d_key) AS dk,
+              toString(message_key) AS mk, toString(ord) AS o, first AS f
+         FROM ${db}.order_points FINAL
+        WHERE lane IN {ids:Array(UInt64)}
+          AND d_start >= toDateTime64({from:String}, 9) AND d_start < toDateTime64({until:String}, 9)`,
+      { name: 'ordering:points', params: { ids, from: sqlTime(firstSecondNs), until: sqlTime(untilNs) } },
+    ),
+    store.query<InversionRow>(
+      `SELECT toString(lane) AS lane_id, toString(toUnixTimestamp64Nano(at)) AS at_ns, toString(d_key) AS dk,
+              toString(message_key) AS mk, toString(a_d_key) AS a_dk, toString(a_message_key) AS a_mk
+         FROM ${db}.order_inversions FINAL
+        WHERE at >= toDateTime64({from:String}, 9) AND at < toDateTime64({until:String}, 9) AND lane IN {ids:Array(UInt64)}`,
+      { name: 'ordering:existing', params: { ids, from: sqlTime(fromNs), until: sqlTime(untilNs) } },
+    ),
+  ]);
+
+  type LaneWork = { items: PriorItem[]; candidates: Candidate[] };
+  const work = new Map<string, LaneWork>();
+  const workOf = (lane: string) => {
+    let w = work.get(lane);
+    if (!w) work.set(lane, (w = { items: [], candidates: [] }));
+    return w;
+  };
+  for (const c of cells) {
+    const l = byHash.get(c.lane_id)!;
+    const at = BigInt(c.s) * NS_PER_S;
+    const laneMinute = l.fromNs - (l.fromNs % MINUTE_NS);
+    const laneSecond = l.fromNs - (l.fromNs % NS_PER_S);
+    // each lane at its own resolutions: minutes before its minute, seconds before its second
+    if (c.res === 60 ? at >= laneMinute : at < laneMinute || at >= laneSecond) continue;
+    workOf(c.lane_id).items.push({ atNs: at, top: [BigInt(c.o), BigInt(c.n), BigInt(c.dk), BigInt(c.mk)] });
+  }
+  for (const p of points) {
+    const l = byHash.get(p.lane_id)!;
+    const at = BigInt(p.ns);
+    if (at < l.fromNs - (l.fromNs % NS_PER_S)) continue;
+    const w = workOf(p.lane_id);
+    const ord = BigInt(p.o);
+    w.items.push({ atNs: at, top: [ord, -at, BigInt(p.dk), BigInt(p.mk)] });
+    if (Number(p.f) === 1 && at >= l.fromNs && at < l.toNs + WINDOW_NS + MINUTE_NS) w.candidates.push({ atNs: at, ord, d_key: p.dk, message_key: p.mk });
+  }
+
+  const stored = new Map(existing.map((e) => [`${e.dk}\u0000${e.mk}`, e]));
+  /** every candidate decided: is it out of order? */
+  const decided = new Map<string, boolean>();
+  const fresh: Array<Verdict & { lane: string }> = [];
+  for (const [lane, w] of work) {
+    for (const v of decideLane(w.items, w.candidates)) {
+      const id = `${v.d_key}\u0000${v.message_key}`;
+      decided.set(id, v.before !== null);
+      if (!v.before) continue;
+      const old = stored.get(id);
+      if (old && old.a_dk === v.before.d_key && old.a_mk === v.before.message_key) continue;
+      fresh.push({ ...v, lane });
+    }
+  }
+  // stored inversions in a lane's recomputed span that are in order now, or no longer a first delivery
+  const gone = existing.filter((e) => {
+    const l = byHash.get(e.lane_id)!;
+    const at = BigInt(e.at_ns);
+    return at >= l.fromNs && at < l.toNs + WINDOW_NS + MINUTE_NS && decided.get(`${e.dk}\u0000${e.mk}`) !== true;
+  });
+  if (fresh.length === 0 && gone.length === 0) return 0;
+  const meta = await hopMeta(store, [
+    ...fresh.flatMap((f) => [
+      { d_key: f.d_key, message_key: f.message_key, atNs: f.atNs },
+      { d_key: f.before!.d_key, message_key: f.before!.message_key, atNs: f.before!.atNs },
+    ]),
+  ]);
+  const rows: Array<Record<string, unknown>> = [];
+  for (const f of fresh) {
+    const l = byHash.get(f.lane)!;
+    const d = meta.get(`${f.d_key}\u0000${f.message_key}`);
+    const a = meta.get(`${f.before!.d_key}\u0000${f.before!.message_key}`);
+    rows.push({
+      lane: f.lane,
+      consumer_group: l.consumer_group,
+      destination: l.destination,
+      partition: l.partition,
+      basis: l.basis,
+      at: f.atNs.toString(),
+      d_key: f.d_key,
+      message_key: f.message_key,
+      a_at: f.before!.atNs.toString(),
+      a_d_key: f.before!.d_key,
+      a_message_key: f.before!.message_key,
+      trace_ids: [...new Set([d?.d_trace_id, d?.p_trace_id, a?.d_trace_id, a?.p_trace_id].filter((t): t is string => !!t))],
+      d_env: d?.d_env ?? '',
+      d_namespace: d?.d_namespace ?? '',
+      version,
+      deleted: 0,
+    });
+  }
+  for (const g of gone) {
+    const l = byHash.get(g.lane_id)!;
+    rows.push({
+      lane: g.lane_id,
+      consumer_group: l.consumer_group,
+      destination: l.destination,
+      partition: l.partition,
+      basis: l.basis,
+      at: g.at_ns,
+      d_key: g.dk,
+      message_key: g.mk,
+      a_at: g.at_ns,
+      a_d_key: g.a_dk,
+      a_message_key: g.a_mk,
+      trace_ids: [],
+      d_env: '',
+      d_namespace: '',
+      version,
+      deleted: 1,
+    });
+  }
+  await store.insertRowsBinary('order_inversions', rows, { name: 'ordering:insert' });
+  return rows.length;
+}
+
+/** Trace ids and environment of the given hops (latest version), by `${d_key}\0${message_key}`. */
+async function hopMeta(
+  store: Store,
+  hops: Array<{ d_key: string; message_key: string; atNs: bigint }>,
+): Promise<Map<string, { d_trace_id: string; p_trace_id: string; d_env: string; d_namespace: string }>> {
+  if (hops.length === 0) return new Map();
+  let lo = hops[0]!.atNs;
+  let hi = hops[0]!.atNs;
+  for (const h of hops) {
+    if (h.atNs < lo) lo = h.atNs;
+    if (h.atNs > hi) hi = h.atNs;
+  }
+  const rows = await store.query<{ d_key: string; message_key: string; d_trace_id: string; p_trace_id: string; d_env: string; d_namespace: string }>(
+    `SELECT toString(d_key) AS d_key, toString(message_key) AS message_key, argMax(d_trace_id, version) AS d_trace_id,
+            argMax(p_trace_id, version) AS p_trace_id, argMax(d_env, version) AS d_env, argMax(d_namespace, version) AS d_namespace
+       FROM ${store.database}.hops
+      WHERE d_start >= toDateTime64({lo:String}, 9) AND d_start <= toDateTime64({hi:String}, 9)
+        AND d_key IN (SELECT arrayJoin({keys:Array(UInt64)}))
+      GROUP BY d_key, message_key`,
+    { name: 'ordering:hops', params: { lo: sqlTime(lo), hi: sqlTime(hi), keys: [...new Set(hops.map((h) => BigInt(h.d_key)))] } },
+  );
+  return new Map(rows.map((r) => [`${r.d_key}\u0000${r.message_key}`, r]));
+}
+
