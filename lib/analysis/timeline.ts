@@ -219,6 +219,10 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
   const entries = new Set<string>();
   const batches = new Map<string, string[]>(); // batch span key → member span keys
   let frontier = q.startTraceIds?.length ? [...q.startTraceIds].sort() : [q.traceId];
+  // independent of the walk: fetched beside it
+  const clocksLoaded = loadHostClocks(store);
+  let prefetched: { ids: Set<string>; result: ReturnType<typeof anomaliesNear> } | undefined;
+  clocksLoaded.catch(() => {});
   let truncated: Timeline['truncated'];
 
   for (let depth = 0; frontier.length > 0; depth++) {
@@ -228,27 +232,39 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
     }
     for (const t of frontier) depthOf.set(t, depth);
     const budget = q.maxSpans - spans.size;
-    const [rows, incoming] = await Promise.all([
-      store.query<SpanDbRow>(
-        `WITH ${BOUNDS(db)} AS b
-         SELECT ${SPAN_COLUMNS}
-           FROM ${db}.spans
-          WHERE trace_id IN {ids:Array(String)} AND timestamp >= b.1 AND timestamp <= b.2
-          ORDER BY timestamp, span_id
-          LIMIT 1 BY trace_id, span_id
-          LIMIT {limit:UInt32}`,
-        { name: 'timeline:spans', params: { ids: frontier, limit: budget + 1 } },
-      ),
-      store.query<LinkInRow>(
-        `WITH ${BOUNDS(db)} AS b
-         SELECT link_trace_id, link_span_id, trace_id, span_id, service_name, attributes
-           FROM ${db}.span_links
-          WHERE link_trace_id IN {ids:Array(String)}
-            AND timestamp >= b.1 - toIntervalHour(1) AND timestamp <= b.2 + toIntervalDay(7)
-          LIMIT 1 BY link_trace_id, link_span_id, trace_id, span_id`,
-        { name: 'timeline:links-in', params: { ids: frontier } },
-      ),
-    ]);
+    // the spans first (their traces' time bounds from trace_index, in the same query), then the
+    // spans linking into them within those bounds: two lookups in a row cost less than two at once,
+    // each looking the bounds up again
+    const rows = await store.query<SpanDbRow>(
+      `WITH ${BOUNDS(db)} AS b
+       SELECT ${SPAN_COLUMNS}
+         FROM ${db}.spans
+        WHERE trace_id IN {ids:Array(String)} AND timestamp >= b.1 AND timestamp <= b.2
+        ORDER BY timestamp, span_id
+        LIMIT 1 BY trace_id, span_id
+        LIMIT {limit:UInt32}`,
+      { name: 'timeline:spans', params: { ids: frontier, limit: budget + 1 } },
+    );
+    let fromNs: bigint | undefined;
+    let toNs: bigint | undefined;
+    for (const r of rows) {
+      const a = BigInt(r.start_ns);
+      const b = a + BigInt(r.duration_ns);
+      if (fromNs === undefined || a < fromNs) fromNs = a;
+      if (toNs === undefined || b > toNs) toNs = b;
+    }
+    const incoming =
+      fromNs === undefined
+        ? []
+        : await store.query<LinkInRow>(
+            `SELECT link_trace_id, link_span_id, trace_id, span_id, service_name, attributes
+               FROM ${db}.span_links
+              WHERE link_trace_id IN {ids:Array(String)}
+                AND timestamp >= fromUnixTimestamp64Nano({from:Int64}) - toIntervalHour(1)
+                AND timestamp <= fromUnixTimestamp64Nano({to:Int64}) + toIntervalDay(7)
+              LIMIT 1 BY link_trace_id, link_span_id, trace_id, span_id`,
+            { name: 'timeline:links-in', params: { ids: frontier, from: fromNs, to: toNs! } },
+          );
     if (depth === 0 && rows.length === 0) return null;
     const take = rows.slice(0, Math.max(0, budget));
     for (const r of take) spans.set(spanKey(r.trace_id, r.span_id), r);
@@ -271,11 +287,34 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
       entries.add(spanKey(l.trace_id, l.span_id));
     }
     frontier = [...next].sort();
+    // after the first round the request's traces are mostly known: its anomalies are looked up
+    // beside the rest of the walk (again at the end if the walk found traces beyond these)
+    if (depth === 0 && q.anomalies !== false && fromNs !== undefined) {
+      const ids = [...new Set([...depthOf.keys(), ...frontier])];
+      prefetched = { ids: new Set(ids), result: anomaliesNear(store, ids, fromNs, toNs!) };
+      prefetched.result.catch(() => {});
+    }
   }
 
   const list = [...spans.values()];
-  const resources = await resourcesOf(store, list);
-  const clocks = await loadHostClocks(store);
+  const clocks = await clocksLoaded;
+  const traceIds = [...new Set(list.map((r) => r.trace_id))];
+  let rawFrom: bigint | undefined;
+  let rawTo: bigint | undefined;
+  for (const r of list) {
+    const a = BigInt(r.start_ns);
+    const b = a + BigInt(r.duration_ns);
+    if (rawFrom === undefined || a < rawFrom) rawFrom = a;
+    if (rawTo === undefined || b > rawTo) rawTo = b;
+  }
+  const [resources, anomalies] = await Promise.all([
+    resourcesOf(store, list),
+    q.anomalies === false || rawFrom === undefined
+      ? undefined
+      : prefetched && traceIds.every((t) => prefetched!.ids.has(t))
+        ? prefetched.result.then((a) => onlyTouching(a, traceIds))
+        : anomaliesNear(store, traceIds, rawFrom, rawTo!),
+  ]);
   const known = new Map(clocks.hosts.map((h, i) => [h, clocks.offsetsNs[i]!]));
   const skew = adjustClockSkew(
     list.map((r) => ({
@@ -291,13 +330,29 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
     known,
   );
   const timeline = assembleTimeline(q.traceId, list, linksIn, depthOf, skew, truncated, resources, batches);
-  if (q.anomalies === false) return timeline;
-  timeline.anomalies = await anomaliesForTraces(store, {
-    traceIds: timeline.traceIds,
-    fromMs: Number(BigInt(timeline.startNs) / 1_000_000n) - 1,
-    toMs: Number(BigInt(timeline.endNs) / 1_000_000n) + 1,
-  });
+  if (anomalies) timeline.anomalies = anomalies;
   return timeline;
+}
+
+/**
+ * A request's anomalies: those touching its traces (anomalies.ts, by trace id), within an hour of
+ * its spans' raw times — the trace ids make the answer; the margin (more than any clock
+ * correction) only bounds what is read.
+ */
+function anomaliesNear(store: Store, traceIds: string[], fromNs: bigint, toNs: bigint) {
+  return anomaliesForTraces(store, {
+    traceIds,
+    fromMs: Number(fromNs / 1_000_000n) - ANOMALY_MARGIN_MS,
+    toMs: Number(toNs / 1_000_000n) + ANOMALY_MARGIN_MS,
+  });
+}
+const ANOMALY_MARGIN_MS = 3_600_000;
+
+/** The occurrences of an answer for more traces that touch one of these. */
+function onlyTouching(a: Awaited<ReturnType<typeof anomaliesForTraces>>, traceIds: string[]) {
+  const wanted = new Set(traceIds);
+  const touches = (o: { traceIds: string[] }) => o.traceIds.some((t) => wanted.has(t));
+  return { duplicates: a.duplicates.filter(touches), ordering: a.ordering.filter(touches) };
 }
 
 /**
@@ -306,7 +361,15 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
  */
 async function resourcesOf(store: Store, rows: SpanDbRow[]): Promise<Map<string, ResourceDbRow>> {
   if (rows.length === 0) return new Map();
-  const keys = [...new Set(rows.map((r) => r.resource_key))];
+  const out = new Map<string, ResourceDbRow>();
+  const missing = new Set<string>();
+  for (const r of rows) {
+    const known = resourceCache.get(`${store.database}\u0000${r.resource_key}`);
+    if (known) out.set(r.resource_key, known);
+    else missing.add(r.resource_key);
+  }
+  if (missing.size === 0) return out;
+  const keys = [...missing];
   let min = BigInt(rows[0]!.start_ns);
   let max = min;
   for (const r of rows) {
@@ -322,8 +385,20 @@ async function resourcesOf(store: Store, rows: SpanDbRow[]): Promise<Map<string,
       LIMIT 1 BY resource_key`,
     { name: 'timeline:resources', params: { keys, from: min.toString(), to: max.toString() } },
   );
-  return new Map(found.map((r) => [r.resource_key, r]));
+  if (resourceCache.size + found.length > RESOURCE_CACHE_SIZE) resourceCache.clear();
+  for (const r of found) {
+    resourceCache.set(`${store.database}\u0000${r.resource_key}`, r);
+    out.set(r.resource_key, r);
+  }
+  return out;
 }
+
+/**
+ * Resource rows by key: the key is a hash of the resource and scope attributes (collector/otlp/
+ * decode.ts resourceKey), so a row never changes and a timeline of the same services reads none.
+ */
+const resourceCache = new Map<string, ResourceDbRow>();
+const RESOURCE_CACHE_SIZE = 10_000;
 
 /** The part of a span row the fan-in rule reads. */
 export interface FanInRow {

@@ -20,6 +20,7 @@ import { bucketsOf } from './versioned.js';
 import { estimateHostOffsets, type ClockEvidence } from './clocks.js';
 import { assignPathways, isUpstream, MAX_DEPTH, PathwayIndex, recomputePathwayMinutes, type PathwayHop } from './pathways.js';
 import { metrics } from '../metrics.js';
+import { forgetHostClocks } from '../analysis/hop-state.js';
 import { msOf, nsOf } from '../datetime64.js';
 
 
@@ -399,6 +400,7 @@ export class PairingPass {
           changed.map((h) => ({ host: h, offset_ns: String(next.get(h) ?? 0n), basis: estimate.get(h)?.basis ?? '', updated_ms: u })),
           { name: 'pairing:insert-clocks' },
         );
+        forgetHostClocks(this.store);
       }
       this.clocks = next;
       this.clocksAt = this.now();

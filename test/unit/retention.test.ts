@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { loadMigrations, ttlClauses } from '../../lib/store/migrate.js';
 import { ttlDaysOf } from '../../lib/store/retention.js';
 
-const TABLES = ['spans', 'resources', 'trace_index', 'span_links', 'call_spans', 'messaging_spans', 'publish_keys', 'hops', 'hop_minutes', 'lag_cells', 'broker_metrics', 'pathway_minutes', 'alert_events', 'business_keys', 'hop_keys', 'lag_cells_late', 'call_cells', 'hop_hours'];
+const TABLES = ['spans', 'resources', 'trace_index', 'span_links', 'call_spans', 'messaging_spans', 'publish_keys', 'hops', 'hop_minutes', 'lag_cells', 'broker_metrics', 'pathway_minutes', 'alert_events', 'business_keys', 'hop_keys', 'lag_cells_late', 'call_cells', 'hop_hours', 'hop_repeats', 'order_points', 'order_cells', 'order_inversions'];
 
 test('every table the migrations create with a TTL, with the configured days', () => {
   const single = ttlClauses(loadMigrations({ database: 'es', ttlDays: 7 }), 'es');
