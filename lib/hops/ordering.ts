@@ -151,71 +151,86 @@ export async function recomputeOrdering(store: Store, touched: Map<string, Touch
     const s = l.fromNs - (l.fromNs % NS_PER_S);
     if (s > lastSecondNs) lastSecondNs = s;
   }
-  const firstMinuteNs = fromNs - (fromNs % MINUTE_NS);
   const firstSecondNs = fromNs - (fromNs % NS_PER_S);
   const untilNs = toNs + WINDOW_NS + MINUTE_NS;
-  const [cells, points, existing] = await Promise.all([
-    store.query<{ lane_id: string; res: number; s: string; o: string; n: string; dk: string; mk: string }>(
-      `SELECT toString(lane) AS lane_id, res, toString(toUnixTimestamp(bucket)) AS s,
-              toString(t.1) AS o, toString(t.2) AS n, toString(t.3) AS dk, toString(t.4) AS mk
-         FROM (SELECT lane, res, bucket, max(top) AS t FROM ${db}.order_cells
-                WHERE lane IN {ids:Array(UInt64)}
-                  AND ((res = 60 AND bucket >= toDateTime({minFrom:Int64}) AND bucket < toDateTime({minTo:Int64}))
-                    OR (res = 1 AND bucket >= toDateTime({secFrom:Int64}) AND bucket < toDateTime({secTo:Int64})))
-                GROUP BY lane, res, bucket)`,
-      {
-        name: 'ordering:cells',
-        params: {
-          ids,
-          minFrom: Number((firstMinuteNs - WINDOW_NS) / NS_PER_S),
-          minTo: Number(lastSecondNs / NS_PER_S),
-          secFrom: Number(firstMinuteNs / NS_PER_S),
-          secTo: Number(lastSecondNs / NS_PER_S),
-        },
-      },
-    ),
-    store.query<{ lane_id: string; ns: string; dk: string; mk: string; o: string; f: number }>(
-      `SELECT toString(lane) AS lane_id, toString(toUnixTimestamp64Nano(d_start)) AS ns, toString(d_key) AS dk,
-              toString(message_key) AS mk, toString(ord) AS o, first AS f
-         FROM ${db}.order_points FINAL
-        WHERE lane IN {ids:Array(UInt64)}
-          AND d_start >= toDateTime64({from:String}, 9) AND d_start < toDateTime64({until:String}, 9)`,
-      { name: 'ordering:points', params: { ids, from: sqlTime(firstSecondNs), until: sqlTime(untilNs) } },
-    ),
-    store.query<InversionRow>(
-      `SELECT toString(lane) AS lane_id, toString(toUnixTimestamp64Nano(at)) AS at_ns, toString(d_key) AS dk,
-              toString(message_key) AS mk, toString(a_d_key) AS a_dk, toString(a_message_key) AS a_mk
-         FROM ${db}.order_inversions FINAL
-        WHERE at >= toDateTime64({from:String}, 9) AND at < toDateTime64({until:String}, 9) AND lane IN {ids:Array(UInt64)}`,
-      { name: 'ordering:existing', params: { ids, from: sqlTime(fromNs), until: sqlTime(untilNs) } },
-    ),
-  ]);
-
-  type LaneWork = { items: PriorItem[]; candidates: Candidate[] };
+  // one after another: side by side they took three times as long each (two cores)
+  const points = await store.query<{ lane_id: string; ns: string; dk: string; mk: string; o: string; f: number }>(
+    `SELECT toString(lane) AS lane_id, toString(toUnixTimestamp64Nano(d_start)) AS ns, toString(d_key) AS dk,
+            toString(message_key) AS mk, toString(ord) AS o, first AS f
+       FROM ${db}.order_points FINAL
+      WHERE lane IN {ids:Array(UInt64)}
+        AND d_start >= toDateTime64({from:String}, 9) AND d_start < toDateTime64({until:String}, 9)`,
+    { name: 'ordering:points', params: { ids, from: sqlTime(firstSecondNs), until: sqlTime(untilNs) } },
+  );
+  type LaneWork = { lane: TouchedLane; items: PriorItem[]; candidates: Candidate[]; lastNs: bigint };
   const work = new Map<string, LaneWork>();
-  const workOf = (lane: string) => {
-    let w = work.get(lane);
-    if (!w) work.set(lane, (w = { items: [], candidates: [] }));
-    return w;
-  };
-  for (const c of cells) {
-    const l = byHash.get(c.lane_id)!;
-    const at = BigInt(c.s) * NS_PER_S;
-    const laneMinute = l.fromNs - (l.fromNs % MINUTE_NS);
-    const laneSecond = l.fromNs - (l.fromNs % NS_PER_S);
-    // each lane at its own resolutions: minutes before its minute, seconds before its second
-    if (c.res === 60 ? at >= laneMinute : at < laneMinute || at >= laneSecond) continue;
-    workOf(c.lane_id).items.push({ atNs: at, top: [BigInt(c.o), BigInt(c.n), BigInt(c.dk), BigInt(c.mk)] });
-  }
   for (const p of points) {
     const l = byHash.get(p.lane_id)!;
     const at = BigInt(p.ns);
     if (at < l.fromNs - (l.fromNs % NS_PER_S)) continue;
-    const w = workOf(p.lane_id);
+    let w = work.get(p.lane_id);
+    if (!w) work.set(p.lane_id, (w = { lane: l, items: [], candidates: [], lastNs: l.fromNs }));
     const ord = BigInt(p.o);
     w.items.push({ atNs: at, top: [ord, -at, BigInt(p.dk), BigInt(p.mk)] });
-    if (Number(p.f) === 1 && at >= l.fromNs && at < l.toNs + WINDOW_NS + MINUTE_NS) w.candidates.push({ atNs: at, ord, d_key: p.dk, message_key: p.mk });
+    if (Number(p.f) === 1 && at >= l.fromNs && at < untilNs) {
+      w.candidates.push({ atNs: at, ord, d_key: p.dk, message_key: p.mk });
+      if (at > w.lastNs) w.lastNs = at;
+    }
   }
+  // What came before a lane's first touched second, as cells: per lane, with M0 / M1 the minutes of
+  // its first and last candidate and S0 the first one's second, every candidate's window holds the
+  // cells in [M1 − 1 h, S0) (minutes before M0, seconds after) — one maximum; only the cells before
+  // M1 − 1 h are in some windows and not others, one row each (none when M1 = M0).
+  const lanesWithWork = [...work.entries()].filter(([, w]) => w.candidates.length > 0);
+  const s = (ns: bigint) => Number(ns / NS_PER_S);
+  const bounds = lanesWithWork.map(([id, w]) => {
+    const m0 = w.lane.fromNs - (w.lane.fromNs % MINUTE_NS);
+    const m1 = w.lastNs - (w.lastNs % MINUTE_NS);
+    return { id: BigInt(id), m0: s(m0), m1: s(m1), s0: s(w.lane.fromNs - (w.lane.fromNs % NS_PER_S)) };
+  });
+  const cells =
+    bounds.length === 0
+      ? []
+      : await store.query<{ lane_id: string; s: string; o: string; n: string; dk: string; mk: string }>(
+          `SELECT toString(lane) AS lane_id,
+                  -- '0': the maximum common to every window of the lane; else a cell's start
+                  toString(if(bucket < toDateTime(transform(lane, {ids:Array(UInt64)}, {m1:Array(Int64)}, 0) - ${ORDER_WINDOW_S}), toUnixTimestamp(bucket), 0)) AS s,
+                  toString(max(top).1) AS o, toString(max(top).2) AS n, toString(max(top).3) AS dk, toString(max(top).4) AS mk
+             FROM ${db}.order_cells
+            WHERE lane IN {ids:Array(UInt64)}
+              AND bucket >= toDateTime({lo:Int64}) AND bucket < toDateTime({hi:Int64})
+              AND if(res = 60,
+                     bucket >= toDateTime(transform(lane, {ids:Array(UInt64)}, {m0:Array(Int64)}, 0) - ${ORDER_WINDOW_S})
+                       AND bucket < toDateTime(transform(lane, {ids:Array(UInt64)}, {m0:Array(Int64)}, 0)),
+                     bucket >= toDateTime(transform(lane, {ids:Array(UInt64)}, {m0:Array(Int64)}, 0))
+                       AND bucket < toDateTime(transform(lane, {ids:Array(UInt64)}, {s0:Array(Int64)}, 0)))
+            GROUP BY lane_id, s`,
+          {
+            name: 'ordering:cells',
+            params: {
+              ids: bounds.map((b) => b.id),
+              m0: bounds.map((b) => b.m0),
+              m1: bounds.map((b) => b.m1),
+              s0: bounds.map((b) => b.s0),
+              lo: Math.min(...bounds.map((b) => b.m0)) - ORDER_WINDOW_S,
+              hi: Math.max(...bounds.map((b) => b.s0)),
+            },
+          },
+        );
+  const boundsOf = new Map(bounds.map((b) => [b.id.toString(), b]));
+  for (const c of cells) {
+    const b = boundsOf.get(c.lane_id)!;
+    // the common maximum sits where every window of the lane starts (or later): M1 − 1 h
+    const at = c.s === '0' ? BigInt(b.m1 - ORDER_WINDOW_S) * NS_PER_S : BigInt(c.s) * NS_PER_S;
+    work.get(c.lane_id)!.items.push({ atNs: at, top: [BigInt(c.o), BigInt(c.n), BigInt(c.dk), BigInt(c.mk)] });
+  }
+  const existing = await store.query<InversionRow>(
+    `SELECT toString(lane) AS lane_id, toString(toUnixTimestamp64Nano(at)) AS at_ns, toString(d_key) AS dk,
+            toString(message_key) AS mk, toString(a_d_key) AS a_dk, toString(a_message_key) AS a_mk
+       FROM ${db}.order_inversions FINAL
+      WHERE at >= toDateTime64({from:String}, 9) AND at < toDateTime64({until:String}, 9) AND lane IN {ids:Array(UInt64)}`,
+    { name: 'ordering:existing', params: { ids, from: sqlTime(fromNs), until: sqlTime(untilNs) } },
+  );
 
   const stored = new Map(existing.map((e) => [`${e.dk}\u0000${e.mk}`, e]));
   /** every candidate decided: is it out of order? */
