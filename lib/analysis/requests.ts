@@ -40,6 +40,9 @@ export interface RequestRow {
   clockSkewCorrected?: true;
 }
 
+/** The first window the request list looks at for its newest traces (then ×6 until it has enough). */
+const RECENT_WINDOW_MS = 5 * 60_000;
+
 export async function listRequests(store: Store, f: RequestFilters): Promise<RequestRow[]> {
   const db = store.database;
   const conditions: string[] = [];
@@ -65,9 +68,26 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
   if (f.env !== undefined || f.namespace !== undefined) conditions.push(`(1 ${envWhere(f)})`);
   const where = conditions.length ? `AND (${conditions.join(' OR ')})` : '';
   const having = conditions.length ? `HAVING ${conditions.map((c) => `countIf(${c}) > 0`).join(' AND ')}` : '';
-  // Without span filters the newest traces come from trace_index, a row per trace instead of per span.
-  const matched = conditions.length
-    ? `SELECT trace_id, max(timestamp) AS last_seen
+  // The newest traces with a span in the window that meets every filter (their last span start).
+  // Without filters, the newest traces are those with spans in the window's last minutes: the spans
+  // are ordered by ten-minute bucket first, so a few minutes are a short read whatever the traffic;
+  // the window widens (×6) until it holds `limit` traces or is the whole range.
+  const params = {
+    fromMs: f.fromMs,
+    toMs: f.toMs,
+    limit: f.limit,
+    service: f.service ?? '',
+    destination: f.destination ?? '',
+    messageId: f.messageId ?? '',
+    traceId: f.traceId ?? '',
+    attrKey: f.attribute?.key ?? '',
+    attrValue: f.attribute?.value ?? '',
+    ...envParams(f),
+  };
+  let matched: Array<{ trace_id: string }> = [];
+  if (conditions.length) {
+    matched = await store.query<{ trace_id: string }>(
+      `SELECT trace_id, max(timestamp) AS last_seen
          FROM ${db}.spans
         WHERE timestamp >= fromUnixTimestamp64Milli({fromMs:Int64})
           AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
@@ -75,16 +95,28 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
         GROUP BY trace_id
         ${having}
         ORDER BY last_seen DESC, trace_id
-        LIMIT {limit:UInt32}`
-    : `SELECT trace_id, max(end) AS last_seen
-         FROM ${db}.trace_index
-        WHERE start < fromUnixTimestamp64Milli({toMs:Int64})
-          AND end >= fromUnixTimestamp64Milli({fromMs:Int64})
-          AND start >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalDay(1)
-        GROUP BY trace_id
-        HAVING max(housekeeping_root) = 0
-        ORDER BY last_seen DESC, trace_id
-        LIMIT {limit:UInt32}`;
+        LIMIT {limit:UInt32}`,
+      { name: 'requests:matched', params },
+    );
+  } else {
+    for (let widthMs = RECENT_WINDOW_MS; ; widthMs *= 6) {
+      const sinceMs = Math.max(f.fromMs, f.toMs - widthMs);
+      matched = await store.query<{ trace_id: string }>(
+        `SELECT trace_id, max(timestamp + toIntervalNanosecond(duration_ns)) AS last_seen
+           FROM ${db}.spans
+          WHERE timestamp >= fromUnixTimestamp64Milli({sinceMs:Int64})
+            AND timestamp < fromUnixTimestamp64Milli({toMs:Int64})
+          GROUP BY trace_id
+          -- a trace under a housekeeping root (a library's own job) is no request
+         HAVING countIf(parent_span_id = '' AND msg_housekeeping = 1) = 0
+          ORDER BY last_seen DESC, trace_id
+          LIMIT {limit:UInt32}`,
+        { name: 'requests:recent', params: { ...params, sinceMs } },
+      );
+      if (matched.length >= f.limit || sinceMs <= f.fromMs) break;
+    }
+  }
+  if (matched.length === 0) return [];
 
   // durations on corrected clocks: a host whose clock is off would stretch a 100 ms request to seconds
   const clocks = await loadHostClocks(store);
@@ -99,8 +131,7 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
     errors: string;
     skewed: string;
   }>(
-    `WITH matched AS (${matched}),
-     (SELECT (min(start), max(end)) FROM ${db}.trace_index WHERE trace_id IN (SELECT trace_id FROM matched)) AS b
+    `WITH (SELECT (min(start), max(end)) FROM ${db}.trace_index WHERE trace_id IN {ids:Array(String)}) AS b
      SELECT trace_id,
             argMin((service_name, span_name), (parent_span_id != '', timestamp)) AS root,
             toString(min(toInt64(toUnixTimestamp64Nano(timestamp)) + ${offset})) AS start_ns,
@@ -112,7 +143,7 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
        FROM (
          SELECT trace_id, span_id, parent_span_id, timestamp, duration_ns, service_name, host, span_name, status_code, msg_housekeeping
            FROM ${db}.spans
-          WHERE trace_id IN (SELECT trace_id FROM matched) AND timestamp >= b.1 AND timestamp <= b.2
+          WHERE trace_id IN {ids:Array(String)} AND timestamp >= b.1 AND timestamp <= b.2
           LIMIT 1 BY trace_id, span_id
        )
       GROUP BY trace_id
@@ -121,19 +152,7 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
       ORDER BY start_ns DESC, trace_id`,
     {
       name: 'requests:list',
-      params: {
-        ...hostClockParams(clocks),
-        fromMs: f.fromMs,
-        toMs: f.toMs,
-        limit: f.limit,
-        service: f.service ?? '',
-        destination: f.destination ?? '',
-        messageId: f.messageId ?? '',
-        traceId: f.traceId ?? '',
-        attrKey: f.attribute?.key ?? '',
-        attrValue: f.attribute?.value ?? '',
-        ...envParams(f),
-      },
+      params: { ...hostClockParams(clocks), ids: matched.map((m) => m.trace_id) },
     },
   );
   if (rows.length === 0) return [];
@@ -141,10 +160,7 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
   const traceIds = rows.map((r) => r.trace_id);
   const startMs = Number(BigInt(rows.reduce((m, r) => (BigInt(r.start_ns) < BigInt(m) ? r.start_ns : m), rows[0]!.start_ns)) / 1_000_000n);
   const endMs = Number(BigInt(rows.reduce((m, r) => (BigInt(r.end_ns) > BigInt(m) ? r.end_ns : m), rows[0]!.end_ns)) / 1_000_000n) + 1;
-  const [hopCounts, anomalous] = await Promise.all([
-    countHops(store, traceIds, startMs, endMs),
-    anomalousTraces(store, traceIds, startMs, endMs),
-  ]);
+  const { hops: hopCounts, anomalous } = await hopFacts(store, traceIds, startMs, endMs);
 
   return rows.map((r) => {
     const startNs = BigInt(r.start_ns);
@@ -166,53 +182,50 @@ export async function listRequests(store: Store, f: RequestFilters): Promise<Req
 }
 
 /**
- * Traces of the list that take part in a duplicate (a hop of a message delivered more than once to a
- * group — the pass keeps its extra deliveries in hop_repeats — or its publish) or an ordering
- * inversion (order_inversions names both messages' traces).
+ * Per trace of the list, from the hop model in one read of its hops: how many hops (publish span
+ * found) have their deliver or publish span in it, and whether it takes part in a duplicate (a hop
+ * of a message with an extra delivery to its group: the pass keeps those in hop_repeats). Beside
+ * it, the ordering inversions naming the traces (order_inversions).
  */
-async function anomalousTraces(store: Store, traceIds: string[], fromMs: number, toMs: number): Promise<Set<string>> {
+async function hopFacts(
+  store: Store,
+  traceIds: string[],
+  fromMs: number,
+  toMs: number,
+): Promise<{ hops: Map<string, number>; anomalous: Set<string> }> {
   const lookback = publishLookbackMs(fromMs, toMs);
   const db = store.database;
-  const rows = await store.query<{ trace_id: string }>(
-    `SELECT DISTINCT trace_id FROM (
-       SELECT [d_trace_id, p_trace_id] AS ts FROM ${db}.hops FINAL
-        WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalMillisecond({lookback:Int64})
-          AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond({lookback:Int64})
-          AND (d_trace_id IN {ids:Array(String)} OR p_trace_id IN {ids:Array(String)})
-          AND identified = 1
-          AND (consumer_group, destination, message_key) IN (
-                SELECT consumer_group, destination, message_key FROM ${db}.hop_repeats FINAL
-                 WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalMillisecond(2 * {lookback:Int64})
-                   AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond(2 * {lookback:Int64}))
-       UNION ALL
-       SELECT trace_ids AS ts FROM ${db}.order_inversions FINAL
+  const [perTrace, ordering] = await Promise.all([
+    store.query<{ trace_id: string; hops: string; dup: number }>(
+      `SELECT trace_id, uniqExactIf((d_key, message_key), counted) AS hops, max(repeated) AS dup
+         FROM (
+           SELECT d_key, message_key, [d_trace_id, p_trace_id] AS ts,
+                  matched = 1 AS counted,
+                  identified = 1 AND (consumer_group, destination, message_key) IN (
+                    SELECT consumer_group, destination, message_key FROM ${db}.hop_repeats FINAL
+                     WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalMillisecond(2 * {lookback:Int64})
+                       AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond(2 * {lookback:Int64})) AS repeated
+             FROM ${db}.hops FINAL
+            -- a hop in the traces starts within them; one of a message published in them, after the
+            -- publish, maybe later than the traces end
+            WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64})
+              AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond({lookback:Int64})
+              AND (d_trace_id IN {ids:Array(String)} OR p_trace_id IN {ids:Array(String)})
+         )
+        ARRAY JOIN ts AS trace_id
+        WHERE trace_id IN {ids:Array(String)}
+        GROUP BY trace_id`,
+      { name: 'requests:hops', params: { ids: traceIds, fromMs, toMs, lookback } },
+    ),
+    store.query<{ trace_id: string }>(
+      `SELECT DISTINCT trace_id FROM ${db}.order_inversions FINAL
+        ARRAY JOIN trace_ids AS trace_id
         WHERE at >= fromUnixTimestamp64Milli({fromMs:Int64}) AND at < fromUnixTimestamp64Milli({toMs:Int64})
-          AND hasAny(trace_ids, {ids:Array(String)})
-     )
-     ARRAY JOIN ts AS trace_id
-     WHERE trace_id IN {ids:Array(String)}`,
-    { name: 'requests:anomalies', params: { ids: traceIds, fromMs, toMs, lookback } },
-  );
-  return new Set(rows.map((r) => r.trace_id));
-}
-
-/** Hops (publish span found) whose deliver or publish span is in each trace, from the hop model. */
-async function countHops(store: Store, traceIds: string[], fromMs: number, toMs: number): Promise<Map<string, number>> {
-  const lookback = publishLookbackMs(fromMs, toMs);
-  const rows = await store.query<{ trace_id: string; hops: string }>(
-    `SELECT trace_id, uniqExact(d_key, message_key) AS hops
-       FROM (
-         SELECT d_key, message_key, d_trace_id, p_trace_id FROM ${store.database}.hops FINAL
-          WHERE matched = 1
-            -- a delivery of a message published in these traces may come later than the traces end
-            AND d_start >= fromUnixTimestamp64Milli({fromMs:Int64})
-            AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond({lookback:Int64})
-            AND (d_trace_id IN {ids:Array(String)} OR p_trace_id IN {ids:Array(String)})
-       )
-      ARRAY JOIN [d_trace_id, p_trace_id] AS trace_id
-      WHERE trace_id IN {ids:Array(String)}
-      GROUP BY trace_id`,
-    { name: 'requests:hops', params: { ids: traceIds, fromMs, toMs, lookback } },
-  );
-  return new Map(rows.map((r) => [r.trace_id, Number(r.hops)]));
+          AND hasAny(trace_ids, {ids:Array(String)}) AND trace_id IN {ids:Array(String)}`,
+      { name: 'requests:ordering', params: { ids: traceIds, fromMs, toMs } },
+    ),
+  ]);
+  const anomalous = new Set(ordering.map((r) => r.trace_id));
+  for (const r of perTrace) if (Number(r.dup) === 1) anomalous.add(r.trace_id);
+  return { hops: new Map(perTrace.map((r) => [r.trace_id, Number(r.hops)])), anomalous };
 }
