@@ -6,10 +6,8 @@
 // rows and reads the full hops only of the occurrences it shows, so its cost follows the anomalies,
 // not the traffic. Parent- and link-connected consumers count alike, and a span an exporter resent
 // (same trace and span id) is never a duplicate.
-import { hopKey } from '../domain.js';
 import type { Store } from '../store/index.js';
 import { publishLookbackMs } from './hops.js';
-import { storedHopParams as hopParams, storedHopsSql as hopsSql, type StoredHopWindow as HopWindow } from './hop-state.js';
 
 export type AnomalyType = 'duplicate' | 'ordering';
 export const ANOMALY_TYPES: readonly AnomalyType[] = ['duplicate', 'ordering'];
@@ -117,17 +115,9 @@ export interface OrderingResult {
 
 const iso = (ns: bigint) => new Date(Number(ns / 1_000_000n)).toISOString();
 
-function windowOf(q: AnomalyQuery): HopWindow {
-  const lookbackMs = q.lookbackMs ?? publishLookbackMs(q.fromMs, q.toMs);
-  return {
-    // earlier deliveries give context: a redelivery in range of a message first delivered before it
-    deliverFromMs: q.fromMs - lookbackMs,
-    deliverToMs: q.toMs,
-    destination: q.destination,
-    consumerGroup: q.consumerGroup,
-    env: q.env,
-    namespace: q.namespace,
-  };
+/** Deliveries are read from here: earlier ones give context (a redelivery in range of a message first delivered before it). */
+function sinceOf(q: AnomalyQuery): number {
+  return q.fromMs - (q.lookbackMs ?? publishLookbackMs(q.fromMs, q.toMs));
 }
 
 function bucketsOf(q: AnomalyQuery): number {
@@ -142,57 +132,6 @@ const inRange = (q: AnomalyQuery, ns: bigint) => {
   const ms = Number(ns / 1_000_000n);
   return ms >= q.fromMs && ms < q.toMs;
 };
-
-/** A hop of one deliver span as the anomaly answers show it. */
-type HopDetail = {
-  consumer_group: string;
-  destination: string;
-  d_key: string;
-  message_key: string;
-  message: string;
-  partition: string;
-  offset: string | null;
-  msg_key: string;
-  message_id: string;
-  p_trace_id: string;
-  p_span_id: string;
-  p_service: string;
-  p_start_ns: string | null;
-  d_start_ns: string;
-  d_trace_id: string;
-  d_span_id: string;
-  d_service: string;
-  d_status: string;
-  d_redelivered: number;
-  d_operation: string;
-  class: string;
-  rewind: number;
-};
-
-/** The window narrowed to the times (ms) of the hops to read. */
-function narrowed(w: HopWindow, msList: number[]): HopWindow {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const ms of msList) {
-    lo = Math.min(lo, ms);
-    hi = Math.max(hi, ms);
-  }
-  return { ...w, deliverFromMs: Math.max(w.deliverFromMs, lo), deliverToMs: Math.min(w.deliverToMs, hi + 1) };
-}
-
-/** The stored hops of the window's deliverKeys / messageKeys. */
-async function hopDetails(store: Store, w: HopWindow, name: string): Promise<HopDetail[]> {
-  if ((w.deliverKeys ?? w.messageKeys ?? []).length === 0) return [];
-  return store.query<HopDetail>(
-    `SELECT consumer_group, destination, toString(d_key) AS d_key, toString(message_key) AS message_key, message, partition, offset, msg_key, message_id,
-            p_trace_id, p_span_id, p_service,
-            if(matched, toString(toUnixTimestamp64Nano(assumeNotNull(p_start))), NULL) AS p_start_ns,
-            toString(toUnixTimestamp64Nano(d_start)) AS d_start_ns, d_trace_id, d_span_id, d_service, d_status,
-            d_redelivered, d_operation, class, rewind
-     FROM (${hopsSql(store.database, w)})`,
-    { name, params: hopParams(w) },
-  );
-}
 
 /** SQL conditions (and params) of the filters a state table of 018 shares with hops. */
 function stateFilters(q: AnomalyQuery, timeColumn: string, traceCondition: string): { where: string; params: Record<string, unknown> } {
@@ -218,16 +157,52 @@ function stateFilters(q: AnomalyQuery, timeColumn: string, traceCondition: strin
   };
 }
 
+type RepeatRow = {
+  consumer_group: string;
+  destination: string;
+  message_key: string;
+  ns: string;
+  class: string;
+  rewind: number;
+  message: string;
+  message_id: string;
+  partition: string;
+  offset: string | null;
+  msg_key: string;
+  d_trace_id: string;
+  d_span_id: string;
+  d_service: string;
+  d_operation: string;
+  d_status: string;
+  d_redelivered: number;
+  p_trace_id: string;
+  p_span_id: string;
+  p_service: string;
+};
+
 export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<DuplicateResult> {
-  // 1. the extra deliveries in range (the pass keeps them in hop_repeats): every count comes from
-  // these; 2. the hops of the messages shown (the newest `limit`), with every delivery of each.
-  // With traceIds: extra deliveries in those traces or of messages published in them.
-  const f = stateFilters(q, 'd_start', '(d_trace_id IN {traceIds:Array(String)} OR p_trace_id IN {traceIds:Array(String)})');
-  const extras = await store.query<{ consumer_group: string; destination: string; message_key: string; ns: string; class: DuplicateClass }>(
-    `SELECT consumer_group, destination, toString(message_key) AS message_key, toString(toUnixTimestamp64Nano(d_start)) AS ns, class
-       FROM ${store.database}.hop_repeats FINAL
-      WHERE ${f.where}`,
-    { name: 'anomalies:duplicates', params: f.params },
+  // Every delivery of the messages delivered more than once (the pass keeps them in hop_repeats),
+  // from the look-back on: the extra ones in range are counted, the newest `limit` messages shown
+  // with all their deliveries. With traceIds: messages with a delivery in those traces, or published
+  // in them.
+  const sinceMs = sinceOf(q);
+  const db = store.database;
+  const window = `d_start >= fromUnixTimestamp64Milli({sinceMs:Int64}) AND d_start < fromUnixTimestamp64Milli({toMs:Int64})`;
+  const f = stateFilters({ ...q, traceIds: undefined, fromMs: sinceMs }, 'd_start', '');
+  const rows = await store.query<RepeatRow>(
+    `SELECT consumer_group, destination, toString(message_key) AS message_key, toString(toUnixTimestamp64Nano(d_start)) AS ns,
+            class, rewind, message, message_id, partition, offset, msg_key, d_trace_id, d_span_id, d_service, d_operation,
+            d_status, d_redelivered, p_trace_id, p_span_id, p_service
+       FROM ${db}.hop_repeats FINAL
+      WHERE ${f.where} AND class != 'prelude'
+        ${
+          q.traceIds
+            ? `AND (consumer_group, destination, message_key) IN (
+                 SELECT consumer_group, destination, message_key FROM ${db}.hop_repeats FINAL
+                  WHERE ${window} AND (d_trace_id IN {traceIds:Array(String)} OR p_trace_id IN {traceIds:Array(String)}))`
+            : ''
+        }`,
+    { name: 'anomalies:duplicates', params: { ...f.params, sinceMs, toMs: q.toMs, traceIds: q.traceIds ?? [] } },
   );
   const n = bucketsOf(q);
   const series = Array.from({ length: n }, (_, i) => ({
@@ -236,50 +211,25 @@ export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<Dup
     duplicate_after_success: 0,
   }));
   const byClass: Record<DuplicateClass, number> = { redelivery_after_failure: 0, duplicate_after_success: 0 };
-  /** per (group, destination, message): its first extra delivery in range */
-  const messages = new Map<string, { consumer_group: string; destination: string; message_key: string; firstNs: bigint }>();
-  for (const e of extras) {
-    if (e.class !== 'redelivery_after_failure' && e.class !== 'duplicate_after_success') continue;
-    const ns = BigInt(e.ns);
-    byClass[e.class]++;
-    const b = bucketIndex(q, ns);
-    if (b >= 0 && b < n) series[b]![e.class]++;
-    const k = `${e.consumer_group}\u0000${e.destination}\u0000${e.message_key}`;
-    const m = messages.get(k);
-    if (!m) messages.set(k, { consumer_group: e.consumer_group, destination: e.destination, message_key: e.message_key, firstNs: ns });
-    else if (ns < m.firstNs) m.firstNs = ns;
+  const messages = new Map<string, RepeatRow[]>();
+  for (const r of rows) {
+    const k = `${r.consumer_group}\u0000${r.destination}\u0000${r.message_key}`;
+    const list = messages.get(k) ?? [];
+    messages.set(k, list);
+    list.push(r);
   }
-  // newest first
-  const shown = [...messages.values()].sort((a, b) => (a.firstNs < b.firstNs ? 1 : a.firstNs > b.firstNs ? -1 : 0)).slice(0, q.limit);
-  const w = windowOf(q);
-  const details = await hopDetails(
-    store,
-    { ...w, messageKeys: [...new Set(shown.map((m) => m.message_key))] },
-    'anomalies:duplicates-details',
-  );
-  const hopsOf = new Map<string, HopDetail[]>();
-  for (const h of details) {
-    if (h.class === 'prelude') continue;
-    const list = hopsOf.get(h.message_key) ?? [];
-    hopsOf.set(h.message_key, list);
-    list.push(h);
-  }
-  const occurrences: DuplicateOccurrence[] = [];
-  for (const m of shown) {
-    // a message's rows are of every group it went to: this group's, in delivery order
-    const hops = (hopsOf.get(m.message_key) ?? [])
-      .filter((h) => h.consumer_group === m.consumer_group && h.destination === m.destination)
-      .sort((a, b) => cmpNs(a.d_start_ns, b.d_start_ns) || (a.d_span_id < b.d_span_id ? -1 : a.d_span_id > b.d_span_id ? 1 : 0));
-    if (hops.length < 2) continue;
-    const deliveries: DeliveryRef[] = hops.map((h) => {
+  const occurrences: Array<DuplicateOccurrence & { sortNs: bigint }> = [];
+  for (const list of messages.values()) {
+    list.sort((a, b) => cmpNs(a.ns, b.ns) || (a.d_span_id < b.d_span_id ? -1 : a.d_span_id > b.d_span_id ? 1 : 0));
+    const deliveries: DeliveryRef[] = list.map((h) => {
       const cls = h.class === 'redelivery_after_failure' || h.class === 'duplicate_after_success' ? h.class : null;
       return {
         traceId: h.d_trace_id,
         spanId: h.d_span_id,
         service: h.d_service,
         operation: h.d_operation,
-        at: iso(BigInt(h.d_start_ns)),
-        startNs: h.d_start_ns,
+        at: iso(BigInt(h.ns)),
+        startNs: h.ns,
         status: h.d_status,
         redelivered: Number(h.d_redelivered) === 1,
         class: cls,
@@ -288,13 +238,18 @@ export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<Dup
     });
     const extrasInRange = deliveries.filter((d) => d.class && inRange(q, BigInt(d.startNs)));
     if (extrasInRange.length === 0) continue;
-    const h = hops[0]!;
-    const first = hops.find((x) => x.p_trace_id !== '') ?? h;
+    for (const d of extrasInRange) {
+      byClass[d.class!]++;
+      const b = bucketIndex(q, BigInt(d.startNs));
+      if (b >= 0 && b < n) series[b]![d.class!]++;
+    }
+    const h = list[0]!;
+    const pub = list.find((x) => x.p_trace_id !== '') ?? h;
     occurrences.push({
       message: h.message,
-      messageId: hops.find((x) => x.message_id !== '')?.message_id || null,
-      destination: m.destination,
-      consumerGroup: m.consumer_group,
+      messageId: list.find((x) => x.message_id !== '')?.message_id || null,
+      destination: h.destination,
+      consumerGroup: h.consumer_group,
       partition: h.partition,
       offset: h.offset,
       key: h.msg_key,
@@ -302,17 +257,19 @@ export async function findDuplicates(store: Store, q: AnomalyQuery): Promise<Dup
       fromRewind: extrasInRange.some((d) => d.fromRewind),
       extraDeliveries: extrasInRange.length,
       at: extrasInRange[0]!.at,
-      publish: first.p_trace_id ? { traceId: first.p_trace_id, spanId: first.p_span_id, service: first.p_service } : null,
+      publish: pub.p_trace_id ? { traceId: pub.p_trace_id, spanId: pub.p_span_id, service: pub.p_service } : null,
       deliveries,
-      traceIds: [...new Set([...(first.p_trace_id ? [first.p_trace_id] : []), ...deliveries.map((d) => d.traceId)])],
+      traceIds: [...new Set([...(pub.p_trace_id ? [pub.p_trace_id] : []), ...deliveries.map((d) => d.traceId)])],
+      sortNs: BigInt(extrasInRange[0]!.startNs),
     });
   }
+  occurrences.sort((a, b) => (a.sortNs < b.sortNs ? 1 : a.sortNs > b.sortNs ? -1 : 0)); // newest first
   return {
     total: byClass.redelivery_after_failure + byClass.duplicate_after_success,
     byClass,
     series,
-    occurrences,
-    truncated: messages.size > q.limit,
+    occurrences: occurrences.slice(0, q.limit).map(({ sortNs: _, ...o }) => o),
+    truncated: occurrences.length > q.limit,
   };
 }
 
@@ -323,9 +280,8 @@ const cmpNs = (a: string, b: string) => {
 };
 
 export async function findOrderingInversions(store: Store, q: AnomalyQuery): Promise<OrderingResult> {
-  // 1. the inversions the pass decided (order_inversions) in range: every count comes from these;
-  // 2. the two hops of each one shown (the newest `limit`). With traceIds: those where either
-  // message was published or delivered in one of the traces.
+  // The inversions the pass decided (order_inversions, with both messages' fields) in range. With
+  // traceIds: those where either message was published or delivered in one of the traces.
   const f = stateFilters(q, 'at', 'hasAny(trace_ids, {traceIds:Array(String)})');
   const inv = await store.query<{
     basis: 'o' | 'k';
@@ -333,15 +289,10 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
     destination: string;
     partition: string;
     ns: string;
-    d_key: string;
-    message_key: string;
-    a_ns: string;
-    a_d_key: string;
-    a_message_key: string;
+    later: string[];
+    first: string[];
   }>(
-    `SELECT basis, consumer_group, destination, partition, toString(toUnixTimestamp64Nano(at)) AS ns,
-            toString(d_key) AS d_key, toString(message_key) AS message_key,
-            toString(toUnixTimestamp64Nano(a_at)) AS a_ns, toString(a_d_key) AS a_d_key, toString(a_message_key) AS a_message_key
+    `SELECT basis, consumer_group, destination, partition, toString(toUnixTimestamp64Nano(at)) AS ns, later, first
        FROM ${store.database}.order_inversions FINAL
       WHERE ${f.where}`,
     { name: 'anomalies:ordering', params: f.params },
@@ -354,61 +305,40 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
     const b = bucketIndex(q, BigInt(r.ns));
     if (b >= 0 && b < n) series[b]!.count++;
   }
-  const shown = [...inv].sort((a, b) => cmpNs(b.ns, a.ns) || (a.d_key < b.d_key ? -1 : 1)).slice(0, q.limit);
-  const msOfNs = (ns: string) => Number(BigInt(ns) / 1_000_000n);
-  const { destination: _d, consumerGroup: _g, env: _e, namespace: _n, ...w } = windowOf(q);
-  const details = new Map(
-    (
-      await hopDetails(
-        store,
-        {
-          ...narrowed(
-            { ...w, deliverFromMs: -Infinity, deliverToMs: Infinity },
-            shown.flatMap((r) => [msOfNs(r.ns), msOfNs(r.a_ns)]),
-          ),
-          deliverKeys: [...new Set(shown.flatMap((r) => [r.d_key, r.a_d_key]))],
-        },
-        'anomalies:ordering-details',
-      )
-    ).map((h) => [hopKey(h.d_key, h.message_key), h]),
-  );
-  const message = (h: HopDetail): OrderedMessage => ({
-    message: h.message,
-    offset: h.offset,
-    key: h.msg_key,
-    publishedAt: h.p_start_ns ? iso(BigInt(h.p_start_ns)) : null,
-    deliveredAt: iso(BigInt(h.d_start_ns)),
-    deliver: { traceId: h.d_trace_id, spanId: h.d_span_id, service: h.d_service },
-    publish: h.p_trace_id ? { traceId: h.p_trace_id, spanId: h.p_span_id } : null,
-  });
-  const occurrences: OrderingOccurrence[] = [];
-  for (const r of shown) {
-    const laterHop = details.get(hopKey(r.d_key, r.message_key));
-    const firstHop = details.get(hopKey(r.a_d_key, r.a_message_key));
-    if (!laterHop || !firstHop) continue;
-    const later = message(laterHop);
-    const first = message(firstHop);
-    occurrences.push({
-      destination: r.destination,
-      consumerGroup: r.consumer_group,
-      partition: r.partition,
-      key: later.key,
-      basis: r.basis === 'o' ? 'offset' : 'publish_order',
-      at: later.deliveredAt,
-      deliveredFirst: first,
-      deliveredLater: later,
-      traceIds: [
-        ...new Set([first.publish?.traceId, first.deliver.traceId, later.publish?.traceId, later.deliver.traceId].filter((t): t is string => !!t)),
-      ],
-    });
-  }
-  return {
-    total: byBasis.offset + byBasis.publish_order,
-    byBasis,
-    series,
-    occurrences,
-    truncated: inv.length > q.limit,
+  // the fields order_inversions keeps of each message, in MESSAGE_FIELDS order (lib/hops/ordering.ts)
+  const message = (m: string[]): OrderedMessage => {
+    const [msg, offset, key, pStart, dStart, dTrace, dSpan, dService, pTrace, pSpan] = m;
+    return {
+      message: msg ?? '',
+      offset: offset || null,
+      key: key ?? '',
+      publishedAt: pStart ? iso(BigInt(pStart)) : null,
+      deliveredAt: iso(BigInt(dStart || '0')),
+      deliver: { traceId: dTrace ?? '', spanId: dSpan ?? '', service: dService ?? '' },
+      publish: pTrace ? { traceId: pTrace, spanId: pSpan ?? '' } : null,
+    };
   };
+  const occurrences = [...inv]
+    .sort((a, b) => cmpNs(b.ns, a.ns) || (a.later[6]! < b.later[6]! ? -1 : 1))
+    .slice(0, q.limit)
+    .map((r): OrderingOccurrence => {
+      const later = message(r.later);
+      const first = message(r.first);
+      return {
+        destination: r.destination,
+        consumerGroup: r.consumer_group,
+        partition: r.partition,
+        key: later.key,
+        basis: r.basis === 'o' ? 'offset' : 'publish_order',
+        at: later.deliveredAt,
+        deliveredFirst: first,
+        deliveredLater: later,
+        traceIds: [
+          ...new Set([first.publish?.traceId, first.deliver.traceId, later.publish?.traceId, later.deliver.traceId].filter((t): t is string => !!t)),
+        ],
+      };
+    });
+  return { total: byBasis.offset + byBasis.publish_order, byBasis, series, occurrences, truncated: inv.length > q.limit };
 }
 
 /** Duplicates and ordering inversions touching any of the given traces (for a request timeline). */

@@ -145,68 +145,6 @@ export async function edgeState(store: Store, q: EdgeStateQuery): Promise<EdgeSt
 }
 
 /** The hops a time window reads from the hop model (anomalies): deliveries in a window, narrowed. */
-export interface StoredHopWindow {
-  /** deliver spans starting in [deliverFromMs, deliverToMs) */
-  deliverFromMs: number;
-  deliverToMs: number;
-  destination?: string;
-  consumerGroup?: string;
-  /** only these deliver spans (span keys, decimal strings) */
-  deliverKeys?: string[];
-  /** only the deliveries of these messages (message keys, decimal strings) */
-  messageKeys?: string[];
-  /** only deliveries to consumers of this environment / namespace (issue 12) */
-  env?: string;
-  namespace?: string;
-}
-
-export function storedHopParams(w: StoredHopWindow): Record<string, unknown> {
-  return {
-    sDeliverFromMs: w.deliverFromMs,
-    sDeliverToMs: w.deliverToMs,
-    sDestination: w.destination ?? '',
-    sGroup: w.consumerGroup ?? '',
-    sDeliverKeys: (w.deliverKeys ?? []).map((k) => BigInt(k)),
-    sMessageKeys: (w.messageKeys ?? []).map((k) => BigInt(k)),
-    sEnv: w.env ?? '',
-    sNamespace: w.namespace ?? '',
-  };
-}
-
-/**
- * The stored hops of a few deliver spans (deliverKeys) or messages (messageKeys) in the window, each
- * hop's latest version (a subquery), with the columns the anomaly answers show: message identity and
- * key, destination, partition, offset, key, consumer group, the deliver span (d_*) and its producer
- * (p_*), its class. By key and argMax: FINAL would merge every row of the window (≈ 0.4 s for a
- * hundred keys over 2 h at 10M spans).
- */
-export function storedHopsSql(db: string, w: StoredHopWindow): string {
-  const window = `d_start >= fromUnixTimestamp64Milli({sDeliverFromMs:Int64})
-        AND d_start < fromUnixTimestamp64Milli({sDeliverToMs:Int64})`;
-  const columns = `message, message_key, identified, matched, destination, partition, offset, msg_key, message_id, consumer_group,
-           d_key, d_trace_id, d_span_id, d_start, d_service, d_status, d_redelivered, d_operation,
-           p_trace_id, p_span_id, p_start, p_end, p_service, queue_ns, ordinal, class, rewind`;
-  const byKey = w.messageKeys ? 'message_key IN (SELECT arrayJoin({sMessageKeys:Array(UInt64)}))' : 'd_key IN (SELECT arrayJoin({sDeliverKeys:Array(UInt64)}))';
-  return `
-    SELECT ${columns}
-      FROM (SELECT d_key, message_key, d_start, ${columns
-        .split(',')
-        .map((c) => c.trim())
-        .filter((c) => c !== 'd_key' && c !== 'message_key' && c !== 'd_start')
-        .concat(['d_env', 'd_namespace'])
-        .map((c) => `argMax(${c}, version) AS ${c}`)
-        .join(', ')}
-              FROM ${db}.hops
-             WHERE ${window} AND ${byKey}
-             GROUP BY d_key, message_key, d_start
-            HAVING argMax(deleted, version) = 0)
-     WHERE 1
-       ${w.destination !== undefined ? 'AND destination = {sDestination:String}' : ''}
-       ${w.consumerGroup !== undefined ? 'AND consumer_group = {sGroup:String}' : ''}
-       ${w.env !== undefined ? 'AND d_env = {sEnv:String}' : ''}
-       ${w.namespace !== undefined ? 'AND d_namespace = {sNamespace:String}' : ''}`;
-}
-
 /** Clock offsets per host (host_clocks, estimated by the pairing pass), for SQL correcting times per host. */
 export interface HostClocks {
   hosts: string[];

@@ -276,6 +276,8 @@ export async function recomputeOrdering(store: Store, touched: Map<string, Touch
       a_at: f.before!.atNs.toString(),
       a_d_key: f.before!.d_key,
       a_message_key: f.before!.message_key,
+      later: MESSAGE_FIELDS.map((k) => d?.[k] ?? ''),
+      first: MESSAGE_FIELDS.map((k) => a?.[k] ?? ''),
       trace_ids: [...new Set([d?.d_trace_id, d?.p_trace_id, a?.d_trace_id, a?.p_trace_id].filter((t): t is string => !!t))],
       d_env: d?.d_env ?? '',
       d_namespace: d?.d_namespace ?? '',
@@ -297,6 +299,8 @@ export async function recomputeOrdering(store: Store, touched: Map<string, Touch
       a_at: g.at_ns,
       a_d_key: g.a_dk,
       a_message_key: g.a_mk,
+      later: [],
+      first: [],
       trace_ids: [],
       d_env: '',
       d_namespace: '',
@@ -308,11 +312,12 @@ export async function recomputeOrdering(store: Store, touched: Map<string, Touch
   return rows.length;
 }
 
-/** Trace ids and environment of the given hops (latest version), by `${d_key}\0${message_key}`. */
-async function hopMeta(
-  store: Store,
-  hops: Array<{ d_key: string; message_key: string; atNs: bigint }>,
-): Promise<Map<string, { d_trace_id: string; p_trace_id: string; d_env: string; d_namespace: string }>> {
+/** What order_inversions keeps of one message (migration 018): the ordering view's fields, in order. */
+export const MESSAGE_FIELDS = ['message', 'offset', 'msg_key', 'p_start_ns', 'd_start_ns', 'd_trace_id', 'd_span_id', 'd_service', 'p_trace_id', 'p_span_id'] as const;
+type HopMeta = Record<(typeof MESSAGE_FIELDS)[number] | 'd_env' | 'd_namespace', string>;
+
+/** The fields of the given hops (latest version), by `${d_key}\0${message_key}`. */
+async function hopMeta(store: Store, hops: Array<{ d_key: string; message_key: string; atNs: bigint }>): Promise<Map<string, HopMeta>> {
   if (hops.length === 0) return new Map();
   let lo = hops[0]!.atNs;
   let hi = hops[0]!.atNs;
@@ -320,9 +325,15 @@ async function hopMeta(
     if (h.atNs < lo) lo = h.atNs;
     if (h.atNs > hi) hi = h.atNs;
   }
-  const rows = await store.query<{ d_key: string; message_key: string; d_trace_id: string; p_trace_id: string; d_env: string; d_namespace: string }>(
-    `SELECT toString(d_key) AS d_key, toString(message_key) AS message_key, argMax(d_trace_id, version) AS d_trace_id,
-            argMax(p_trace_id, version) AS p_trace_id, argMax(d_env, version) AS d_env, argMax(d_namespace, version) AS d_namespace
+  const last = (c: string) => `argMax(${c}, version)`;
+  const rows = await store.query<HopMeta & { d_key: string; message_key: string }>(
+    `SELECT toString(d_key) AS d_key, toString(message_key) AS message_key,
+            ${last('message')} AS message, ifNull(toString(${last('offset')}), '') AS offset, ${last('msg_key')} AS msg_key,
+            if(${last('matched')} = 1, toString(toUnixTimestamp64Nano(assumeNotNull(${last('p_start')}))), '') AS p_start_ns,
+            toString(toUnixTimestamp64Nano(any(d_start))) AS d_start_ns,
+            ${last('d_trace_id')} AS d_trace_id, ${last('d_span_id')} AS d_span_id, toString(${last('d_service')}) AS d_service,
+            ${last('p_trace_id')} AS p_trace_id, ${last('p_span_id')} AS p_span_id,
+            toString(${last('d_env')}) AS d_env, toString(${last('d_namespace')}) AS d_namespace
        FROM ${store.database}.hops
       WHERE d_start >= toDateTime64({lo:String}, 9) AND d_start <= toDateTime64({hi:String}, 9)
         AND d_key IN (SELECT arrayJoin({keys:Array(UInt64)}))
@@ -331,4 +342,3 @@ async function hopMeta(
   );
   return new Map(rows.map((r) => [`${r.d_key}\u0000${r.message_key}`, r]));
 }
-

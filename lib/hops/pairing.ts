@@ -628,28 +628,7 @@ export class PairingPass {
         else if (ns > t.toNs) t.toNs = ns;
       }
     }
-    // the extra deliveries (ordinal ≥ 2) beside the hops; one that stops being one gets a tombstone
-    const repeats: Array<Record<string, unknown>> = [];
-    for (const w of writes) {
-      const old = before.get(hopId(w));
-      const now = Number(w.deleted) === 0 && w.ordinal >= 2;
-      if (!now && !(old && Number(old.deleted ?? 0) === 0 && Number(old.ordinal) >= 2)) continue;
-      repeats.push({
-        consumer_group: w.consumer_group,
-        destination: w.destination,
-        message_key: w.message_key,
-        d_key: w.d_key,
-        d_start: w.d_start,
-        class: w.class,
-        rewind: Number(w.rewind),
-        d_trace_id: w.d_trace_id,
-        p_trace_id: w.p_trace_id,
-        d_env: w.d_env,
-        d_namespace: w.d_namespace,
-        version,
-        deleted: now ? 0 : 1,
-      });
-    }
+    const repeats = repeatRows(writes, all, before, version);
     await this.store.insertRowsBinary('hops', writes.map(stripForInsert), { name: 'pairing:insert-hops' });
     await this.store.insertRowsBinary('hop_repeats', repeats, { name: 'pairing:insert-repeats' });
     return writes.length;
@@ -739,6 +718,75 @@ export class PairingPass {
       frontier = assignPathways(down, index, clockNs);
     }
   }
+}
+
+const messageOf = (h: Row) => `${h.consumer_group}\u0000${h.destination}\u0000${h.message_key}`;
+
+/**
+ * hop_repeats rows (migration 018) for the messages this pass wrote a hop of: every delivery of a
+ * message now delivered more than once to its group, tombstones for the rows of one that no longer
+ * is (or of a hop that left it). `all` holds every stored delivery of those messages as now
+ * classified, `before` their stored rows.
+ */
+function repeatRows(writes: Row[], all: Map<string, Row>, before: Map<string, Row>, version: string): Array<Record<string, unknown>> {
+  const touched = new Set(writes.map(messageOf));
+  const group = (rows: Iterable<Row>) => {
+    const out = new Map<string, Row[]>();
+    for (const r of rows) {
+      const m = messageOf(r);
+      if (!touched.has(m)) continue;
+      const list = out.get(m) ?? [];
+      out.set(m, list);
+      list.push(r);
+    }
+    return out;
+  };
+  const now = group(all.values());
+  const then = group(before.values());
+  const out: Array<Record<string, unknown>> = [];
+  const row = (h: Row, deleted: number) => ({
+    consumer_group: h.consumer_group,
+    destination: h.destination,
+    message_key: h.message_key,
+    d_key: h.d_key,
+    d_start: h.d_start,
+    class: h.class,
+    rewind: Number(h.rewind),
+    message: h.message,
+    message_id: h.message_id,
+    partition: h.partition,
+    offset: h.offset,
+    msg_key: h.msg_key,
+    d_trace_id: h.d_trace_id,
+    d_span_id: h.d_span_id,
+    d_service: h.d_service,
+    d_operation: h.d_operation,
+    d_status: h.d_status,
+    d_redelivered: Number(h.d_redelivered),
+    p_trace_id: h.p_trace_id,
+    p_span_id: h.p_span_id,
+    p_service: h.p_service,
+    d_env: h.d_env,
+    d_namespace: h.d_namespace,
+    version,
+    deleted,
+  });
+  for (const m of touched) {
+    const cur = now.get(m) ?? [];
+    const old = then.get(m) ?? [];
+    const repeated = cur.some((h) => h.ordinal >= 2);
+    if (!repeated && !old.some((h) => Number(h.ordinal) >= 2)) continue;
+    const kept = new Set<string>();
+    if (repeated) for (const h of cur) {
+      kept.add(hopId(h));
+      out.push(row(h, 0));
+    }
+    for (const h of [...old, ...cur]) if (!kept.has(hopId(h))) {
+      kept.add(hopId(h));
+      out.push(row(h, 1));
+    }
+  }
+  return out;
 }
 
 /** The smallest and largest number (a loop: Math.min(...xs) overflows the stack for a pass's hundreds of thousands). */

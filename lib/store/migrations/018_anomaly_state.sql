@@ -3,9 +3,11 @@
 -- every first delivery of every partition: their cost grew with the traffic (≈ 0.45 s for 1 h at 10M
 -- spans, 4× slower at 10× the traffic). Now the pass records the few rows the answers are made of.
 
--- Every extra delivery (a hop with ordinal ≥ 2: a redelivery after failure or a duplicate after
--- success), written by the pass beside the hop; a hop that stops being one gets a tombstone. The
--- duplicates view counts these and reads the full hops only of the messages it shows.
+-- Every delivery of a message delivered more than once to a group (the first, the extra ones with
+-- ordinal >= 2, a receive prelude), with what the duplicates view shows of it: written by the pass
+-- beside the hops from its own classification, which holds every delivery of the messages it
+-- touches; the rows of a message that stops being delivered more than once get tombstones. The
+-- duplicates view reads only these rows, never the hops.
 CREATE TABLE IF NOT EXISTS ${db}.hop_repeats${local} ${onCluster}
 (
     consumer_group LowCardinality(String),
@@ -13,10 +15,23 @@ CREATE TABLE IF NOT EXISTS ${db}.hop_repeats${local} ${onCluster}
     message_key UInt64,
     d_key UInt64,
     d_start DateTime64(9) CODEC(ZSTD(1)),
+    -- first | redelivery_after_failure | duplicate_after_success | prelude
     class LowCardinality(String),
     rewind UInt8,
+    message String CODEC(ZSTD(1)),
+    message_id String CODEC(ZSTD(1)),
+    partition LowCardinality(String),
+    offset Nullable(Int64),
+    msg_key String CODEC(ZSTD(1)),
     d_trace_id String CODEC(ZSTD(1)),
+    d_span_id String CODEC(ZSTD(1)),
+    d_service LowCardinality(String),
+    d_operation LowCardinality(String),
+    d_status LowCardinality(String),
+    d_redelivered UInt8,
     p_trace_id String CODEC(ZSTD(1)),
+    p_span_id String CODEC(ZSTD(1)),
+    p_service LowCardinality(String),
     d_env LowCardinality(String),
     d_namespace LowCardinality(String),
     version UInt64,
@@ -94,7 +109,8 @@ GROUP BY lane, res, bucket;
 -- produced later (a higher offset, or a later publish of the same key) in the hour before. Written
 -- by the pass for every lane it touched, from the earliest delivery it touched on (a late delivery
 -- can make later ones out of order, or stop them being so: tombstones). `a_*` is the message
--- delivered first; trace_ids are both messages' publish and deliver traces (a timeline's lookup).
+-- delivered first; both messages carry what the ordering view shows of them, and trace_ids are
+-- their publish and deliver traces (a timeline's lookup).
 CREATE TABLE IF NOT EXISTS ${db}.order_inversions${local} ${onCluster}
 (
     lane UInt64,
@@ -108,6 +124,9 @@ CREATE TABLE IF NOT EXISTS ${db}.order_inversions${local} ${onCluster}
     a_at DateTime64(9) CODEC(ZSTD(1)),
     a_d_key UInt64,
     a_message_key UInt64,
+    -- [message, offset or empty, key, publish start ns or empty, deliver start ns, deliver trace, span, service, publish trace, publish span]
+    later Array(String) CODEC(ZSTD(1)),
+    first Array(String) CODEC(ZSTD(1)),
     trace_ids Array(String) CODEC(ZSTD(1)),
     d_env LowCardinality(String),
     d_namespace LowCardinality(String),
