@@ -172,6 +172,26 @@ test('GET /api/requests filters: messageId (also on links), service, errorOnly, 
   assert.deepEqual(await ids(`traceId=${traceId()}`), []);
 });
 
+test('GET /api/requests without filters: the newest traces of the range, however far back they are', async () => {
+  // four traces 55, 40, 20 and 12 minutes ago; the range [now−50m, now−10m) holds the last three,
+  // and its last minutes only the newest (the list looks further back until it has enough)
+  const base = Date.now();
+  const at = (minAgo: number) => {
+    const t = clock(base - minAgo * 60_000);
+    return t.span({ service: 'rl-web', name: `GET /${minAgo}`, kind: 'SERVER', start: 0, durationMs: 5 });
+  };
+  const spans = [55, 40, 20, 12].map(at);
+  await send(spans);
+  const ids = async (query: string) => {
+    const r = await es.api(`/api/requests?${query}`, new Date(base));
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    return r.body.requests.map((x: any) => x.rootName);
+  };
+  assert.deepEqual(await ids('from=now-50m&to=now-10m&limit=2'), ['GET /12', 'GET /20']);
+  assert.deepEqual(await ids('from=now-50m&to=now-10m&limit=10'), ['GET /12', 'GET /20', 'GET /40']);
+  assert.deepEqual(await ids('from=now-15m&to=now-10m'), ['GET /12']);
+});
+
 test('invalid parameters get 400, an unknown trace 404', async () => {
   for (const [path, message] of [
     ['/api/requests?from=banana', 'from: expected ISO 8601'],
