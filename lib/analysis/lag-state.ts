@@ -128,10 +128,12 @@ export async function lagRows(store: Store, g: LagGrid, name: string): Promise<L
             ${
               g.queueTimes === false
                 ? '[] AS q, NULL AS qmax,'
-                : `if(k = 1 OR sum(queue_samples) = 0, [],
-               if(sum(queue_samples) <= ${EXACT_SAMPLES}, quantilesExactInclusiveMergeIf(0.5, 0.95)(queue_exact, k != 1),
-                  quantilesTDigestMergeIf(0.5, 0.95)(queue_ms, k != 1))) AS q,
-            if(k = 1 OR sum(queue_samples) = 0, NULL, max(queue_max_ms)) AS qmax,`
+                : // deliveries in the look-back (ii = -1) count only as first/last delivery and offsets: their
+                  // digests are not merged (for a range of a day that was half of the merging)
+                  `if(k = 1 OR ii < 0 OR sum(queue_samples) = 0, [],
+               if(sum(queue_samples) <= ${EXACT_SAMPLES}, quantilesExactInclusiveMergeIf(0.5, 0.95)(queue_exact, k != 1 AND ii >= 0),
+                  quantilesTDigestMergeIf(0.5, 0.95)(queue_ms, k != 1 AND ii >= 0))) AS q,
+            if(k = 1 OR ii < 0 OR sum(queue_samples) = 0, NULL, max(queue_max_ms)) AS qmax,`
             }
             multiIf(k = 1, max(max_pub_offset), k = 2, max(max_del_offset), NULL) AS off
        FROM tagged
