@@ -283,27 +283,38 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
   // The inversions the pass decided (order_inversions, with both messages' fields) in range. With
   // traceIds: those where either message was published or delivered in one of the traces.
   const f = stateFilters(q, 'at', 'hasAny(trace_ids, {traceIds:Array(String)})');
-  const inv = await store.query<{
-    basis: 'o' | 'k';
-    consumer_group: string;
-    destination: string;
-    partition: string;
-    ns: string;
-    later: string[];
-    first: string[];
-  }>(
-    `SELECT basis, consumer_group, destination, partition, toString(toUnixTimestamp64Nano(at)) AS ns, later, first
-       FROM ${store.database}.order_inversions FINAL
-      WHERE ${f.where}`,
-    { name: 'anomalies:ordering', params: f.params },
-  );
+  // the counts per basis and interval, and the fields of the newest `limit` only
+  const [counts, inv] = await Promise.all([
+    store.query<{ basis: 'o' | 'k'; b: string; n: string }>(
+      `SELECT basis, toString(intDiv(toInt64(toUnixTimestamp64Milli(at)) - {fromMs:Int64}, {stepMs:Int64})) AS b, count() AS n
+         FROM ${store.database}.order_inversions FINAL
+        WHERE ${f.where}
+        GROUP BY basis, b`,
+      { name: 'anomalies:ordering-counts', params: { ...f.params, stepMs: q.stepMs } },
+    ),
+    store.query<{
+      basis: 'o' | 'k';
+      consumer_group: string;
+      destination: string;
+      partition: string;
+      later: string[];
+      first: string[];
+    }>(
+      `SELECT basis, consumer_group, destination, partition, later, first
+         FROM ${store.database}.order_inversions FINAL
+        WHERE ${f.where}
+        ORDER BY at DESC, d_key
+        LIMIT {limit:UInt32}`,
+      { name: 'anomalies:ordering', params: { ...f.params, limit: q.limit } },
+    ),
+  ]);
   const n = bucketsOf(q);
   const series = Array.from({ length: n }, (_, i) => ({ t: new Date(q.fromMs + i * q.stepMs).toISOString(), count: 0 }));
   const byBasis = { offset: 0, publish_order: 0 };
-  for (const r of inv) {
-    byBasis[r.basis === 'o' ? 'offset' : 'publish_order']++;
-    const b = bucketIndex(q, BigInt(r.ns));
-    if (b >= 0 && b < n) series[b]!.count++;
+  for (const r of counts) {
+    byBasis[r.basis === 'o' ? 'offset' : 'publish_order'] += Number(r.n);
+    const b = Number(r.b);
+    if (b >= 0 && b < n) series[b]!.count += Number(r.n);
   }
   // the fields order_inversions keeps of each message, in MESSAGE_FIELDS order (lib/hops/ordering.ts)
   const message = (m: string[]): OrderedMessage => {
@@ -318,27 +329,25 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
       publish: pTrace ? { traceId: pTrace, spanId: pSpan ?? '' } : null,
     };
   };
-  const occurrences = [...inv]
-    .sort((a, b) => cmpNs(b.ns, a.ns) || (a.later[6]! < b.later[6]! ? -1 : 1))
-    .slice(0, q.limit)
-    .map((r): OrderingOccurrence => {
-      const later = message(r.later);
-      const first = message(r.first);
-      return {
-        destination: r.destination,
-        consumerGroup: r.consumer_group,
-        partition: r.partition,
-        key: later.key,
-        basis: r.basis === 'o' ? 'offset' : 'publish_order',
-        at: later.deliveredAt,
-        deliveredFirst: first,
-        deliveredLater: later,
-        traceIds: [
-          ...new Set([first.publish?.traceId, first.deliver.traceId, later.publish?.traceId, later.deliver.traceId].filter((t): t is string => !!t)),
-        ],
-      };
-    });
-  return { total: byBasis.offset + byBasis.publish_order, byBasis, series, occurrences, truncated: inv.length > q.limit };
+  const occurrences = inv.map((r): OrderingOccurrence => {
+    const later = message(r.later);
+    const first = message(r.first);
+    return {
+      destination: r.destination,
+      consumerGroup: r.consumer_group,
+      partition: r.partition,
+      key: later.key,
+      basis: r.basis === 'o' ? 'offset' : 'publish_order',
+      at: later.deliveredAt,
+      deliveredFirst: first,
+      deliveredLater: later,
+      traceIds: [
+        ...new Set([first.publish?.traceId, first.deliver.traceId, later.publish?.traceId, later.deliver.traceId].filter((t): t is string => !!t)),
+      ],
+    };
+  });
+  const total = byBasis.offset + byBasis.publish_order;
+  return { total, byBasis, series, occurrences, truncated: total > q.limit };
 }
 
 /** Duplicates and ordering inversions touching any of the given traces (for a request timeline). */
