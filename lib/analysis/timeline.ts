@@ -245,14 +245,7 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
         LIMIT {limit:UInt32}`,
       { name: 'timeline:spans', params: { ids: frontier, limit: budget + 1 } },
     );
-    let fromNs: bigint | undefined;
-    let toNs: bigint | undefined;
-    for (const r of rows) {
-      const a = BigInt(r.start_ns);
-      const b = a + BigInt(r.duration_ns);
-      if (fromNs === undefined || a < fromNs) fromNs = a;
-      if (toNs === undefined || b > toNs) toNs = b;
-    }
+    const { fromNs, toNs } = extentOf(rows);
     const incoming =
       fromNs === undefined
         ? []
@@ -299,14 +292,7 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
   const list = [...spans.values()];
   const clocks = await clocksLoaded;
   const traceIds = [...new Set(list.map((r) => r.trace_id))];
-  let rawFrom: bigint | undefined;
-  let rawTo: bigint | undefined;
-  for (const r of list) {
-    const a = BigInt(r.start_ns);
-    const b = a + BigInt(r.duration_ns);
-    if (rawFrom === undefined || a < rawFrom) rawFrom = a;
-    if (rawTo === undefined || b > rawTo) rawTo = b;
-  }
+  const { fromNs: rawFrom, toNs: rawTo } = extentOf(list);
   const [resources, anomalies] = await Promise.all([
     resourcesOf(store, list),
     q.anomalies === false || rawFrom === undefined
@@ -332,6 +318,19 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
   const timeline = assembleTimeline(q.traceId, list, linksIn, depthOf, skew, truncated, resources, batches);
   if (anomalies) timeline.anomalies = anomalies;
   return timeline;
+}
+
+/** The earliest start and the latest end of the rows (raw clocks), ns; undefined for none. */
+function extentOf(rows: ReadonlyArray<{ start_ns: string; duration_ns: string }>): { fromNs?: bigint; toNs?: bigint } {
+  let fromNs: bigint | undefined;
+  let toNs: bigint | undefined;
+  for (const r of rows) {
+    const a = BigInt(r.start_ns);
+    const b = a + BigInt(r.duration_ns);
+    if (fromNs === undefined || a < fromNs) fromNs = a;
+    if (toNs === undefined || b > toNs) toNs = b;
+  }
+  return { fromNs, toNs };
 }
 
 /**
