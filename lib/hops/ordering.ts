@@ -9,6 +9,7 @@
 // before is read at three resolutions (order_cells by minute, then by second, then order_points
 // for the seconds the pass touched), so a pass reads a lane's hour as ~120 cells, not its deliveries.
 import type { Store } from '../store/index.js';
+import { nsOf } from '../datetime64.js';
 
 /** A delivery is compared with what its group received this long before its minute. */
 export const ORDER_WINDOW_S = 3_600;
@@ -118,7 +119,29 @@ type InversionRow = {
  * Recomputes the inversions of the touched lanes (after the pass wrote its hops: order_points and
  * order_cells follow them through MVs) and writes what changed, with `version`.
  */
-export async function recomputeOrdering(store: Store, touched: Map<string, TouchedLane>, version: string): Promise<number> {
+/** A hop the pass holds, by `${d_key}\0${message_key}`: its fields need no lookup. */
+export interface HeldHop {
+  message: string;
+  offset: string | null;
+  msg_key: string;
+  matched: number;
+  p_start: string | null;
+  d_start: string;
+  d_trace_id: string;
+  d_span_id: string;
+  d_service: string;
+  p_trace_id: string;
+  p_span_id: string;
+  d_env: string;
+  d_namespace: string;
+}
+
+export async function recomputeOrdering(
+  store: Store,
+  touched: Map<string, TouchedLane>,
+  version: string,
+  held: ReadonlyMap<string, HeldHop> = new Map(),
+): Promise<number> {
   if (touched.size === 0) return 0;
   const db = store.database;
   const lanes = [...touched.values()];
@@ -253,12 +276,23 @@ export async function recomputeOrdering(store: Store, touched: Map<string, Touch
     return at >= l.fromNs && at < l.toNs + WINDOW_NS + MINUTE_NS && decided.get(`${e.dk}\u0000${e.mk}`) !== true;
   });
   if (fresh.length === 0 && gone.length === 0) return 0;
-  const meta = await hopMeta(store, [
-    ...fresh.flatMap((f) => [
+  // the fields of both messages: from the hops the pass holds (an inversion's later message is
+  // usually one it just wrote), the others looked up
+  const meta = new Map<string, HopMeta>();
+  const wanted: Array<{ d_key: string; message_key: string; atNs: bigint }> = [];
+  for (const f of fresh) {
+    for (const h of [
       { d_key: f.d_key, message_key: f.message_key, atNs: f.atNs },
       { d_key: f.before!.d_key, message_key: f.before!.message_key, atNs: f.before!.atNs },
-    ]),
-  ]);
+    ]) {
+      const id = `${h.d_key}\u0000${h.message_key}`;
+      if (meta.has(id)) continue;
+      const r = held.get(id);
+      if (r) meta.set(id, metaOf(r));
+      else wanted.push(h);
+    }
+  }
+  for (const [id, m] of await hopMeta(store, wanted)) meta.set(id, m);
   const rows: Array<Record<string, unknown>> = [];
   for (const f of fresh) {
     const l = byHash.get(f.lane)!;
@@ -315,6 +349,23 @@ export async function recomputeOrdering(store: Store, touched: Map<string, Touch
 /** What order_inversions keeps of one message (migration 018): the ordering view's fields, in order. */
 export const MESSAGE_FIELDS = ['message', 'offset', 'msg_key', 'p_start_ns', 'd_start_ns', 'd_trace_id', 'd_span_id', 'd_service', 'p_trace_id', 'p_span_id'] as const;
 type HopMeta = Record<(typeof MESSAGE_FIELDS)[number] | 'd_env' | 'd_namespace', string>;
+
+function metaOf(h: HeldHop): HopMeta {
+  return {
+    message: h.message,
+    offset: h.offset ?? '',
+    msg_key: h.msg_key,
+    p_start_ns: Number(h.matched) === 1 && h.p_start ? nsOf(h.p_start).toString() : '',
+    d_start_ns: nsOf(h.d_start).toString(),
+    d_trace_id: h.d_trace_id,
+    d_span_id: h.d_span_id,
+    d_service: h.d_service,
+    p_trace_id: h.p_trace_id,
+    p_span_id: h.p_span_id,
+    d_env: h.d_env,
+    d_namespace: h.d_namespace,
+  };
+}
 
 /** The fields of the given hops (latest version), by `${d_key}\0${message_key}`. */
 async function hopMeta(store: Store, hops: Array<{ d_key: string; message_key: string; atNs: bigint }>): Promise<Map<string, HopMeta>> {

@@ -61,6 +61,8 @@ interface Touched {
   groups: Map<string, { destination: string; firstS: number }>;
   /** ordering lanes whose deliveries changed (lib/hops/ordering.ts) */
   lanes: Map<string, TouchedLane>;
+  /** the hops the pass wrote or read, by hop id (the ordering pass takes their fields from here) */
+  held: Map<string, Row>;
 }
 
 let versionSeq = 0;
@@ -212,7 +214,7 @@ export class PairingPass {
     );
     const deliveries = new Map<string, number>();
     for (const r of fresh) deliveries.set(r.k, Number(r.ms));
-    const touched: Touched = { publishSeconds: new Set(), deliverSeconds: new Set(), unmatchedSeconds: new Set(), groups: new Map(), lanes: new Map() };
+    const touched: Touched = { publishSeconds: new Set(), deliverSeconds: new Set(), unmatchedSeconds: new Set(), groups: new Map(), lanes: new Map(), held: new Map() };
     if (secs.length > 0) {
       // deliveries stored before their producer: they start after it (less any clock skew)
       const firstPublishMs = Math.min(...secs.map((r) => Number(r.ms)));
@@ -261,7 +263,7 @@ export class PairingPass {
       clocks: this.clockOffsetsMs(),
     });
     // ordering inversions of the lanes whose deliveries changed (their points and cells are in by now)
-    await recomputeOrdering(this.store, touched.lanes, version);
+    await recomputeOrdering(this.store, touched.lanes, version, touched.held);
     for (const k of touched.groups.keys()) this.knownGroups?.add(k);
     this.stats.passes++;
     this.stats.hopsWritten += written;
@@ -629,6 +631,7 @@ export class PairingPass {
       }
     }
     const repeats = repeatRows(writes, all, before, version);
+    for (const [id, h] of all) touched.held.set(id, h);
     await this.store.insertRowsBinary('hops', writes.map(stripForInsert), { name: 'pairing:insert-hops' });
     await this.store.insertRowsBinary('hop_repeats', repeats, { name: 'pairing:insert-repeats' });
     return writes.length;
