@@ -17,7 +17,7 @@ import type { LagStatus } from '../domain.js';
 import { evaluateLag, statusWindow, STATUS_STEP_MS, STATUS_WINDOW_MS, worst, type LagEvaluation, type LagEvaluationInput, type LagWindowPoint } from './burrow.js';
 import { publishLookbackMs } from './hops.js';
 import { lagRows, type LagRow as Row } from './lag-state.js';
-import { loadHostClocks } from './hop-state.js';
+import { loadHostClocks } from '../hops/host-clocks.js';
 import type { EnvFilter } from '../hops/env.js';
 
 /** The data a lag pass reads: publishes and first deliveries in [publishFromMs, publishToMs). */

@@ -5,7 +5,7 @@
 import type { Store } from '../store/index.js';
 import { envParams, envWhere } from '../hops/env.js';
 import { publishLookbackMs } from './hops.js';
-import { hostClockParams, hostOffsetSql, loadHostClocks } from './hop-state.js';
+import { hostClockParams, hostOffsetSql, loadHostClocks } from '../hops/host-clocks.js';
 
 export interface RequestFilters {
   fromMs: number;

@@ -15,7 +15,7 @@ import { typedAttributes, type AnyValue } from '../store/anyvalue.js';
 import { anomaliesForTraces, type DuplicateOccurrence, type OrderingOccurrence } from './anomalies.js';
 import { pairRequestHops } from './request-hops.js';
 import { adjustClockSkew, spanKey, type HostAdjustment } from './skew.js';
-import { loadHostClocks } from './hop-state.js';
+import { loadHostClocks } from '../hops/host-clocks.js';
 
 export interface TimelineQuery {
   traceId: string;

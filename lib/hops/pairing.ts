@@ -20,7 +20,7 @@ import { bucketsOf } from './versioned.js';
 import { estimateHostOffsets, type ClockEvidence } from './clocks.js';
 import { assignPathways, isUpstream, MAX_DEPTH, PathwayIndex, recomputePathwayMinutes, type PathwayHop } from './pathways.js';
 import { metrics } from '../metrics.js';
-import { forgetHostClocks } from '../analysis/hop-state.js';
+import { forgetHostClocks } from './host-clocks.js';
 import { msOf, nsOf } from '../datetime64.js';
 
 
