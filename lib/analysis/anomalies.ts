@@ -280,11 +280,10 @@ const cmpNs = (a: string, b: string) => {
 };
 
 export async function findOrderingInversions(store: Store, q: AnomalyQuery): Promise<OrderingResult> {
-  // The inversions the pass decided (order_inversions, with both messages' fields) in range. With
-  // traceIds: those where either message was published or delivered in one of the traces.
-  const f = stateFilters(q, 'at', 'hasAny(trace_ids, {traceIds:Array(String)})');
-  // the counts per basis and interval, and the fields of the newest `limit` only
-  const [counts, inv] = await Promise.all([
+  // The inversions the pass decided (order_inversions, with both messages' fields) in range: the
+  // counts per basis and interval, and the fields of the newest `limit` only.
+  const f = orderingFilters(q);
+  const [counts, occurrences] = await Promise.all([
     store.query<{ basis: 'o' | 'k'; b: string; n: string }>(
       `SELECT basis, toString(intDiv(toInt64(toUnixTimestamp64Milli(at)) - {fromMs:Int64}, {stepMs:Int64})) AS b, count() AS n
          FROM ${store.database}.order_inversions FINAL
@@ -292,21 +291,7 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
         GROUP BY basis, b`,
       { name: 'anomalies:ordering-counts', params: { ...f.params, stepMs: q.stepMs } },
     ),
-    store.query<{
-      basis: 'o' | 'k';
-      consumer_group: string;
-      destination: string;
-      partition: string;
-      later: string[];
-      first: string[];
-    }>(
-      `SELECT basis, consumer_group, destination, partition, later, first
-         FROM ${store.database}.order_inversions FINAL
-        WHERE ${f.where}
-        ORDER BY at DESC, d_key
-        LIMIT {limit:UInt32}`,
-      { name: 'anomalies:ordering', params: { ...f.params, limit: q.limit } },
-    ),
+    orderingOccurrences(store, q),
   ]);
   const n = bucketsOf(q);
   const series = Array.from({ length: n }, (_, i) => ({ t: new Date(q.fromMs + i * q.stepMs).toISOString(), count: 0 }));
@@ -316,6 +301,31 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
     const b = Number(r.b);
     if (b >= 0 && b < n) series[b]!.count += Number(r.n);
   }
+  const total = byBasis.offset + byBasis.publish_order;
+  return { total, byBasis, series, occurrences, truncated: total > q.limit };
+}
+
+/** With traceIds: the inversions where either message was published or delivered in one of the traces. */
+const orderingFilters = (q: AnomalyQuery) => stateFilters(q, 'at', 'hasAny(trace_ids, {traceIds:Array(String)})');
+
+/** The newest `limit` inversions in range, with both messages' fields. */
+async function orderingOccurrences(store: Store, q: AnomalyQuery): Promise<OrderingOccurrence[]> {
+  const f = orderingFilters(q);
+  const inv = await store.query<{
+    basis: 'o' | 'k';
+    consumer_group: string;
+    destination: string;
+    partition: string;
+    later: string[];
+    first: string[];
+  }>(
+    `SELECT basis, consumer_group, destination, partition, later, first
+       FROM ${store.database}.order_inversions FINAL
+      WHERE ${f.where}
+      ORDER BY at DESC, d_key
+      LIMIT {limit:UInt32}`,
+    { name: 'anomalies:ordering', params: { ...f.params, limit: q.limit } },
+  );
   // the fields order_inversions keeps of each message, in MESSAGE_FIELDS order (lib/hops/ordering.ts)
   const message = (m: string[]): OrderedMessage => {
     const [msg, offset, key, pStart, dStart, dTrace, dSpan, dService, pTrace, pSpan] = m;
@@ -329,7 +339,7 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
       publish: pTrace ? { traceId: pTrace, spanId: pSpan ?? '' } : null,
     };
   };
-  const occurrences = inv.map((r): OrderingOccurrence => {
+  return inv.map((r): OrderingOccurrence => {
     const later = message(r.later);
     const first = message(r.first);
     return {
@@ -346,8 +356,6 @@ export async function findOrderingInversions(store: Store, q: AnomalyQuery): Pro
       ],
     };
   });
-  const total = byBasis.offset + byBasis.publish_order;
-  return { total, byBasis, series, occurrences, truncated: total > q.limit };
 }
 
 /** Duplicates and ordering inversions touching any of the given traces (for a request timeline). */
@@ -365,7 +373,8 @@ export async function anomaliesForTraces(
     // ordering compares with neighbours in the partition: a short context keeps a timeline fast
     lookbackMs: 5 * 60_000,
   };
-  const [d, o] = await Promise.all([findDuplicates(store, q), findOrderingInversions(store, q)]);
-  return { duplicates: d.occurrences, ordering: o.occurrences };
+  // a timeline shows the occurrences only: no counts
+  const [d, ordering] = await Promise.all([findDuplicates(store, q), orderingOccurrences(store, q)]);
+  return { duplicates: d.occurrences, ordering };
 }
 

@@ -1,9 +1,10 @@
 // Request timeline (DESIGN §1 "request", §6): everything reachable from one trace by parent/child and
-// span links, in both directions, across traces. Breadth-first over traces: each round reads the
-// frontier traces' spans by trace id within their trace_index time bounds, and the spans of other
-// traces that link into them (span_links, ordered by link target); the traces they link to and the
-// traces linking in form the next frontier. Bounded by depth and span count. Hops, clock skew and
-// the response shape are computed in memory by pure functions.
+// span links, in both directions, across traces. Breadth-first over traces, one depth per round:
+// a round looks up the spans of other traces that link into its traces (span_links, ordered by link
+// target), then reads the spans of its traces and of those linking in by trace id within their
+// trace_index time bounds; the traces they link to and the traces linking in are the next depth.
+// Bounded by depth and span count. Hops, clock skew and the response shape are computed in memory
+// by pure functions.
 //
 // Fan-in (issue 13): a batch consumer links to every message of its batch. When the walk enters a
 // batch through one of its links (coming from that message's producer), the batch stays in the
@@ -30,8 +31,8 @@ export interface TimelineQuery {
 
 export const TIMELINE_DEFAULTS = { maxDepth: 10, maxSpans: 10_000 } as const;
 
-// Spans linking into a trace are looked for from 1 h before it starts to 7 days after it ends
-// (a message may wait in a queue for days; span_links is ordered by link target, so this is cheap).
+// Spans linking into a trace are looked up by link target over the whole retention (span_links is
+// ordered by link target: a key lookup per part), so a message that waited days in a queue is found.
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [k: string]: JsonValue };
 
@@ -204,8 +205,8 @@ const SPAN_COLUMNS = `
   msg_system, msg_operation, msg_destination, msg_partition, msg_offset, msg_message_id,
   msg_consumer_group, msg_key, msg_message_type`;
 
-// Both per-round queries take the frontier's time bounds from trace_index in a scalar subquery, so
-// a round is two key lookups and the spans scan stays inside the traces' own time range.
+// A round's spans query takes its traces' time bounds from trace_index in a scalar subquery, so it
+// is two key lookups and the spans scan stays inside the traces' own time range.
 const BOUNDS = (db: string) =>
   `(SELECT (min(start), max(end)) FROM ${db}.trace_index WHERE trace_id IN {ids:Array(String)})`;
 
@@ -218,74 +219,93 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
   // spans that brought their trace into the request through one of their own links
   const entries = new Set<string>();
   const batches = new Map<string, string[]>(); // batch span key → member span keys
-  let frontier = q.startTraceIds?.length ? [...q.startTraceIds].sort() : [q.traceId];
+  // traces at this depth whose spans are still to be read, and those whose spans are in hand (read
+  // in the round before, beside the traces that brought them in: see below)
+  let unread = q.startTraceIds?.length ? [...q.startTraceIds].sort() : [q.traceId];
+  let inHand: string[] = [];
+  const rowsOf = new Map<string, SpanDbRow[]>(); // trace id → its spans in the request
   // independent of the walk: fetched beside it
   const clocksLoaded = loadHostClocks(store);
+  let prefetch: { ids: string[]; fromNs: bigint; toNs: bigint } | undefined;
   let prefetched: { ids: Set<string>; result: ReturnType<typeof anomaliesNear> } | undefined;
   clocksLoaded.catch(() => {});
   let truncated: Timeline['truncated'];
 
-  for (let depth = 0; frontier.length > 0; depth++) {
+  // Breadth-first by depth. A round looks up the spans linking into its traces first (span_links,
+  // by link target), then reads in one query the spans of its own unread traces and of the new
+  // traces linking in (the next depth's, in hand for the next round): a request whose messages are
+  // consumed in other traces costs a links lookup and one spans read per depth, not two of each.
+  for (let depth = 0; unread.length > 0 || inHand.length > 0; depth++) {
     if (depth > q.maxDepth) {
       truncated = { reason: 'depth', limit: q.maxDepth };
       break;
     }
-    for (const t of frontier) depthOf.set(t, depth);
-    const budget = q.maxSpans - spans.size;
-    // the spans first (their traces' time bounds from trace_index, in the same query), then the
-    // spans linking into them within those bounds: two lookups in a row cost less than two at once,
-    // each looking the bounds up again
-    const rows = await store.query<SpanDbRow>(
-      `WITH ${BOUNDS(db)} AS b
-       SELECT ${SPAN_COLUMNS}
-         FROM ${db}.spans
-        WHERE trace_id IN {ids:Array(String)} AND timestamp >= b.1 AND timestamp <= b.2
-        ORDER BY timestamp, span_id
-        LIMIT 1 BY trace_id, span_id
-        LIMIT {limit:UInt32}`,
-      { name: 'timeline:spans', params: { ids: frontier, limit: budget + 1 } },
+    for (const t of unread) depthOf.set(t, depth);
+    const incomingLoaded = store.query<LinkInRow>(
+      `SELECT link_trace_id, link_span_id, trace_id, span_id, service_name, attributes
+         FROM ${db}.span_links
+        WHERE link_trace_id IN {ids:Array(String)}
+        LIMIT 1 BY link_trace_id, link_span_id, trace_id, span_id`,
+      { name: 'timeline:links-in', params: { ids: [...unread, ...inHand] } },
     );
-    const { fromNs, toNs } = extentOf(rows);
-    const incoming =
-      fromNs === undefined
-        ? []
-        : await store.query<LinkInRow>(
-            `SELECT link_trace_id, link_span_id, trace_id, span_id, service_name, attributes
-               FROM ${db}.span_links
-              WHERE link_trace_id IN {ids:Array(String)}
-                AND timestamp >= fromUnixTimestamp64Nano({from:Int64}) - toIntervalHour(1)
-                AND timestamp <= fromUnixTimestamp64Nano({to:Int64}) + toIntervalDay(7)
-              LIMIT 1 BY link_trace_id, link_span_id, trace_id, span_id`,
-            { name: 'timeline:links-in', params: { ids: frontier, from: fromNs, to: toNs! } },
-          );
-    if (depth === 0 && rows.length === 0) return null;
-    const take = rows.slice(0, Math.max(0, budget));
-    for (const r of take) spans.set(spanKey(r.trace_id, r.span_id), r);
+    // after the first round the request's traces are mostly known: its anomalies are looked up
+    // beside the rest of the walk, once this round's first query has its lane (again at the end if
+    // the walk found traces beyond these)
+    if (prefetch) {
+      prefetched = { ids: new Set(prefetch.ids), result: anomaliesNear(store, prefetch.ids, prefetch.fromNs, prefetch.toNs) };
+      prefetched.result.catch(() => {});
+      prefetch = undefined;
+    }
+    const incoming = await incomingLoaded;
     linksIn.push(...incoming);
+    const linking = [...new Set(incoming.map((l) => l.trace_id).filter((t) => !depthOf.has(t)))].sort();
+    const deeper = depth + 1 <= q.maxDepth ? linking : [];
+    if (linking.length > deeper.length) truncated = { reason: 'depth', limit: q.maxDepth };
+    const budget = q.maxSpans - spans.size;
+    const ids = [...unread, ...deeper];
+    const rows =
+      ids.length === 0
+        ? []
+        : await store.query<SpanDbRow>(
+            `WITH ${BOUNDS(db)} AS b
+             SELECT ${SPAN_COLUMNS}
+               FROM ${db}.spans
+              WHERE trace_id IN {ids:Array(String)} AND timestamp >= b.1 AND timestamp <= b.2
+              ORDER BY timestamp, span_id
+              LIMIT 1 BY trace_id, span_id
+              LIMIT {limit:UInt32}`,
+            { name: 'timeline:spans', params: { ids, limit: budget + 1 } },
+          );
+    if (depth === 0 && !rows.some((r) => depthOf.get(r.trace_id) === 0)) return null;
+    const take = rows.slice(0, Math.max(0, budget));
+    for (const r of take) {
+      spans.set(spanKey(r.trace_id, r.span_id), r);
+      let list = rowsOf.get(r.trace_id);
+      if (!list) rowsOf.set(r.trace_id, (list = []));
+      list.push(r);
+    }
+    // a trace that came in through one of its spans' links: that span is its entry (fan-in below)
+    for (const t of deeper) depthOf.set(t, depth + 1);
+    for (const l of incoming) if (deeper.includes(l.trace_id)) entries.add(spanKey(l.trace_id, l.span_id));
     if (rows.length > budget) {
       truncated = { reason: 'spans', limit: q.maxSpans };
       break;
     }
-    const found = fanInBatches(take, entries);
+    // this depth's spans: those just read and those read in the round before
+    const round = [...unread, ...inHand].flatMap((t) => rowsOf.get(t) ?? []);
+    const found = fanInBatches(round, entries);
     for (const [k, members] of found) batches.set(k, members);
     const notFollowed = new Set([...found.values()].flat());
     const next = new Set<string>();
-    for (const r of take) {
+    for (const r of round) {
       if (notFollowed.has(spanKey(r.trace_id, r.span_id))) continue;
       for (const t of r.link_trace_ids) if (!depthOf.has(t)) next.add(t);
     }
-    for (const l of incoming) {
-      if (depthOf.has(l.trace_id)) continue;
-      next.add(l.trace_id);
-      entries.add(spanKey(l.trace_id, l.span_id));
-    }
-    frontier = [...next].sort();
-    // after the first round the request's traces are mostly known: its anomalies are looked up
-    // beside the rest of the walk (again at the end if the walk found traces beyond these)
-    if (depth === 0 && q.anomalies !== false && fromNs !== undefined) {
-      const ids = [...new Set([...depthOf.keys(), ...frontier])];
-      prefetched = { ids: new Set(ids), result: anomaliesNear(store, ids, fromNs, toNs!) };
-      prefetched.result.catch(() => {});
+    unread = [...next].sort();
+    inHand = deeper;
+    if (depth === 0 && q.anomalies !== false && take.length > 0) {
+      const { fromNs, toNs } = extentOf(take);
+      prefetch = { ids: [...new Set([...depthOf.keys(), ...unread])], fromNs: fromNs!, toNs: toNs! };
     }
   }
 
