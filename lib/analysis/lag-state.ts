@@ -72,74 +72,12 @@ export function lagResolution(g: Pick<LagGrid, 'fromMs' | 'stepMs'>): 1 | 60 {
   return g.stepMs % 60_000 === 0 ? 60 : 1;
 }
 
-/** SQL conditions of a grid's filters on lag_cells columns (params: gridParams). */
-function gridFilters(g: LagGrid): string {
-  return `${g.destination !== undefined ? 'AND destination = {destination:String}' : ''}
-      ${g.consumerGroup !== undefined ? 'AND consumer_group = {group:String}' : ''}
-      ${g.partition !== undefined ? 'AND partition = {partition:String}' : ''}${envWhere(g)}`;
-}
-
-function gridParams(g: LagGrid) {
-  return {
-    res: lagResolution(g),
-    fromMs: g.fromMs,
-    sinceMs: g.sinceMs,
-    untilMs: g.untilMs,
-    late: LATE_CELL_S,
-    destination: g.destination ?? '',
-    group: g.consumerGroup ?? '',
-    partition: g.partition ?? '',
-    ...envParams(g),
-  };
-}
-
-const bucket = (ms: string) => `toStartOfInterval(fromUnixTimestamp64Milli({${ms}:Int64}), INTERVAL {res:UInt32} SECOND)`;
-
-/**
- * What a pass read from `openFromMs` on leaves out of the look-back before it, per (destination,
- * group, partition): the last publish, the first and last first delivery, and the highest offsets
- * published and delivered before the grid (interval −1). Only minima and maxima: the cells it reads
- * may overlap the pass's own, and no digest is merged — a day of look-back costs one narrow scan.
- */
-export type LagHistoryRow = {
-  destination: string;
-  consumer_group: string;
-  partition: string;
-  last_pub: number | null;
-  pub_off: string | null;
-  first_del: number | null;
-  last_del: number | null;
-  del_off: string | null;
-};
-
-export async function lagHistory(store: Store, g: LagGrid & { openFromMs: number }, name: string): Promise<LagHistoryRow[]> {
-  return store.query<LagHistoryRow>(
-    `SELECT destination, consumer_group, partition,
-            toFloat64(maxIfOrNull(max_pub_ms, is_cell)) AS last_pub,
-            toString(maxIf(max_pub_offset, is_cell AND min_pub_ms < {fromMs:Int64})) AS pub_off,
-            toFloat64(minIfOrNull(first_del_ms, is_del)) AS first_del,
-            toFloat64(maxIfOrNull(last_del_ms, is_del)) AS last_del,
-            toString(maxIf(max_del_offset, is_del AND first_del_ms < {fromMs:Int64})) AS del_off
-       FROM (
-         SELECT destination, consumer_group, partition, max_pub_ms, max_pub_offset, min_pub_ms, first_del_ms, last_del_ms, max_del_offset,
-                has_pub = 1 AND min_pub_ms >= {sinceMs:Int64} AND min_pub_ms < {untilMs:Int64} AS is_cell,
-                delivered > 0 AND resolve_bucket != toDateTime('${NEVER}')
-                  AND first_del_ms >= {sinceMs:Int64} AND first_del_ms < {untilMs:Int64} AS is_del
-           FROM ${store.database}.lag_cells FINAL
-          WHERE resolution = {res:UInt32} ${gridFilters(g)}
-            AND ((has_pub = 1 AND pub_bucket >= ${bucket('sinceMs')} - INTERVAL {late:UInt32} SECOND
-                  AND pub_bucket < ${bucket('openMs')})
-              OR (has_pub = 0 AND resolve_bucket >= ${bucket('sinceMs')} AND resolve_bucket < ${bucket('openMs')}))
-       )
-      WHERE is_cell OR is_del
-      GROUP BY destination, consumer_group, partition`,
-    { name, params: { ...gridParams(g), openMs: g.openFromMs } },
-  );
-}
-
 export async function lagRows(store: Store, g: LagGrid, name: string): Promise<LagRow[]> {
   const res = lagResolution(g);
-  const filters = gridFilters(g);
+  const filters = `${g.destination !== undefined ? 'AND destination = {destination:String}' : ''}
+      ${g.consumerGroup !== undefined ? 'AND consumer_group = {group:String}' : ''}
+      ${g.partition !== undefined ? 'AND partition = {partition:String}' : ''}${envWhere(g)}`;
+  const bucket = (ms: string) => `toStartOfInterval(fromUnixTimestamp64Milli({${ms}:Int64}), INTERVAL {res:UInt32} SECOND)`;
   const interval = (ms: string) => `greatest(toInt64(floor((${ms} - {fromMs:Int64}) / {stepMs:Int64})), -1)`;
   return store.query<LagRow>(
     `WITH cells AS (

@@ -16,7 +16,7 @@ import type { Store } from '../store/index.js';
 import type { LagStatus } from '../domain.js';
 import { evaluateLag, statusWindow, STATUS_STEP_MS, STATUS_WINDOW_MS, worst, type LagEvaluation, type LagEvaluationInput, type LagWindowPoint } from './burrow.js';
 import { publishLookbackMs } from './hops.js';
-import { lagHistory, lagRows, type LagHistoryRow, type LagRow as Row } from './lag-state.js';
+import { lagRows, type LagRow as Row } from './lag-state.js';
 import { loadHostClocks } from '../hops/host-clocks.js';
 import type { EnvFilter } from '../hops/env.js';
 
@@ -166,47 +166,6 @@ interface Pass {
 
 const groupKey = (destination: string, group: string) => `${destination}\u0000${group}`;
 
-function groupIn(pass: Pass, dest: string, group: string) {
-  const k = groupKey(dest, group);
-  let g = pass.groups.get(k);
-  if (!g) pass.groups.set(k, (g = { destination: dest, group, acc: newAcc(pass.n), parts: new Map() }));
-  return g;
-}
-
-function partIn(pass: Pass, dest: string, group: string, partition: string) {
-  const g = groupIn(pass, dest, group);
-  let p = g.parts.get(partition);
-  if (!p) g.parts.set(partition, (p = newAcc(pass.n)));
-  return p;
-}
-
-/**
- * Gives a pass read from its grid on (runPass openFromMs) what it left out of the look-back
- * (lagHistory): every group and partition seen there, their first and last delivery, the last
- * publish, and the highest offsets before the grid.
- */
-function addHistory(pass: Pass, history: LagHistoryRow[]): void {
-  for (const h of history) {
-    const accs = [groupIn(pass, h.destination, h.consumer_group).acc, partIn(pass, h.destination, h.consumer_group, h.partition)];
-    for (const acc of accs) {
-      acc.firstDeliveryMs = minN(acc.firstDeliveryMs, h.first_del);
-      acc.lastDeliveryMs = maxN(acc.lastDeliveryMs, h.last_del);
-    }
-    if (h.del_off !== null) accs[1]!.deliveredOffset[0] = maxN(accs[1]!.deliveredOffset[0]!, Number(h.del_off));
-    if (h.last_pub !== null) {
-      for (const k of [`${h.destination}\u0000${h.partition}`, `${h.destination}\u0000*`]) {
-        pass.lastPublish.set(k, Math.max(pass.lastPublish.get(k) ?? -Infinity, h.last_pub));
-      }
-    }
-    if (h.pub_off !== null) {
-      const k = `${h.destination}\u0000${h.partition}`;
-      let arr = pass.producedOffset.get(k);
-      if (!arr) pass.producedOffset.set(k, (arr = new Array(pass.n + 1).fill(null)));
-      arr[0] = maxN(arr[0]!, Number(h.pub_off));
-    }
-  }
-}
-
 async function runPass(store: Store, w: LagWindow, fromMs: number, stepMs: number, n: number, name: string, openFromMs?: number): Promise<Pass> {
   const rows: Row[] = await lagRows(
     store,
@@ -229,9 +188,19 @@ async function runPass(store: Store, w: LagWindow, fromMs: number, stepMs: numbe
 
   // accumulate per (destination, group) and per (destination, group, partition)
   const pass: Pass = { fromMs, stepMs, n, groups: new Map(), producedOffset: new Map(), lastPublish: new Map() };
-  const { producedOffset, lastPublish } = pass;
-  const groupOf = (dest: string, group: string) => groupIn(pass, dest, group);
-  const partOf = (dest: string, group: string, partition: string) => partIn(pass, dest, group, partition);
+  const { groups, producedOffset, lastPublish } = pass;
+  const groupOf = (dest: string, group: string) => {
+    const k = groupKey(dest, group);
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = { destination: dest, group, acc: newAcc(n), parts: new Map() }));
+    return g;
+  };
+  const partOf = (dest: string, group: string, partition: string) => {
+    const g = groupOf(dest, group);
+    let p = g.parts.get(partition);
+    if (!p) g.parts.set(partition, (p = newAcc(n)));
+    return p;
+  };
 
   for (const r of rows) {
     const i = Number(r.i);
@@ -328,11 +297,10 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
   const endMs = Math.min(q.toMs, q.nowMs);
   const statusFromMs = Math.max(q.fromMs, endMs - STATUS_WINDOW_MS);
   const ownPass = q.stepMs <= STATUS_STEP_MS || endMs <= q.fromMs;
-  // Both passes read from their own grid on (the cells that can change its intervals); what they
-  // need from the look-back before it (groups, first and last delivery, last publish, offsets before
-  // the grid) comes from one narrow scan of it, not from merging its cells again.
-  const [main, status, history] = await Promise.all([
-    runPass(store, w, q.fromMs, q.stepMs, n, 'lag', q.fromMs),
+  const [main, status] = await Promise.all([
+    runPass(store, w, q.fromMs, q.stepMs, n, 'lag'),
+    // the status window reads only the cells that can change its intervals; what it needs from
+    // before the window (first and last delivery, last publish) comes from the main pass
     ownPass
       ? null
       : runPass(
@@ -344,25 +312,7 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
           'lag:status-window',
           statusFromMs,
         ),
-    lagHistory(
-      store,
-      {
-        fromMs: q.fromMs,
-        stepMs: q.stepMs,
-        points: n,
-        sinceMs: w.publishFromMs,
-        untilMs: w.publishToMs,
-        openFromMs: q.fromMs,
-        destination: w.destination,
-        consumerGroup: w.consumerGroup,
-        partition: w.partition,
-        env: w.env,
-        namespace: w.namespace,
-      },
-      'lag:history',
-    ),
   ]);
-  addHistory(main, history);
   if (status) carryHistory(main, status);
   const statusPass = status ?? main;
   const replays = await rewindsIn(store, { fromMs: statusFromMs, toMs: endMs, destination: q.destination, consumerGroup: q.consumerGroup });
