@@ -216,7 +216,7 @@ export async function openStore(
     },
     async insertRowsBinary(table, rows, o = {}) {
       if (rows.length === 0) return;
-      if (writer().format !== 'RowBinary') return store.insertRows(table, rows, o);
+      if (writer().format === 'JSONEachRow') return store.insertRows(table, rows, o);
       const t0 = performance.now();
       await rowInserter!.insert(table, rows);
       timed(o.name ?? `insert:${table}`, t0);

@@ -1,7 +1,8 @@
 // The write path: span rows → bytes (prepare, synchronous, can run while the previous batch is
-// being inserted) → committed rows (commit). RowBinary when the engine takes it (embedded chDB reads
-// it from a tmpfs file, lib/store/chdb-binary.ts; a server gets it as the body of @clickhouse/client's
-// exec), else JSONEachRow; chosen once at start by a probe insert into null().
+// being inserted) → committed rows (commit). Native when the engine takes it, else RowBinary, else
+// JSONEachRow (embedded chDB reads the binary formats from a tmpfs file, lib/store/chdb-binary.ts; a
+// server gets them as the body of @clickhouse/client's exec); chosen once at start by probe inserts
+// into null().
 // A span refers to its (resource, scope) by key: each batch's resources that this process has not
 // written yet for that day are inserted first, so a committed span always has its resource.
 import { Readable } from 'node:stream';
@@ -13,7 +14,7 @@ import { dropEpoch, noteWrite, resetStatus } from '../status.js';
 import { DiskFullError, isDiskFull } from './disk-full.js';
 import { BUSINESS_KEY_COLUMNS, businessKeyRows, type BusinessKeyRow } from './business-keys.js';
 
-export type InsertFormat = 'RowBinary' | 'JSONEachRow';
+export type InsertFormat = 'Native' | 'RowBinary' | 'JSONEachRow';
 
 /** A resource row for one day of its spans (days since the epoch, UTC). */
 export type DayResource = ResourceRow & { day: number };
@@ -68,11 +69,14 @@ export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertF
     ? tableEncoding<BusinessKeyRow>('business_keys', BUSINESS_KEY_COLUMNS, await t.columns('business_keys'))
     : undefined;
   const lanes = laneSet(t);
-  const format = opts.format ?? ((await probeRowBinary(t, lanes.first.binary)) ? 'RowBinary' : 'JSONEachRow');
+  const format =
+    opts.format ??
+    ((await probeBinary(t, lanes.first.binary, 'Native')) ? 'Native' : (await probeBinary(t, lanes.first.binary, 'RowBinary')) ? 'RowBinary' : 'JSONEachRow');
   const encode = <R>(enc: TableEncoding<R>, rows: readonly R[], estimate: number): Buffer => {
     if (format === 'JSONEachRow') return Buffer.from(enc.jsonEachRow(rows));
     const w = new RowBinaryWriter(estimate);
-    enc.rowBinary(rows, w);
+    if (format === 'Native') enc.native(rows, w);
+    else enc.rowBinary(rows, w);
     return w.bytes();
   };
 
@@ -222,9 +226,9 @@ function laneSet(t: WriterTarget) {
 async function insertBody(t: WriterTarget, lane: Lane, enc: TableEncoding<unknown>, format: InsertFormat, body: Buffer): Promise<void> {
   if (body.length === 0) return;
   const table = `${t.database}.${enc.table}`;
-  if (format === 'RowBinary') {
-    if (lane.binary) return lane.binary.insert(table, enc.columns, body);
-    return exec(t.client, `INSERT INTO ${table} ${enc.columnList} FORMAT RowBinary`, body, BINARY_SETTINGS);
+  if (format === 'RowBinary' || format === 'Native') {
+    if (lane.binary) return lane.binary.insert(table, enc.columns, body, format);
+    return exec(t.client, `INSERT INTO ${table} ${enc.columnList} FORMAT ${format}`, body, BINARY_SETTINGS);
   }
   if (lane.chdb) {
     // Through @clickhouse/client the chDB connection pastes the body into the SQL text, which cost
@@ -243,13 +247,15 @@ async function exec(client: ClickHouseClient, query: string, body: Buffer, setti
   }
 }
 
-/** Can the engine take RowBinary the way we send it? One 8-byte row into null(). */
-async function probeRowBinary(t: WriterTarget, binary: ChdbBinaryInserter | undefined): Promise<boolean> {
-  const w = new RowBinaryWriter(8);
-  w.dec64('1');
+/** Can the engine take this binary format the way we send it? One 8-byte row into null(). */
+async function probeBinary(t: WriterTarget, binary: ChdbBinaryInserter | undefined, format: 'Native' | 'RowBinary'): Promise<boolean> {
+  const columns = [{ name: 'x', type: 'UInt64' }];
+  const w = new RowBinaryWriter(64);
+  if (format === 'Native') tableEncoding<{ x: string }>('null', ['x'], columns).native([{ x: '1' }], w);
+  else w.dec64('1');
   try {
-    if (binary) await binary.insert(`FUNCTION null('x UInt64')`, [{ name: 'x', type: 'UInt64' }], w.bytes());
-    else await exec(t.client, `INSERT INTO FUNCTION null('x UInt64') FORMAT RowBinary`, w.bytes(), BINARY_SETTINGS);
+    if (binary) await binary.insert(`FUNCTION null('x UInt64')`, columns, w.bytes(), format);
+    else await exec(t.client, `INSERT INTO FUNCTION null('x UInt64') FORMAT ${format}`, w.bytes(), BINARY_SETTINGS);
     return true;
   } catch {
     return false;

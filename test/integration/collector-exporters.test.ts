@@ -256,7 +256,7 @@ test('/api/health reports the store and every span stored', async () => {
   assert.equal(status, 200);
   assert.equal(body.status, 'ok');
   assert.equal(body.store.mode, 'embedded');
-  assert.equal(body.store.insertFormat, 'RowBinary');
+  assert.equal(body.store.insertFormat, 'Native');
   assert.match(body.store.clickhouseVersion, /^\d+\.\d+/);
   assert.equal(body.spansStored, await es.countSpans());
   assert.equal(body.spansStored, exporters.length * 3);

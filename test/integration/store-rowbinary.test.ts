@@ -1,5 +1,5 @@
-// RowBinary into embedded chDB (lib/store/chdb-binary.ts: a tmpfs file read with file()): every column
-// type the spans table uses comes back exactly (64-bit extremes, ns times, NUL, newline and blank-line
+// Native and RowBinary into embedded chDB (lib/store/chdb-binary.ts: a tmpfs file read with file()):
+// every column type the spans table uses comes back exactly (64-bit extremes, ns times, NUL, newline and blank-line
 // bytes inside strings and numbers, maps, nullable arrays), and a truncated body fails with the
 // engine's error. Also the reason for the file: chDB's native raw-insert entry cuts inline data at an
 // empty line and runs the rest as SQL.
@@ -52,8 +52,9 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('RowBinary rows round-trip exactly, blank lines and all', async () => {
-  await connection.chdb.queryAsync(TABLE);
+for (const format of ['RowBinary', 'Native'] as const) test(`${format} rows round-trip exactly, blank lines and all`, async () => {
+  await connection.chdb.queryAsync(TABLE.replace('CREATE TABLE', 'CREATE TABLE IF NOT EXISTS'));
+  await connection.chdb.queryAsync('TRUNCATE TABLE default.t');
   const cols = await columns();
   const enc = tableEncoding<Row>('t', cols.map((c) => c.name), cols);
   const rows: Row[] = [
@@ -68,10 +69,16 @@ test('RowBinary rows round-trip exactly, blank lines and all', async () => {
       s: 'stack:\n\n  at x\n\nDROP TABLE default.t', lc: '\n\n', u: String(0x0a0a), i: String(0x0a0a0a0a), ts: String(0x0a0a0a0a0a0a),
       f: 0x0a0a, d: 0x0a0a, m: { '\n\n': '\n\nSELECT 1' }, ai: ['2570'], at: ['2570'], am: [{ k: '\n\n' }],
     },
+    // more entries than a one-byte count holds, empty and nested collections side by side
+    {
+      s: '', lc: 'x', u: '1', i: '0', ts: '1', f: 1, d: 1, m: Object.fromEntries(Array.from({ length: 300 }, (_, k) => [`k${k}`, `v${k}`])),
+      ai: Array.from({ length: 200 }, (_, k) => (k % 3 ? String(k) : null)), at: [], am: [{}, {}, { a: '1', b: '2' }, {}],
+    },
   ];
   const w = new RowBinaryWriter(16);
-  enc.rowBinary(rows, w);
-  await binary.insert('default.t', enc.columns, w.bytes());
+  if (format === 'Native') enc.native(rows, w);
+  else enc.rowBinary(rows, w);
+  await binary.insert('default.t', enc.columns, w.bytes(), format);
   const r = await connection.chdb.queryAsync(
     `SELECT s, lc, toString(u) AS u, toString(i) AS i, toString(toUnixTimestamp64Nano(ts)) AS ts, f, toUInt16(d) AS d, m,
             arrayMap(x -> toString(x), ai) AS ai, arrayMap(x -> toString(toUnixTimestamp64Nano(x)), at) AS at, am
@@ -83,12 +90,16 @@ test('RowBinary rows round-trip exactly, blank lines and all', async () => {
   assert.deepEqual(back, expected.sort((a, b) => (BigInt(b.u) > BigInt(a.u) ? 1 : -1)));
 });
 
-test('a truncated RowBinary body fails with the engine error, and inserts nothing', async () => {
+test('a truncated RowBinary or Native body fails with the engine error, and inserts nothing', async () => {
   const cols = await columns();
   const enc = tableEncoding<Row>('t', cols.map((c) => c.name), cols);
+  const row: Row = { s: 'short', lc: '', u: '7', i: null, ts: '1', f: 1, d: 1, m: {}, ai: [], at: [], am: [{ k: 'v' }] };
   const w = new RowBinaryWriter();
-  enc.rowBinary([{ s: 'short', lc: '', u: '7', i: null, ts: '1', f: 1, d: 1, m: {}, ai: [], at: [], am: [] }], w);
+  enc.rowBinary([row], w);
   await assert.rejects(binary.insert('default.t', enc.columns, w.bytes().subarray(0, w.pos - 3)), /CANNOT_READ_ALL_DATA|ATTEMPT_TO_READ_AFTER_EOF/);
+  const n = new RowBinaryWriter();
+  enc.native([row], n);
+  await assert.rejects(binary.insert('default.t', enc.columns, n.bytes().subarray(0, n.pos - 3), 'Native'), /CANNOT_READ_ALL_DATA|ATTEMPT_TO_READ_AFTER_EOF|Cannot read/);
   const r = await connection.chdb.queryAsync(`SELECT count() AS n FROM default.t WHERE u = 7`, { format: 'JSONEachRow' });
   assert.equal(JSON.parse(r.text()).n, 0);
   // the ordinary raw insert still takes its own text format afterwards

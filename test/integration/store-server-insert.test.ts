@@ -1,7 +1,8 @@
-// Server mode's write path against a stand-in HTTP endpoint (no ClickHouse server needed): the probe
-// decides RowBinary when the server takes it, and the batch's resources then its spans go as
-// `INSERT … FORMAT RowBinary` request bodies through @clickhouse/client's exec, byte for byte what
-// the generated encoders write; a server that refuses the probe gets JSONEachRow instead.
+// Server mode's write path against a stand-in HTTP endpoint (no ClickHouse server needed): the probes
+// decide Native when the server takes it, and the batch's resources then its spans go as
+// `INSERT … FORMAT Native` request bodies through @clickhouse/client's exec, byte for byte what the
+// generated encoders write; a server that refuses Native gets RowBinary, one that refuses both
+// JSONEachRow.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -31,7 +32,7 @@ const columnsOf = (names: readonly string[]) => names.map((name) => ({ name, typ
 const servers: http.Server[] = [];
 after(() => servers.forEach((s) => s.close()));
 
-async function standIn(refuseRowBinary: boolean): Promise<{ url: string; seen: Seen[] }> {
+async function standIn(refuse: string[]): Promise<{ url: string; seen: Seen[] }> {
   const seen: Seen[] = [];
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -39,9 +40,10 @@ async function standIn(refuseRowBinary: boolean): Promise<{ url: string; seen: S
     req.on('end', () => {
       const query = new URL(req.url!, 'http://x').searchParams.get('query') ?? '';
       seen.push({ query, body: Buffer.concat(chunks) });
-      if (refuseRowBinary && query.includes('RowBinary')) {
+      const refused = refuse.find((f) => query.endsWith(`FORMAT ${f}`));
+      if (refused) {
         res.writeHead(500, { 'X-ClickHouse-Exception-Code': '73' });
-        res.end('Code: 73. DB::Exception: Unknown format RowBinary. (UNKNOWN_FORMAT)');
+        res.end(`Code: 73. DB::Exception: Unknown format ${refused}. (UNKNOWN_FORMAT)`);
         return;
       }
       res.writeHead(200, { 'X-ClickHouse-Summary': '{}' });
@@ -58,26 +60,36 @@ function rows(): SpanRow[] {
   return decodeJsonTraces(JSON.stringify(request([c.span({ service: 'srv', name: 'op', attributes: { n: 5 } }), c.span({ service: 'srv', name: 'op2' })]))).rows;
 }
 
-test('server mode: RowBinary bodies through exec, resources before spans', async () => {
-  const { url, seen } = await standIn(false);
-  const client = createClient({ url });
-  const writer = await createSpanWriter({ database: 'es', client, columns: async (t) => columnsOf(t === 'spans' ? SPAN_COLUMNS : RESOURCE_COLUMNS) });
-  assert.equal(writer.format, 'RowBinary');
-  assert.match(seen[0]!.query, /^INSERT INTO FUNCTION null\('x UInt64'\) FORMAT RowBinary$/);
-  const batch = rows();
-  await writer.commit(writer.prepare(batch));
-  await writer.commit(writer.prepare(batch)); // the resource is written once per day
-  const inserts = seen.slice(1).map((s) => s.query.replace(/ \(.*\) /, ' (…) '));
-  assert.deepEqual(inserts, ['INSERT INTO es.resources (…) FORMAT RowBinary', 'INSERT INTO es.spans (…) FORMAT RowBinary', 'INSERT INTO es.spans (…) FORMAT RowBinary']);
-  const spans = tableEncoding<SpanRow>('spans', SPAN_COLUMNS, columnsOf(SPAN_COLUMNS), SPAN_RESOURCE_FIELDS);
-  const w = new RowBinaryWriter();
-  spans.rowBinary(batch, w);
-  assert.deepEqual(seen[2]!.body, Buffer.from(w.bytes()), 'the body is exactly the encoded rows');
-  await client.close();
-});
+for (const [format, refuse] of [
+  ['Native', []],
+  ['RowBinary', ['Native']],
+] as const) {
+  test(`server mode: ${format} bodies through exec, resources before spans${refuse.length ? ` (the server refuses ${refuse.join(', ')})` : ''}`, async () => {
+    const { url, seen } = await standIn([...refuse]);
+    const client = createClient({ url, log: { level: ClickHouseLogLevel.OFF } });
+    const writer = await createSpanWriter({ database: 'es', client, columns: async (t) => columnsOf(t === 'spans' ? SPAN_COLUMNS : RESOURCE_COLUMNS) });
+    assert.equal(writer.format, format);
+    const probes = seen.length;
+    assert.deepEqual(
+      seen.map((s) => s.query),
+      [...refuse, format].map((f) => `INSERT INTO FUNCTION null('x UInt64') FORMAT ${f}`),
+    );
+    const batch = rows();
+    await writer.commit(writer.prepare(batch));
+    await writer.commit(writer.prepare(batch)); // the resource is written once per day
+    const inserts = seen.slice(probes).map((s) => s.query.replace(/ \(.*\) /, ' (…) '));
+    assert.deepEqual(inserts, [`INSERT INTO es.resources (…) FORMAT ${format}`, `INSERT INTO es.spans (…) FORMAT ${format}`, `INSERT INTO es.spans (…) FORMAT ${format}`]);
+    const spans = tableEncoding<SpanRow>('spans', SPAN_COLUMNS, columnsOf(SPAN_COLUMNS), SPAN_RESOURCE_FIELDS);
+    const w = new RowBinaryWriter();
+    if (format === 'Native') spans.native(batch, w);
+    else spans.rowBinary(batch, w);
+    assert.deepEqual(seen[probes + 1]!.body, Buffer.from(w.bytes()), 'the body is exactly the encoded rows');
+    await client.close();
+  });
+}
 
-test('server mode: a server refusing the RowBinary probe gets JSONEachRow', async () => {
-  const { url, seen } = await standIn(true);
+test('server mode: a server refusing both binary probes gets JSONEachRow', async () => {
+  const { url, seen } = await standIn(['Native', 'RowBinary']);
   const client = createClient({ url, log: { level: ClickHouseLogLevel.OFF } });
   const writer = await createSpanWriter({ database: 'es', client, columns: async (t) => columnsOf(t === 'spans' ? SPAN_COLUMNS : RESOURCE_COLUMNS) });
   assert.equal(writer.format, 'JSONEachRow');
