@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import type { SpanRow } from '../lib/store/rows.js';
 import { decodeProtoTraces } from '../collector/otlp/proto.js';
-import { buildPool } from './workload.js';
+import { buildPool, ROUND_OFFSETS } from './workload.js';
 
 export interface PoolOptions {
   traces: number;
@@ -40,6 +40,12 @@ export function* batches(rows: SpanRow[], total: number, batchSpans: number, fir
         trace_id: prefix + r.trace_id.slice(8),
         'links.trace_id': r['links.trace_id'].map((t) => prefix + t.slice(8)),
       };
+      // offsets move on per round like the wire requests' (workload.ts stampRound)
+      if (r.msg_offset !== null) {
+        const offset = String(Number(r.msg_offset) + round * ROUND_OFFSETS);
+        batch[k]!.msg_offset = offset;
+        batch[k]!.span_attributes = { ...r.span_attributes, 'messaging.kafka.offset': offset };
+      }
     }
     sent += n;
     yield batch;

@@ -58,7 +58,7 @@ const MS = 1_000_000n;
 export function traceSpans(n: number, t0: bigint): SpanSpec[] {
   const r = traceRoles(n);
   const msgId = (i: number, s: number) => `m-${i}-${s}`;
-  const offset = 1_000_000 + Math.floor(n / (DESTINATIONS.length * PARTITIONS));
+  const offset = OFFSET_BASE + Math.floor(n / (DESTINATIONS.length * PARTITIONS));
   const queueNs = BigInt(3 + (n % 40)) * MS;
   const consumeAt = t0 + 22n * MS + queueNs;
   const http = (method: string, route: string, status: number): Attr[] => [
@@ -155,6 +155,45 @@ export function traceSpans(n: number, t0: bigint): SpanSpec[] {
       attributes: kafka('send', r.nextDestination, (n + 1) % PARTITIONS, offset, msgId(n, 9)),
     },
   ];
+}
+
+// Kafka offsets: a partition's offsets only grow, so each round moves them on by ROUND_OFFSETS (more
+// than a pool's offsets per partition); a replayed pool that repeated them would be an offset reset
+// every round, every delivery an ordering inversion. From 2^35 up their varint is always 6 bytes,
+// so a round is patched in place like the trace ids.
+const OFFSET_BASE = 2 ** 35;
+export const ROUND_OFFSETS = 100_000;
+const OFFSET_KEY = 'messaging.kafka.offset';
+
+/** The 6-byte varint of v (2^35 ≤ v < 2^42) at `at`. */
+function writeVarint6(b: Buffer, at: number, v: number): void {
+  for (let i = 0; i < 5; i++) {
+    b[at + i] = (v % 128) | 0x80;
+    v = Math.floor(v / 128);
+  }
+  b[at + 5] = v;
+}
+
+/** The int offset attributes of a request in encoding order. */
+function offsetFields(spans: SpanSpec[]): number[] {
+  return spans.flatMap((s) => s.attributes.filter(([k, v]) => k === OFFSET_KEY && typeof v === 'number').map(([, v]) => v as number));
+}
+
+/** Byte offsets of the offset attributes' 6 varint bytes in `body`, found in order (int_value tag + varint). */
+function findOffsets(body: Buffer, values: number[]): Int32Array {
+  const out = new Int32Array(values.length);
+  const pattern = Buffer.alloc(7);
+  pattern[0] = 0x18;
+  let from = 0;
+  values.forEach((v, i) => {
+    if (v < OFFSET_BASE || v >= 2 ** 42) throw new Error(`workload: offset ${v} has no 6-byte varint`);
+    writeVarint6(pattern, 1, v);
+    const at = body.indexOf(pattern, from);
+    if (at < 0) throw new Error(`workload: offset field ${i} not found in its request`);
+    out[i] = at + 1;
+    from = at + 7;
+  });
+  return out;
 }
 
 // A trace id is <round:4 bytes><MAGIC:4 bytes><trace index:8 bytes>. The round is patched per send;
@@ -274,6 +313,9 @@ export interface PooledRequest {
   traceIdOffsets: Int32Array;
   /** byte offsets of every span start, end and event time (fixed64, ns) in `body` */
   timeOffsets: Int32Array;
+  /** byte offsets of every Kafka offset attribute's varint, and its value in round 0 */
+  offsetAt: Int32Array;
+  offsetValues: number[];
 }
 
 export interface RequestPool {
@@ -301,7 +343,15 @@ export function buildPool(opts: { traces: number; spansPerRequest: number; start
     for (let i = 0; i < spans.length; i += opts.spansPerRequest) {
       const chunk = spans.slice(i, i + opts.spansPerRequest);
       const body = encodeRequest(service, chunk);
-      requests.push({ body, spans: chunk.length, traceIdOffsets: findTraceIds(body), timeOffsets: findTimes(body, timeFields(chunk)) });
+      const offsetValues = offsetFields(chunk);
+      requests.push({
+        body,
+        spans: chunk.length,
+        traceIdOffsets: findTraceIds(body),
+        timeOffsets: findTimes(body, timeFields(chunk)),
+        offsetAt: findOffsets(body, offsetValues),
+        offsetValues,
+      });
     }
   }
   return { requests, spansPerRound: requests.reduce((n, r) => n + r.spans, 0), builtAtMs: Date.now() };
@@ -319,7 +369,8 @@ function findTraceIds(body: Buffer): Int32Array {
 }
 
 /**
- * Copies a pooled request into `into` and stamps `round` into each trace id (rounds from 1 up);
+ * Copies a pooled request into `into` and stamps `round` into each trace id (rounds from 1 up) and
+ * each Kafka offset (moved on by ROUND_OFFSETS per round);
  * `shiftNs` moves every span, end and event time (a round sent later happened later: the load
  * moves forward in time like a running system's, instead of piling every round into the pool's
  * few seconds).
@@ -328,6 +379,7 @@ export function stampRound(req: PooledRequest, round: number, into: Buffer = Buf
   req.body.copy(into, 0, 0, req.body.length);
   const offsets = req.traceIdOffsets;
   for (let i = 0; i < offsets.length; i++) into.writeUInt32BE(round, offsets[i]!);
+  for (let i = 0; i < req.offsetAt.length; i++) writeVarint6(into, req.offsetAt[i]!, req.offsetValues[i]! + round * ROUND_OFFSETS);
   if (shiftNs !== 0n) {
     const times = req.timeOffsets;
     for (let i = 0; i < times.length; i++) into.writeBigUInt64LE(req.body.readBigUInt64LE(times[i]!) + shiftNs, times[i]!);
