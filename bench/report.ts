@@ -405,7 +405,7 @@ export function renderReport(r: BenchReport, previous?: string): string {
       `settings) runs in a child process; the load clients run in the parent. Requests are pre-encoded OTLP/protobuf`,
       `(${(r.options.pool as any).spansPerRequest} spans each, one service per request like an SDK exporter; 10-span traces, about 10 attributes per span,`,
       '4 of 10 spans messaging spans, one link per trace); each send stamps a fresh round number into the trace-id bytes, so',
-      'every span is new. Clients send back to back, retrying a refused request after its Retry-After; gRPC clients are',
+      'every span is new, and moves the Kafka offsets on by the round, as a live partition\'s only grow. Clients send back to back, retrying a refused request after its Retry-After; gRPC clients are',
       'concurrent calls on one channel. The HTTP runs follow each other in one Eventscope process (64 clients, then 8);',
       'gRPC gets a fresh process and store of its own, so both transports start alike. "Stored" is `count()` and `uniqExact(trace_id, span_id)`',
       'of `spans` after the last acknowledgement (ack after commit). CPU is utime + stime of the child from',

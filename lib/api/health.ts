@@ -119,7 +119,7 @@ export async function getHealth({ store, now, config }: ApiDeps): Promise<Health
     // one sentence for the header badge; null when ok (every reason is in `reasons`)
     reason: assessed.reason,
     reasons: assessed.reasons,
-    // insertFormat: how spans reach the engine (RowBinary, or JSONEachRow when a server refused it)
+    // insertFormat: how spans reach the engine (Native, else RowBinary, else JSONEachRow: start probes)
     store: { ...storeInfo, clickhouseVersion: version, insertFormat: store.insertFormat },
     // null when the store's queries fail (then `reason` says so)
     spansStored,

@@ -49,8 +49,9 @@ export interface Store {
    */
   insertRows(table: string, rows: readonly object[], opts?: { name?: string }): Promise<void>;
   /**
-   * The same rows as RowBinary (lib/store/writer.ts createRowInserter) when the store writes spans
-   * that way, else as insertRows: every row has the same keys, values in JSON output's shape.
+   * The same rows in the binary format the store writes spans in (Native or RowBinary, lib/store/
+   * writer.ts createRowInserter), else as insertRows: every row has the same keys, values in JSON
+   * output's shape.
    */
   insertRowsBinary(table: string, rows: ReadonlyArray<Record<string, unknown>>, opts?: { name?: string }): Promise<void>;
   version(): Promise<string>;
@@ -250,7 +251,7 @@ export async function openStore(
         { name: 'store:columns', params: { db: database, table } },
       );
     spanWriter = await createSpanWriter({ database, client, chdb: writerChdb, columns }, { businessKeys: config.businessKeys });
-    rowInserter = createRowInserter({ database, client, chdb, columns });
+    rowInserter = createRowInserter({ database, client, chdb, columns }, spanWriter.format === 'Native' ? 'Native' : 'RowBinary');
   } catch (err) {
     await store.close().catch(() => {});
     throw err;

@@ -137,13 +137,13 @@ export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertF
 }
 
 /**
- * Inserts rows of one of Eventscope's own tables (the pairing pass's hops) as RowBinary: an encoder
+ * Inserts rows of one of Eventscope's own tables (the pairing pass's hops) as Native or RowBinary: an encoder
  * per (table, columns) generated from the table's types, the columns being the first row's keys
  * (every row has the same). Values in the shape JSON output gives them back: 64-bit integers as
  * decimal strings, DateTime64 as text or ns, null for NULL. Embedded, through `chdb` (a query
  * connection); a server gets the bytes as the body of an INSERT.
  */
-export function createRowInserter(t: Omit<WriterTarget, 'chdb'> & { chdb?: import('chdb/connection').ChdbExtension }) {
+export function createRowInserter(t: Omit<WriterTarget, 'chdb'> & { chdb?: import('chdb/connection').ChdbExtension }, format: 'Native' | 'RowBinary' = 'RowBinary') {
   const encodings = new Map<string, Promise<TableEncoding<Record<string, unknown>>>>();
   const lane: Lane = t.chdb ? { chdb: t.chdb, binary: chdbBinaryInserter(t.chdb) } : {};
   return {
@@ -159,8 +159,9 @@ export function createRowInserter(t: Omit<WriterTarget, 'chdb'> & { chdb?: impor
       }
       const e = await enc;
       const w = new RowBinaryWriter(rows.length * 256);
-      e.rowBinary(rows, w);
-      await insertBody(t, lane, e as TableEncoding<unknown>, 'RowBinary', w.bytes());
+      if (format === 'Native') e.native(rows, w);
+      else e.rowBinary(rows, w);
+      await insertBody(t, lane, e as TableEncoding<unknown>, format, w.bytes());
     },
   };
 }
