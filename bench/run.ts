@@ -67,11 +67,12 @@ if (args.help) {
   --concurrency N         concurrent clients of the main HTTP and gRPC runs (default 64)
   --grpc-spans N          spans of the gRPC run, same clients (default: --spans, so both rows compare)
   --few-spans N           spans of the 8-client HTTP run (default spans/20; 0 skips it)
-  --limit-spans N         spans inserted with store.insertSpans for the limit (default min(spans, 500000))
+  --limit-spans N         spans inserted with store.insertSpans for the limit (default: --spans, so it compares with ingest)
   --rowbinary-spans N     spans inserted as RowBinary with the store's generated encoder straight into chDB,
                           without the store's resources step, for reference (default 0)
   --stage-spans N         spans per target for the per-stage CPU (encode, tables, each view) (default 200000 [40000]; 0 skips)
-  --otel-spans N          spans inserted into the OTel exporter's otel_traces schema (default min(spans, 500000))
+  --otel-spans N          spans inserted into the OTel exporter's otel_traces schema (default: --spans: the same spans as
+                          the ingest run, so both pay for the merges of the same volume)
   --sdk-seconds S         seconds of the one-SDK-process run, per variant (default 30 [5])
   --sdk-spans N           stop the SDK loop after N spans as well (default 0: time only)
   --sdk-before SPEC       the SDK run's 'before' collector: env:K=V[,K=V] (this code with these settings),
@@ -113,10 +114,10 @@ const opts = {
   spans,
   fewSpans: int(args['few-spans'], Math.round(spans / 20)),
   grpcSpans: int(args['grpc-spans'], spans),
-  limitSpans: int(args['limit-spans'], Math.min(spans, 500_000)),
+  limitSpans: int(args['limit-spans'], spans),
   rowBinarySpans: int(args['rowbinary-spans'], 0),
   stageSpans: int(args['stage-spans'], quick ? 40_000 : 200_000),
-  otelSpans: int(args['otel-spans'], Math.min(spans, 500_000)),
+  otelSpans: int(args['otel-spans'], spans),
   sdkSeconds: int(args['sdk-seconds'], quick ? 5 : 30),
   sdkSpans: int(args['sdk-spans'], 0),
   concurrency: int(args.concurrency, 64),
