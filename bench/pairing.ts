@@ -79,7 +79,7 @@ export function timedStore(store: Store, record: (name: string, ms: number) => v
 }
 
 /** Waits (at most maxS) until no merge runs in the store's database; returns the wait and what is left. */
-async function settleMerges(store: Store, maxS: number): Promise<{ settleS: number; mergesLeft: number }> {
+export async function settleMerges(store: Store, maxS: number): Promise<{ settleS: number; mergesLeft: number }> {
   const t0 = performance.now();
   let left = 0;
   for (;;) {

@@ -15,7 +15,7 @@ import { openStore, type Store } from '../lib/store/index.js';
 import { matchRoute } from '../lib/api/routes.js';
 import { runHandler } from '../lib/api/http.js';
 import { generatePhase, PAIRABLE_CHUNK_TRACES, SPANS_PER_TRACE } from './dataset.js';
-import { BenchPairing, measureBatchedPairing, type BatchedPairingResult, type PairingResult } from './pairing.js';
+import { BenchPairing, measureBatchedPairing, settleMerges, type BatchedPairingResult, type PairingResult } from './pairing.js';
 import { runAsChild } from './child.js';
 
 export interface QueryOptions {
@@ -60,6 +60,8 @@ export interface ScaleResult {
   messagingParts: number;
   /** the pairing pass over this scale's new spans */
   pairing?: PairingResult;
+  /** waited this long for merges to finish before the queries (at most 120 s), and merges still running then */
+  querySettle?: { settleS: number; mergesLeft: number };
   /** last scale only: the pass at the collector's cadence on this store, after the queries */
   batchedPairing?: BatchedPairingResult;
   /** the API's "now" for every call: the end of the generated data (ISO) */
@@ -116,6 +118,11 @@ async function main() {
         `pairing: ${paired.wallS.toFixed(1)} s, ${paired.cpuS.toFixed(1)} CPU-s (${paired.cpuSecondsPerMillion.toFixed(1)} per 1M spans), ` +
           `${paired.passes} passes, ${paired.hopsWritten} hops written${paired.error ? `, FAILED: ${paired.error}` : ''}`,
       );
+      // the queries run on a settled store, as a running system's would be: the bulk generation and
+      // pairing of millions of spans in seconds leave merges behind that a live stream of this
+      // volume (~115 spans/s for 10M a day) never piles up
+      const settled = await settleMerges(store, 120);
+      log(`merges settled in ${settled.settleS.toFixed(1)} s${settled.mergesLeft ? ` (${settled.mergesLeft} still running)` : ''}`);
       const parts = await partCounts(store);
       sqlTimes = [];
       const queries = await runQueries(store, opts.runs, now, traces / 24, (fn) => {
@@ -132,6 +139,7 @@ async function main() {
         parts: parts.spans,
         messagingParts: parts.messaging,
         pairing: paired,
+        querySettle: settled,
         now: now.toISOString(),
         queries,
       });

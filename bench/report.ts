@@ -600,7 +600,8 @@ export function renderReport(r: BenchReport, previous?: string): string {
       'each adds traces between the earlier ones, so the last hour of a larger scale holds proportionally more messages.',
       paired
         ? 'After each phase the pairing pass (lib/hops/pairing.ts, the embedded collector\'s options, 200,000 messaging spans per pass) ' +
-            'runs to completion over the new rows (the views read the `hops`, `hop_minutes` and `lag_cells` it writes), then the queries run.'
+            'runs to completion over the new rows (the views read the `hops`, `hop_minutes` and `lag_cells` it writes); the queries run once the ' +
+            'merges this bulk load left behind have finished (up to 120 s: a live stream of this volume never piles them up).'
         : '',
       'Each query is called through the API route table and `runHandler` (lib/api), as Next.js serves it: one untimed',
       `warm-up, then ${(r.options as any).queryRuns} timed calls (a query still running after 15 s stops after 3: see "runs"); the`,
@@ -613,7 +614,9 @@ export function renderReport(r: BenchReport, previous?: string): string {
     );
     for (const s of r.queries) {
       out.push(
-        `**${n0(s.spans)} spans** (${n0(s.traces)} traces; generated in ${f1(s.generateS)} s, ${f1(s.generateCpuS)} CPU-s; active parts: spans ${s.parts}, messaging_spans ${s.messagingParts})`,
+        `**${n0(s.spans)} spans** (${n0(s.traces)} traces; generated in ${f1(s.generateS)} s, ${f1(s.generateCpuS)} CPU-s; active parts: spans ${s.parts}, messaging_spans ${s.messagingParts}` +
+          (s.querySettle ? `; merges settled ${f1(s.querySettle.settleS)} s before the queries${s.querySettle.mergesLeft ? `, ${s.querySettle.mergesLeft} still running` : ''}` : '') +
+          ')',
         '',
         mdTable(
           ['query', 'runs', 'p50', 'p95', 'max', 'answer', 'SQL (median ms)'],
