@@ -157,10 +157,13 @@ export function traceSpans(n: number, t0: bigint): SpanSpec[] {
   ];
 }
 
-// Kafka offsets: a partition's offsets only grow, so each round moves them on by ROUND_OFFSETS (more
-// than a pool's offsets per partition); a replayed pool that repeated them would be an offset reset
-// every round, every delivery an ordering inversion. From 2^35 up their varint is always 6 bytes,
-// so a round is patched in place like the trace ids.
+// Kafka offsets: a partition's offsets only grow with its appends. A message's offset is
+// OFFSET_BASE + floor(t / 60) for its trace's start t in ms from the pool's start (each
+// destination × partition gets every 60th trace, so its offsets count up by one): a round sent with
+// a time shift (load.ts) moves them on by the shift, so offsets follow event time across rounds that
+// overlap in time; a round without one moves them on by ROUND_OFFSETS. A replayed pool that repeated
+// them would be an offset reset every round, every delivery an ordering inversion. From 2^35 up
+// their varint is always 6 bytes, so a round is patched in place like the trace ids.
 const OFFSET_BASE = 2 ** 35;
 export const ROUND_OFFSETS = 100_000;
 const OFFSET_KEY = 'messaging.kafka.offset';
@@ -174,10 +177,14 @@ function writeVarint6(b: Buffer, at: number, v: number): void {
   b[at + 5] = v;
 }
 
-/** The int offset attributes of a request in encoding order. */
-function offsetFields(spans: SpanSpec[]): number[] {
-  return spans.flatMap((s) => s.attributes.filter(([k, v]) => k === OFFSET_KEY && typeof v === 'number').map(([, v]) => v as number));
+/** The int offset attributes of a request in encoding order: their values and their traces. */
+function offsetFields(spans: SpanSpec[]): Array<{ value: number; traceIdx: number }> {
+  return spans.flatMap((s) =>
+    s.attributes.filter(([k, v]) => k === OFFSET_KEY && typeof v === 'number').map(([, v]) => ({ value: v as number, traceIdx: s.traceIdx })),
+  );
 }
+
+const LANE_TRACES = DESTINATIONS.length * PARTITIONS;
 
 /** Byte offsets of the offset attributes' 6 varint bytes in `body`, found in order (int_value tag + varint). */
 function findOffsets(body: Buffer, values: number[]): Int32Array {
@@ -313,9 +320,10 @@ export interface PooledRequest {
   traceIdOffsets: Int32Array;
   /** byte offsets of every span start, end and event time (fixed64, ns) in `body` */
   timeOffsets: Int32Array;
-  /** byte offsets of every Kafka offset attribute's varint, and its value in round 0 */
+  /** byte offsets of every Kafka offset attribute's varint, its value in round 0 and its trace's index */
   offsetAt: Int32Array;
   offsetValues: number[];
+  offsetTraces: number[];
 }
 
 export interface RequestPool {
@@ -343,7 +351,8 @@ export function buildPool(opts: { traces: number; spansPerRequest: number; start
     for (let i = 0; i < spans.length; i += opts.spansPerRequest) {
       const chunk = spans.slice(i, i + opts.spansPerRequest);
       const body = encodeRequest(service, chunk);
-      const offsetValues = offsetFields(chunk);
+      const fields = offsetFields(chunk);
+      const offsetValues = fields.map((f) => f.value);
       requests.push({
         body,
         spans: chunk.length,
@@ -351,6 +360,7 @@ export function buildPool(opts: { traces: number; spansPerRequest: number; start
         timeOffsets: findTimes(body, timeFields(chunk)),
         offsetAt: findOffsets(body, offsetValues),
         offsetValues,
+        offsetTraces: fields.map((f) => f.traceIdx),
       });
     }
   }
@@ -370,7 +380,7 @@ function findTraceIds(body: Buffer): Int32Array {
 
 /**
  * Copies a pooled request into `into` and stamps `round` into each trace id (rounds from 1 up) and
- * each Kafka offset (moved on by ROUND_OFFSETS per round);
+ * moves each Kafka offset on (by the time shift, else by ROUND_OFFSETS per round; see OFFSET_BASE);
  * `shiftNs` moves every span, end and event time (a round sent later happened later: the load
  * moves forward in time like a running system's, instead of piling every round into the pool's
  * few seconds).
@@ -379,7 +389,11 @@ export function stampRound(req: PooledRequest, round: number, into: Buffer = Buf
   req.body.copy(into, 0, 0, req.body.length);
   const offsets = req.traceIdOffsets;
   for (let i = 0; i < offsets.length; i++) into.writeUInt32BE(round, offsets[i]!);
-  for (let i = 0; i < req.offsetAt.length; i++) writeVarint6(into, req.offsetAt[i]!, req.offsetValues[i]! + round * ROUND_OFFSETS);
+  const shiftMs = Number(shiftNs / 1_000_000n);
+  for (let i = 0; i < req.offsetAt.length; i++) {
+    const v = shiftNs !== 0n ? OFFSET_BASE + Math.floor((req.offsetTraces[i]! + shiftMs) / LANE_TRACES) : req.offsetValues[i]! + round * ROUND_OFFSETS;
+    writeVarint6(into, req.offsetAt[i]!, v);
+  }
   if (shiftNs !== 0n) {
     const times = req.timeOffsets;
     for (let i = 0; i < times.length; i++) into.writeBigUInt64LE(req.body.readBigUInt64LE(times[i]!) + shiftNs, times[i]!);
