@@ -285,8 +285,9 @@ export async function requestTimeline(store: Store, q: TimelineQuery): Promise<T
       list.push(r);
     }
     // a trace that came in through one of its spans' links: that span is its entry (fan-in below)
+    const entered = new Set(deeper);
     for (const t of deeper) depthOf.set(t, depth + 1);
-    for (const l of incoming) if (deeper.includes(l.trace_id)) entries.add(spanKey(l.trace_id, l.span_id));
+    for (const l of incoming) if (entered.has(l.trace_id)) entries.add(spanKey(l.trace_id, l.span_id));
     if (rows.length > budget) {
       truncated = { reason: 'spans', limit: q.maxSpans };
       break;
