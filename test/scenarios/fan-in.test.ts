@@ -6,6 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestEventscope, type TestEventscope } from '../support/harness.js';
 import { clock, messaging } from '../support/otlp.js';
+import { metricTotal } from '../support/metrics.js';
 
 let es: TestEventscope;
 before(async () => {
@@ -59,6 +60,21 @@ test("a producer's request holds its own batch and what follows it, not the batc
   assert.equal(t.truncated, undefined);
   // nothing else in the request claims other messages
   assert.deepEqual(t.spans.filter((s: any) => s.otherMessages).map((s: any) => s.spanId), [batch.spanId]);
+});
+
+test("the walk reads each depth's spans once: the traces linking in come with the round that found them", async () => {
+  const count = async () => ({
+    spans: await metricTotal('storeQueries', { query: 'timeline:spans' }),
+    links: await metricTotal('storeQueries', { query: 'timeline:links-in' }),
+  });
+  const before = await count();
+  const t = await timeline(producers[0]!.traceId);
+  const after = await count();
+  assert.deepEqual(t.traceIds, [producers[0]!.traceId, batch.traceId, mailer.traceId]);
+  // depth 0: what links into the producer's trace (the batch), then the producer's and the batch's
+  // spans in one read; depth 1: what links into the batch's trace (the mailer), then its spans;
+  // depth 2: nothing links into the mailer and it links nowhere new, so no spans are read
+  assert.deepEqual({ spans: after.spans - before.spans, links: after.links - before.links }, { spans: 2, links: 3 });
 });
 
 test('o-2 sees o-1 and o-3 as the other messages', async () => {
