@@ -40,7 +40,8 @@ export function* batches(rows: SpanRow[], total: number, batchSpans: number, fir
         trace_id: prefix + r.trace_id.slice(8),
         'links.trace_id': r['links.trace_id'].map((t) => prefix + t.slice(8)),
       };
-      // offsets move on per round like the wire requests' (workload.ts stampRound)
+      // offsets move on per round as stampRound moves those of a request sent without a time shift
+      // (these rows keep the pool's times)
       if (r.msg_offset !== null) {
         const offset = String(Number(r.msg_offset) + round * ROUND_OFFSETS);
         batch[k]!.msg_offset = offset;

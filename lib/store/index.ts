@@ -251,7 +251,7 @@ export async function openStore(
         { name: 'store:columns', params: { db: database, table } },
       );
     spanWriter = await createSpanWriter({ database, client, chdb: writerChdb, columns }, { businessKeys: config.businessKeys });
-    rowInserter = createRowInserter({ database, client, chdb, columns }, spanWriter.format === 'Native' ? 'Native' : 'RowBinary');
+    rowInserter = createRowInserter({ database, client, chdb, columns }, spanWriter.format === 'JSONEachRow' ? 'RowBinary' : spanWriter.format);
   } catch (err) {
     await store.close().catch(() => {});
     throw err;

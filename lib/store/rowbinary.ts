@@ -343,9 +343,8 @@ function nativeStatements(type: string, src: Source, depth: number): string {
     case 'LowCardinality':
       return nativeStatements(p.args[0]!, src, depth);
     case 'Nullable': {
-      const inner = parseType(p.args[0]!);
-      const name = inner.name === 'LowCardinality' ? parseType(inner.args[0]!).name : inner.name;
-      const dflt = NATIVE_DEFAULTS[name] ?? '0';
+      // (ClickHouse nests LowCardinality(Nullable(T)), never the other way round)
+      const dflt = NATIVE_DEFAULTS[parseType(p.args[0]!).name] ?? '0';
       const d = `d${depth}`;
       return (
         each(`w.u8(${v} === null || ${v} === undefined ? 1 : 0);`) +
@@ -380,10 +379,10 @@ function nativeStatements(type: string, src: Source, depth: number): string {
   }
 }
 
-/** JS expression for the value of column `name` on row `r`: a property, or a path of properties. */
-function accessor(name: string, field: string | string[] | undefined): string {
+/** JS expression for the value of column `name` on the row `row`: a property, or a path of properties. */
+function accessor(name: string, field: string | string[] | undefined, row = 'r'): string {
   const path = field === undefined ? [name] : Array.isArray(field) ? field : [field];
-  return 'r' + path.map((p) => `[${JSON.stringify(p)}]`).join('');
+  return row + path.map((p) => `[${JSON.stringify(p)}]`).join('');
 }
 
 export interface TableEncoding<Row> {
@@ -395,6 +394,8 @@ export interface TableEncoding<Row> {
   rowBinary(rows: readonly Row[], w: RowBinaryWriter): void;
   /** Appends the rows as one Native block to the writer. */
   native(rows: readonly Row[], w: RowBinaryWriter): void;
+  /** The rows in one of the binary formats, as a new buffer (`estimate`: its expected size in bytes). */
+  binary(format: 'Native' | 'RowBinary', rows: readonly Row[], estimate: number): Buffer;
   /** The rows as JSONEachRow text (times as "<s>.<9 digits>" for date_time_input_format='basic'). */
   jsonEachRow(rows: readonly Row[]): string;
 }
@@ -435,7 +436,7 @@ export function tableEncoding<Row>(
   columns.forEach((c, k) => {
     nativeBody +=
       `w.str(${JSON.stringify(c.name)}); w.str(${JSON.stringify(plainType(c.type))});\n` +
-      nativeStatements(c.type, { length: 'rows.length', at: (j) => accessor(c.name, fields[c.name]).replace(/^r/, `rows[${j}]`) }, 0);
+      nativeStatements(c.type, { length: 'rows.length', at: (j) => accessor(c.name, fields[c.name], `rows[${j}]`) }, 0);
   });
   const native = new Function('rows', 'w', nativeBody) as TableEncoding<Row>['native'];
 
@@ -449,6 +450,12 @@ export function tableEncoding<Row>(
     columnList: `(${columns.map((c) => '`' + c.name.replaceAll('`', '\\`') + '`').join(', ')})`,
     rowBinary,
     native,
+    binary(format, rows, estimate) {
+      const w = new RowBinaryWriter(estimate);
+      if (format === 'Native') native(rows, w);
+      else rowBinary(rows, w);
+      return w.bytes();
+    },
     jsonEachRow(rows) {
       let text = '';
       for (let i = 0; i < rows.length; i++) text += jsonRow(rows[i]!, nsToDateTime64);

@@ -7,14 +7,14 @@
 // written yet for that day are inserted first, so a committed span always has its resource.
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { chdbBinaryInserter, type ChdbBinaryInserter } from './chdb-binary.js';
-import { RowBinaryWriter, tableEncoding, type Column, type TableEncoding } from './rowbinary.js';
+import { chdbBinaryInserter, type BinaryFormat, type ChdbBinaryInserter } from './chdb-binary.js';
+import { tableEncoding, type Column, type TableEncoding } from './rowbinary.js';
 import { RESOURCE_COLUMNS, SPAN_COLUMNS, SPAN_RESOURCE_FIELDS, type ResourceRow, type SpanRow } from './rows.js';
 import { dropEpoch, noteWrite, resetStatus } from '../status.js';
 import { DiskFullError, isDiskFull } from './disk-full.js';
 import { BUSINESS_KEY_COLUMNS, businessKeyRows, type BusinessKeyRow } from './business-keys.js';
 
-export type InsertFormat = 'Native' | 'RowBinary' | 'JSONEachRow';
+export type InsertFormat = BinaryFormat | 'JSONEachRow';
 
 /** A resource row for one day of its spans (days since the epoch, UTC). */
 export type DayResource = ResourceRow & { day: number };
@@ -72,13 +72,8 @@ export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertF
   const format =
     opts.format ??
     ((await probeBinary(t, lanes.first.binary, 'Native')) ? 'Native' : (await probeBinary(t, lanes.first.binary, 'RowBinary')) ? 'RowBinary' : 'JSONEachRow');
-  const encode = <R>(enc: TableEncoding<R>, rows: readonly R[], estimate: number): Buffer => {
-    if (format === 'JSONEachRow') return Buffer.from(enc.jsonEachRow(rows));
-    const w = new RowBinaryWriter(estimate);
-    if (format === 'Native') enc.native(rows, w);
-    else enc.rowBinary(rows, w);
-    return w.bytes();
-  };
+  const encode = <R>(enc: TableEncoding<R>, rows: readonly R[], estimate: number): Buffer =>
+    format === 'JSONEachRow' ? Buffer.from(enc.jsonEachRow(rows)) : enc.binary(format, rows, estimate);
 
   const written = new Map<string, true>();
   let bytesPerSpan = 1024;
@@ -143,7 +138,7 @@ export async function createSpanWriter(t: WriterTarget, opts: { format?: InsertF
  * decimal strings, DateTime64 as text or ns, null for NULL. Embedded, through `chdb` (a query
  * connection); a server gets the bytes as the body of an INSERT.
  */
-export function createRowInserter(t: Omit<WriterTarget, 'chdb'> & { chdb?: import('chdb/connection').ChdbExtension }, format: 'Native' | 'RowBinary' = 'RowBinary') {
+export function createRowInserter(t: Omit<WriterTarget, 'chdb'> & { chdb?: import('chdb/connection').ChdbExtension }, format: BinaryFormat = 'RowBinary') {
   const encodings = new Map<string, Promise<TableEncoding<Record<string, unknown>>>>();
   const lane: Lane = t.chdb ? { chdb: t.chdb, binary: chdbBinaryInserter(t.chdb) } : {};
   return {
@@ -158,10 +153,7 @@ export function createRowInserter(t: Omit<WriterTarget, 'chdb'> & { chdb?: impor
         enc.catch(() => encodings.delete(id)); // a failed lookup is tried again next time
       }
       const e = await enc;
-      const w = new RowBinaryWriter(rows.length * 256);
-      if (format === 'Native') e.native(rows, w);
-      else e.rowBinary(rows, w);
-      await insertBody(t, lane, e as TableEncoding<unknown>, format, w.bytes());
+      await insertBody(t, lane, e as TableEncoding<unknown>, format, e.binary(format, rows, rows.length * 256));
     },
   };
 }
@@ -227,7 +219,7 @@ function laneSet(t: WriterTarget) {
 async function insertBody(t: WriterTarget, lane: Lane, enc: TableEncoding<unknown>, format: InsertFormat, body: Buffer): Promise<void> {
   if (body.length === 0) return;
   const table = `${t.database}.${enc.table}`;
-  if (format === 'RowBinary' || format === 'Native') {
+  if (format !== 'JSONEachRow') {
     if (lane.binary) return lane.binary.insert(table, enc.columns, body, format);
     return exec(t.client, `INSERT INTO ${table} ${enc.columnList} FORMAT ${format}`, body, BINARY_SETTINGS);
   }
@@ -249,14 +241,12 @@ async function exec(client: ClickHouseClient, query: string, body: Buffer, setti
 }
 
 /** Can the engine take this binary format the way we send it? One 8-byte row into null(). */
-async function probeBinary(t: WriterTarget, binary: ChdbBinaryInserter | undefined, format: 'Native' | 'RowBinary'): Promise<boolean> {
+async function probeBinary(t: WriterTarget, binary: ChdbBinaryInserter | undefined, format: BinaryFormat): Promise<boolean> {
   const columns = [{ name: 'x', type: 'UInt64' }];
-  const w = new RowBinaryWriter(64);
-  if (format === 'Native') tableEncoding<{ x: string }>('null', ['x'], columns).native([{ x: '1' }], w);
-  else w.dec64('1');
+  const body = tableEncoding<{ x: string }>('null', ['x'], columns).binary(format, [{ x: '1' }], 64);
   try {
-    if (binary) await binary.insert(`FUNCTION null('x UInt64')`, columns, w.bytes(), format);
-    else await exec(t.client, `INSERT INTO FUNCTION null('x UInt64') FORMAT ${format}`, w.bytes(), BINARY_SETTINGS);
+    if (binary) await binary.insert(`FUNCTION null('x UInt64')`, columns, body, format);
+    else await exec(t.client, `INSERT INTO FUNCTION null('x UInt64') FORMAT ${format}`, body, BINARY_SETTINGS);
     return true;
   } catch {
     return false;
