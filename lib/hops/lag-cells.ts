@@ -169,10 +169,14 @@ async function publishedCells(store: Store, res: number, version: string, set: B
         -- a send span that links to other spans is a batch send of messages created before
         WHERE NOT (operation = 'send' AND link_count > 0)
      ),
-     -- a cell belongs to the consumer group's environment and namespace
+     -- a cell belongs to the consumer group's environment and namespace; the groups come from the
+     -- hourly state (a day of hops read per pass was most of a live pass's lag cells): a group has
+     -- a delivery since the horizon exactly when one of its hours' last delivery is since then
      groups AS (
-       SELECT DISTINCT destination, consumer_group, d_env AS env, d_namespace AS namespace FROM ${db}.hops
-        WHERE deleted = 0 AND d_start >= fromUnixTimestamp64Milli(({fromS:Int64} - {horizon:Int64} - {slackS:Int64}) * 1000)
+       SELECT DISTINCT destination, consumer_group, env, namespace FROM ${db}.hop_hours FINAL
+        WHERE kind = 'deliver'
+          AND hour >= toStartOfHour(fromUnixTimestamp64Milli(({fromS:Int64} - {horizon:Int64} - {slackS:Int64}) * 1000))
+          AND last_ms >= ({fromS:Int64} - {horizon:Int64} - {slackS:Int64}) * 1000
           AND destination IN (SELECT destination FROM pubs)
      ),
      firsts AS (
