@@ -15,6 +15,15 @@ import { clock, messaging, request, type Span } from '../support/otlp.js';
 import { FlowMapPage, LagPage, TimelinePage } from './pages.js';
 
 const LIVE_MS = 1_500;
+/**
+ * How long a live page may take to show new traffic: the pass after the send (a new consumer group
+ * makes it backfill its lag cells), a refresh every LIVE_MS, the page's own queries. Alone this
+ * takes 2–4 s; beside another browser suite on a loaded two-core machine it took 7.5–9.7 s (and
+ * failed at 10 s with the code before and after the last change alike), so the bound is 20 s: this
+ * test is about a number changing without a reload; test/integration/pairing.test.ts checks how
+ * soon the pass shows an acknowledged span.
+ */
+const SHOWN_WITHIN_MS = 20_000;
 let es: Eventscope;
 let browser: Browser;
 let context: BrowserContext;
@@ -112,10 +121,10 @@ describe('live refresh', () => {
     const [mapLoads, lagLoads] = [await navigations(mapTab), await navigations(lagTab)];
 
     await send(order(1_000, 'beta', 'orders-b', 'c-workers'));
-    const afterLive = await changes(published, before, 10_000);
-    assert.ok(Number(afterLive) > Number(before), `published ${before} → ${afterLive} within 10 s`);
-    const groupsAfter = await changes(groups, groupsBefore, 10_000);
-    assert.equal(Number(groupsAfter), Number(groupsBefore) + 1, 'the new consumer group is counted within 10 s');
+    const afterLive = await changes(published, before, SHOWN_WITHIN_MS);
+    assert.ok(Number(afterLive) > Number(before), `published ${before} → ${afterLive} within ${SHOWN_WITHIN_MS / 1000} s`);
+    const groupsAfter = await changes(groups, groupsBefore, SHOWN_WITHIN_MS);
+    assert.equal(Number(groupsAfter), Number(groupsBefore) + 1, `the new consumer group is counted within ${SHOWN_WITHIN_MS / 1000} s`);
     assert.equal(await navigations(mapTab), mapLoads, 'the flow map refreshed in place');
     assert.equal(await navigations(lagTab), lagLoads, 'the lag page refreshed in place');
     await lagTab.close();
@@ -145,8 +154,8 @@ describe('live refresh', () => {
     await mapTab.getByTestId('live-toggle').click();
     assert.equal(await mapTab.getByTestId('live').getAttribute('data-state'), 'on');
     await send(order(1_000, 'beta', 'orders-b', 'b-workers'));
-    const resumed = await changes(published, reloaded, 10_000);
-    assert.ok(Number(resumed) > Number(reloaded), `resumed: ${reloaded} → ${resumed} within 10 s`);
+    const resumed = await changes(published, reloaded, SHOWN_WITHIN_MS);
+    assert.ok(Number(resumed) > Number(reloaded), `resumed: ${reloaded} → ${resumed} within ${SHOWN_WITHIN_MS / 1000} s`);
     await mapTab.close();
   });
 });
