@@ -20,8 +20,8 @@ const LIVE_MS = 1_500;
  * makes it backfill its lag cells), a refresh every LIVE_MS, the page's own queries. Run with one
  * or two other browser files this took 3.3–4.1 s; in the whole browser suite on a slow two-core
  * machine 7.5–9.7 s (and failed at 10 s with the code before and after the last change alike),
- * so the bound is 20 s: this test is about a number changing without a reload; test/integration/pairing.test.ts checks how
- * soon the pass shows an acknowledged span.
+ * so the bound is 20 s: this test is about a number changing without a reload;
+ * test/integration/pairing.test.ts checks how soon the pass shows an acknowledged span.
  */
 const SHOWN_WITHIN_MS = 20_000;
 let es: Eventscope;
