@@ -149,7 +149,8 @@ async function publishedCells(store: Store, res: number, version: string, set: B
     fromS: set.fromS,
     toS: set.toS,
     destinations: set.destinations ?? [],
-    horizon: GROUP_HORIZON_S,
+    // a group counts when it delivered within GROUP_HORIZON_S before the set (raw delivery times)
+    groupsFromMs: (set.fromS - GROUP_HORIZON_S - slackS) * 1000,
     chosts: clocks?.hosts ?? [],
     coffs: clocks?.offsetsMs ?? [],
     slackS,
@@ -175,8 +176,7 @@ async function publishedCells(store: Store, res: number, version: string, set: B
      groups AS (
        SELECT DISTINCT destination, consumer_group, env, namespace FROM ${db}.hop_hours FINAL
         WHERE kind = 'deliver'
-          AND hour >= toStartOfHour(fromUnixTimestamp64Milli(({fromS:Int64} - {horizon:Int64} - {slackS:Int64}) * 1000))
-          AND last_ms >= ({fromS:Int64} - {horizon:Int64} - {slackS:Int64}) * 1000
+          AND hour >= toStartOfHour(fromUnixTimestamp64Milli({groupsFromMs:Int64})) AND last_ms >= {groupsFromMs:Int64}
           AND destination IN (SELECT destination FROM pubs)
      ),
      firsts AS (

@@ -248,7 +248,8 @@ export class PairingPass {
     const version = nextVersion(this.now());
     // the per-minute state first (the flow map reads it: fresh sooner when the lag cells below take a
     // while, e.g. a new group's backfill), then the lag cells; the watermark moves only after both,
-    // so a crash anywhere in the pass repeats all of it (every write is keyed and versioned)
+    // so a crash anywhere in the pass repeats all of it (every write is keyed and versioned); the
+    // lag cells take their consumer groups from the hours recomputeMinutes rolls up, so they come after
     const deliverMinutes = bucketsOf(touched.deliverSeconds, 60);
     await recomputePathwayMinutes(this.store, deliverMinutes, version);
     await recomputeMinutes(this.store, { deliverMinutes, publishMinutes: bucketsOf(touched.publishSeconds, 60), version });

@@ -355,6 +355,35 @@ describe('pairing pass', () => {
     assert.equal((await inversions()).duplicates.total, 1);
   });
 
+  test("a publish's lag cells count the groups that delivered from its destination within the day before it", async () => {
+    const dest = 'horizon-orders';
+    const at = Date.now() - 5 * 60_000;
+    const day = 86_400_000;
+    // a group last delivering two minutes before the horizon (a day and a second before the publish),
+    // usually in the same hour row as the horizon, and one two minutes after it
+    const delivered = (group: string, ms: number) => {
+      const t = clock(ms);
+      const p = pub(t, dest, 0);
+      return [p, del(t, p, group, 20)];
+    };
+    await es.sendSpans([...delivered('gone-workers', at - day - 2 * 60_000), ...delivered('kept-workers', at - day + 2 * 60_000)]);
+    await es.collector.pairing!.sync();
+    // a later pass: the publish's second is recomputed alone
+    await es.sendSpans([pub(clock(at), dest, 0)]);
+    await es.collector.pairing!.sync();
+    const cellGroups = async (resolution: number) =>
+      (
+        await es.store.query<{ g: string }>(
+          `SELECT DISTINCT consumer_group AS g FROM ${es.store.database}.lag_cells FINAL
+            WHERE destination = {d:String} AND resolution = {r:UInt16} AND has_pub = 1
+              AND pub_bucket >= fromUnixTimestamp64Milli({from:Int64}) ORDER BY g`,
+          { name: 'test:lag-cell-groups', params: { d: dest, r: resolution, from: at - 60_000 } },
+        )
+      ).map((r) => r.g);
+    assert.deepEqual(await cellGroups(1), ['kept-workers']);
+    assert.deepEqual(await cellGroups(60), ['kept-workers']);
+  });
+
   test('/api/health reports the pairing watermark', async () => {
     const res = await es.api<{ pairing: { watermark: string | null; behindMs: number | null } }>('/api/health');
     assert.equal(res.status, 200);
