@@ -62,6 +62,10 @@ const schema = z.object({
   EVENTSCOPE_QUEUE_MAX_BYTES: positiveInt.default(256 * 1024 * 1024),
   EVENTSCOPE_RETRY_AFTER_SECONDS: positiveInt.default(2),
   EVENTSCOPE_TTL_DAYS: positiveInt.max(3650).default(30),
+  EVENTSCOPE_MERGE_SELECTOR_BASE: z.coerce
+    .number()
+    .refine((v) => v === 0 || (v >= 2 && v <= 100), 'must be 0 (the engine\'s own merge policy) or a number from 2 to 100')
+    .default(10),
   EVENTSCOPE_MESSAGE_TYPE_ATTRIBUTE: z.string().default(''),
   EVENTSCOPE_MAPPINGS: z.string().optional(),
   EVENTSCOPE_DEAD_LETTER_PATTERNS: regexList.default([]),
@@ -137,6 +141,8 @@ export interface Config {
   queueMaxBytes: number;
   retryAfterSeconds: number;
   ttlDays: number;
+  /** the engine's merge_selector_base for every table (lib/store/merge-policy.ts); 0 = the engine's default */
+  mergeSelectorBase: number;
   messageTypeAttribute: string;
   /** the user's instrumentation mapping file (YAML or JSON; collector/profiles/loader.ts reads it at start) */
   mappingsFile?: string;
@@ -212,6 +218,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     queueMaxBytes: e.EVENTSCOPE_QUEUE_MAX_BYTES,
     retryAfterSeconds: e.EVENTSCOPE_RETRY_AFTER_SECONDS,
     ttlDays: e.EVENTSCOPE_TTL_DAYS,
+    mergeSelectorBase: e.EVENTSCOPE_MERGE_SELECTOR_BASE,
     messageTypeAttribute: e.EVENTSCOPE_MESSAGE_TYPE_ATTRIBUTE,
     mappingsFile: e.EVENTSCOPE_MAPPINGS ? path.resolve(e.EVENTSCOPE_MAPPINGS) : undefined,
     deadLetterPatterns: e.EVENTSCOPE_DEAD_LETTER_PATTERNS,

@@ -34,6 +34,17 @@ test('bad values are refused with every problem named', () => {
   assert.throws(() => loadConfig({ CLICKHOUSE_URL: 'ftp://x' }), ConfigError);
 });
 
+test('EVENTSCOPE_MERGE_SELECTOR_BASE: 10 by default, 0 or 2 to 100, anything else refused by name', () => {
+  assert.equal(loadConfig({}).mergeSelectorBase, 10);
+  assert.equal(loadConfig({ EVENTSCOPE_MERGE_SELECTOR_BASE: '0' }).mergeSelectorBase, 0);
+  assert.equal(loadConfig({ EVENTSCOPE_MERGE_SELECTOR_BASE: '2.5' }).mergeSelectorBase, 2.5);
+  assert.equal(loadConfig({ EVENTSCOPE_MERGE_SELECTOR_BASE: '100' }).mergeSelectorBase, 100);
+  for (const bad of ['1', '1.9', '-5', '101', 'ten']) {
+    assert.throws(() => loadConfig({ EVENTSCOPE_MERGE_SELECTOR_BASE: bad }), (err: Error) => err instanceof ConfigError && /EVENTSCOPE_MERGE_SELECTOR_BASE/.test(err.message), bad);
+  }
+  assert.throws(() => loadConfig({ EVENTSCOPE_MERGE_SELECTOR_BASE: '1' }), /must be 0 \(the engine's own merge policy\) or a number from 2 to 100/);
+});
+
 test('migrations render for a single node: plain engines, no ON CLUSTER, no Distributed', () => {
   const all = loadMigrations({ database: 'es', ttlDays: 7 }).flatMap((m) => m.statements);
   assert.ok(all.length >= 5);
