@@ -209,6 +209,14 @@ export class IngestQueue<P = SpanRow[]> {
     // the clients have less than two batches in flight (they wait for their answers).
     const mayStart = (spans: number) => this.inflight.size === 0 || spans * 2 >= this.limits.maxBatchSpans || this.closed;
     while (this.inflight.size < this.limits.maxInflightInserts) {
+      if (this.ready && !mayStart(this.ready.spans) && this.pending.length > 0 && mayStart(this.ready.spans + this.pendingSpans)) {
+        // a batch prepared small (it had waited the interval while an insert ran) may not start
+        // beside the running insert, and would hold the free slot until that one ends while the
+        // queue fills behind it: its requests go back in front and are taken again with what
+        // arrived since (encoding is pure; the store writes nothing until commit)
+        this.unprepare();
+        continue;
+      }
       if (this.ready) {
         if (!mayStart(this.ready.spans)) break;
         const batch = this.ready;
@@ -256,6 +264,14 @@ export class IngestQueue<P = SpanRow[]> {
       this.fail({ requests, spans, bytes, prepared: undefined }, err, 'the batch could not be encoded for the store');
       return undefined;
     }
+  }
+
+  /** Puts the prepared batch's requests back at the front of the queue, oldest first. */
+  private unprepare(): void {
+    const batch = this.ready!;
+    this.ready = undefined;
+    this.pending.unshift(...batch.requests);
+    this.pendingSpans += batch.spans;
   }
 
   private startInsert(batch: Batch): void {

@@ -400,3 +400,39 @@ test('with an insert running, a second slot takes only a batch of at least half 
   assert.equal(q.stats.committedBatches, 2);
   assert.equal(q.stats.committedSpans, 5);
 });
+
+test('a batch prepared small beside a running insert is taken again with what arrived since, so the free slot does not sit idle', async () => {
+  const engine = manualEngine<string>();
+  const prepared: string[] = [];
+  const q = new IngestQueue({
+    ...LIMITS,
+    maxInflightInserts: 2,
+    maxBatchSpans: 8,
+    flushIntervalMs: 5,
+    prepare: (rows) => (prepared.push(ids(rows)), ids(rows)),
+    insert: engine.insert,
+  });
+  const first = track(q.submit(batch(1, 'a')));
+  await until(() => engine.calls.length === 1, 'an idle engine starts at once');
+  // two spans wait past their interval while the insert runs: prepared ahead, too small to start beside it
+  const small = track(q.submit(batch(2, 'b')));
+  const deadline = Date.now() + 5_000;
+  while (prepared.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+  assert.deepEqual(prepared, ['a0', 'b0 b1'], 'the small batch is prepared ahead');
+  await settle();
+  assert.equal(engine.calls.length, 1, 'two spans do not make a second insert beside the first');
+  // more arrives: together with the prepared requests it is half a batch, so the free slot takes it
+  const more = track(q.submit(batch(3, 'c')));
+  await until(() => engine.calls.length === 2, 'the second slot starts while the first insert still runs');
+  assert.equal(engine.calls[1]!.got, 'b0 b1 c0 c1 c2', 'the earlier requests first, in one batch with the new one');
+  assert.equal(q.stats.queuedSpans, 6, 'nothing counted twice');
+  engine.calls[1]!.commit();
+  await small.promise;
+  await more.promise;
+  assert.equal(first.done, false, 'the first insert has not committed yet');
+  engine.calls[0]!.commit();
+  await first.promise;
+  assert.equal(q.stats.committedSpans, 6);
+  assert.equal(q.stats.committedBatches, 2);
+  assert.equal(q.stats.queuedSpans, 0);
+});
