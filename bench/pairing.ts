@@ -73,6 +73,9 @@ export function timedStore(store: Store, record: (name: string, ms: number) => v
       if (key === 'query') return (sql: string, o: { name: string }) => time(o.name, () => target.query(sql, o as any));
       if (key === 'command') return (sql: string, o: { name?: string } = {}) => time(o.name ?? 'command', () => target.command(sql, o as any));
       if (key === 'client') return client;
+      if (key === 'insertRowsBinary')
+        return (table: string, rows: unknown[], o: { name?: string } = {}) =>
+          time(o.name ?? `insert ${table}`, () => (target.insertRowsBinary as (...a: unknown[]) => Promise<void>)(table, rows, o));
       return Reflect.get(target, key);
     },
   });
