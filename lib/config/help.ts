@@ -16,7 +16,7 @@ export const ENV_DESCRIPTIONS: Record<EnvName, string> = {
   EVENTSCOPE_QUEUE_MAX_BYTES: 'accepted-but-uncommitted bytes before clients get 429',
   EVENTSCOPE_RETRY_AFTER_SECONDS: 'Retry-After on 429/503 answers, seconds',
   EVENTSCOPE_TTL_DAYS: 'days spans are kept',
-  EVENTSCOPE_MERGE_SELECTOR_BASE: 'how many parts the engine merges at once (merge_selector_base, 2 to 100; larger rewrites data fewer times, 0 = the engine\'s own policy)',
+  EVENTSCOPE_MERGE_SELECTOR_BASE: 'how many parts the engine merges at once in the tables a span insert writes (merge_selector_base, 2 to 100; larger rewrites data fewer times, 0 = the engine\'s own policy)',
   EVENTSCOPE_MESSAGE_TYPE_ATTRIBUTE: 'span attribute naming the message type when cloudevents.event_type is absent',
   EVENTSCOPE_MAPPINGS: 'YAML or JSON file mapping your own instrumentation to messaging columns (docs/instrumentations.md)',
   EVENTSCOPE_DEAD_LETTER_PATTERNS: 'comma-separated regular expressions of dead-letter destinations beyond the naming conventions',

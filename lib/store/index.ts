@@ -8,7 +8,7 @@ import { loadMigrations } from './migrate.js';
 import { assertSupportedVersion } from './version.js';
 import { checkSchemaGeneration, recordSchemaGeneration } from './schema.js';
 import { applyTtl } from './retention.js';
-import { applyMergePolicy } from './merge-policy.js';
+import { applyMergePolicy, spanWriteTables } from './merge-policy.js';
 import { createRowInserter, createSpanWriter, type InsertFormat, type PreparedSpans, type SpanWriter } from './writer.js';
 import type { Column } from './rowbinary.js';
 import type { SpanRow } from './rows.js';
@@ -303,6 +303,6 @@ async function migrate(store: Store, config: Config, log: (msg: string) => void)
   await recordSchemaGeneration(store);
   // existing tables keep the TTL they were created with unless told: EVENTSCOPE_TTL_DAYS changed
   await applyTtl(store, target, log);
-  // how often a part is rewritten by merges (half of the write path's CPU with the engine's default)
-  await applyMergePolicy(store, target, config.mergeSelectorBase, log);
+  // how often the write path's parts are rewritten by merges (half of its CPU with the engine's default)
+  await applyMergePolicy(store, target, spanWriteTables(loadMigrations(target).flatMap((m) => m.statements)), config.mergeSelectorBase, log);
 }
