@@ -64,6 +64,29 @@ export interface IngestResult {
   /** tables after the run (parts, rows, bytes × merge level) and the engine's merge counters during it */
   tables: ServerCounts['tables'];
   merges: ServerCounts['merges'];
+  /** the collector's JS thread and insert slots, one sample per second of the run */
+  jsThread: JsThreadSummary;
+}
+
+export interface JsThreadSummary {
+  seconds: number;
+  /** the longest event-loop delay within a second: median and worst over the run's seconds (ms) */
+  loopDelayP50Ms: number;
+  loopDelayMaxMs: number;
+  /** share of the seconds that ended with every insert slot busy */
+  slotsBusyShare: number;
+}
+
+/** The per-second samples a child took between two counts, summed up. */
+export function jsThreadDelta(before: ServerCounts, after: ServerCounts): JsThreadSummary {
+  const s = after.seconds.slice(before.seconds.length);
+  const delays = s.map((x) => x.loopMaxMs).sort((a, b) => a - b);
+  return {
+    seconds: s.length,
+    loopDelayP50Ms: delays.length ? delays[Math.floor(delays.length / 2)]! : 0,
+    loopDelayMaxMs: delays.length ? delays[delays.length - 1]! : 0,
+    slotsBusyShare: s.length ? s.filter((x) => x.slotsBusy).length / s.length : 0,
+  };
 }
 
 /** Store time by query name between two counts, the costliest first. */
@@ -123,6 +146,7 @@ export async function measureIngest(opts: {
     pairedSpansPerSecond: stats.ackedSpans / (stats.wallMs / 1000 + drain.seconds),
     queries: queryDelta(before, after),
     tables: after.tables,
+    jsThread: jsThreadDelta(before, after),
     merges: {
       merges: after.merges.merges - before.merges.merges,
       mergedRows: after.merges.mergedRows - before.merges.mergedRows,
@@ -141,6 +165,7 @@ export function describeStoreTime(r: IngestResult): string {
     `${r.cpuSeconds.toFixed(1)} CPU-s, ${r.pairingCpuSeconds.toFixed(1)} of them while a pairing pass ran; pairing ${(r.pairingBehindMs / 1000).toFixed(1)} s behind at the end, ` +
     `caught up in ${r.pairingDrain.seconds.toFixed(1)} s (${r.pairingDrain.cpuSeconds.toFixed(1)} CPU-s): ${Math.round(r.pairedSpansPerSecond)} spans/s ingested and paired\n` +
     `  store time: ${top}\n` +
+    `  JS thread: the longest event-loop delay per second p50 ${r.jsThread.loopDelayP50Ms} ms, max ${r.jsThread.loopDelayMaxMs} ms; every insert slot busy ${Math.round(r.jsThread.slotsBusyShare * 100)} % of ${r.jsThread.seconds} s\n` +
     `  merges: ${r.merges.merges}, ${mib(r.merges.mergedBytes)} merged (${(r.merges.mergedBytes / r.ackedSpans).toFixed(0)} B per span acknowledged); tables: ${tables}`
   );
 }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startEventscope } from '../scripts/eventscope.js';
 import { metrics } from '../lib/metrics.js';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 export type ServerRequest = { id: number; type: 'count' } | { id: number; type: 'drain' } | { id: number; type: 'stop' };
 export interface ServerCounts {
@@ -21,6 +22,11 @@ export interface ServerCounts {
   tables: Array<{ table: string; parts: number; rows: number; bytes: number; mergedBytes: number }>;
   /** the engine's merge counters since start */
   merges: { merges: number; mergedRows: number; mergedBytes: number };
+  /**
+   * One sample per second since start: the longest the JS thread's event loop was held in that
+   * second (ms, perf_hooks' monitorEventLoopDelay), and whether every insert slot was busy at its end
+   */
+  seconds: Array<{ loopMaxMs: number; slotsBusy: boolean }>;
 }
 
 async function queryTimes(): Promise<ServerCounts['queries']> {
@@ -49,6 +55,14 @@ async function main() {
     log: () => {},
   });
   const db = es.store.database;
+  const seconds: ServerCounts['seconds'] = [];
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
+  const lanes = es.store.insertLanes ?? 1;
+  setInterval(() => {
+    seconds.push({ loopMaxMs: Math.round(loop.max / 1e6), slotsBusy: es.collector.ingest.stats().inflightInserts >= lanes });
+    loop.reset();
+  }, 1000).unref();
   const send = (msg: unknown, done?: () => void) => process.send!(msg, undefined, {}, done);
   process.on('message', async (req: ServerRequest) => {
     try {
@@ -74,6 +88,7 @@ async function main() {
               { name: 'bench:tables', params: { db } },
             )
           ).map((t) => ({ table: t.table, parts: Number(t.parts), rows: Number(t.rows), bytes: Number(t.bytes), mergedBytes: Number(t.merged) })),
+          seconds: [...seconds],
           merges: await (async () => {
             const ev = await es.store.query<{ event: string; value: string }>(
               `SELECT event, value FROM system.events WHERE event IN ('Merge', 'MergedRows', 'MergedUncompressedBytes')`,
