@@ -2,7 +2,7 @@
 import { cpuSecondsOf, memoryOf, startChild, type Child } from './child.js';
 import { grpcSender, httpSender, runClosedLoop, runOpenLoop, type LoadStats, type Sender } from './load.js';
 import type { SdkOptions, SdkResult } from './sdk.js';
-import type { ServerCounts } from './server.js';
+import type { SecondMemory, ServerCounts } from './server.js';
 import type { RequestPool } from './workload.js';
 
 export interface EventscopeChild {
@@ -191,6 +191,8 @@ export interface OverloadResult {
   otherErrors: string[];
   /** RSS of the Eventscope process, one sample per second from the start of the offered load */
   rssSamples: number[];
+  /** the child's own view of its memory per second (RSS, JS heap, external, the engine's MemoryTracking), MiB */
+  memorySamples: SecondMemory[];
   rssAt10sBytes: number;
   maxRssAfter10sBytes: number;
   peakRssBytes: number;
@@ -238,6 +240,12 @@ export async function measureOverload(opts: {
       sender.close();
     }
     const after = await es.counts();
+    const memorySamples = after.seconds.slice(before.seconds.length).map((x) => x.memory);
+    const series = (k: keyof SecondMemory) => memorySamples.slice(0, opts.seconds + 10).map((x) => x[k]).join(' ');
+    opts.log(`  memory per second (MiB, the child's own view): RSS ${series('rss')}`);
+    opts.log(`    JS heap used ${series('jsHeap')}`);
+    opts.log(`    JS external ${series('jsExternal')}`);
+    opts.log(`    engine (MemoryTracking) ${series('engine')}`);
     const stored = after.spans - before.spans;
     const unique = after.uniqueSpans - before.uniqueSpans;
     const at10 = rss[Math.min(9, rss.length - 1)] ?? 0;
@@ -265,6 +273,7 @@ export async function measureOverload(opts: {
       networkErrors: stats.networkErrors,
       otherErrors: stats.otherErrors,
       rssSamples: rss,
+      memorySamples,
       rssAt10sBytes: at10,
       maxRssAfter10sBytes: maxAfter10,
       peakRssBytes: memoryOf(es.child.pid).peak,

@@ -9,6 +9,16 @@ import { metrics } from '../lib/metrics.js';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 
 export type ServerRequest = { id: number; type: 'count' } | { id: number; type: 'drain' } | { id: number; type: 'stop' };
+/** Where the collector's memory is, at the end of a second (MiB): what RSS is made of. */
+export interface SecondMemory {
+  rss: number;
+  /** V8's heap in use, and the memory of Buffers and other external objects */
+  jsHeap: number;
+  jsExternal: number;
+  /** what the engine's own allocations add up to (system.metrics MemoryTracking); -1 if not read */
+  engine: number;
+}
+
 export interface ServerCounts {
   spans: number;
   uniqueSpans: number;
@@ -26,7 +36,7 @@ export interface ServerCounts {
    * One sample per second since start: the longest the JS thread's event loop was held in that
    * second (ms, perf_hooks' monitorEventLoopDelay), and whether every insert slot was busy at its end
    */
-  seconds: Array<{ loopMaxMs: number; slotsBusy: boolean }>;
+  seconds: Array<{ loopMaxMs: number; slotsBusy: boolean; memory: SecondMemory }>;
 }
 
 async function queryTimes(): Promise<ServerCounts['queries']> {
@@ -59,9 +69,20 @@ async function main() {
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   const lanes = es.store.insertLanes ?? 1;
+  let engineMiB = -1;
+  const mib = (b: number) => Math.round(b / 2 ** 20);
   setInterval(() => {
-    seconds.push({ loopMaxMs: Math.round(loop.max / 1e6), slotsBusy: es.collector.ingest.stats().inflightInserts >= lanes });
+    const m = process.memoryUsage();
+    seconds.push({
+      loopMaxMs: Math.round(loop.max / 1e6),
+      slotsBusy: es.collector.ingest.stats().inflightInserts >= lanes,
+      memory: { rss: mib(m.rss), jsHeap: mib(m.heapUsed), jsExternal: mib(m.external + m.arrayBuffers), engine: engineMiB },
+    });
     loop.reset();
+    // read for the next sample (a query lane, not the inserts' connections)
+    es.store
+      .query<{ v: string }>(`SELECT toString(value) AS v FROM system.metrics WHERE metric = 'MemoryTracking'`, { name: 'bench:memory' })
+      .then(([r]) => (engineMiB = r ? mib(Number(r.v)) : -1), () => (engineMiB = -1));
   }, 1000).unref();
   const send = (msg: unknown, done?: () => void) => process.send!(msg, undefined, {}, done);
   process.on('message', async (req: ServerRequest) => {
