@@ -141,7 +141,7 @@ export interface Config {
   queueMaxBytes: number;
   retryAfterSeconds: number;
   ttlDays: number;
-  /** the engine's merge_selector_base for every table (lib/store/merge-policy.ts); 0 = the engine's default */
+  /** the engine's merge_selector_base for the tables a span insert writes (lib/store/merge-policy.ts); 0 = the engine's default */
   mergeSelectorBase: number;
   messageTypeAttribute: string;
   /** the user's instrumentation mapping file (YAML or JSON; collector/profiles/loader.ts reads it at start) */

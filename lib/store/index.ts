@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { Config } from '../config/index.js';
 import { lockDataDir } from './lock.js';
-import { loadMigrations } from './migrate.js';
+import { loadMigrations, onClusterOf } from './migrate.js';
 import { assertSupportedVersion } from './version.js';
 import { checkSchemaGeneration, recordSchemaGeneration } from './schema.js';
 import { applyTtl } from './retention.js';
@@ -291,18 +291,19 @@ async function probeServer(s: { url: string; user: string; password: string }): 
 
 async function migrate(store: Store, config: Config, log: (msg: string) => void): Promise<void> {
   const cluster = config.store.mode === 'server' ? config.store.cluster : undefined;
-  const onCluster = cluster ? ` ON CLUSTER '${cluster}'` : '';
-  await store.command(`CREATE DATABASE IF NOT EXISTS ${store.database}${onCluster}`, { name: 'migrate' });
+  await store.command(`CREATE DATABASE IF NOT EXISTS ${store.database}${onClusterOf(cluster)}`, { name: 'migrate' });
   await checkSchemaGeneration(store, config.store.mode === 'embedded' ? { mode: 'embedded', dataDir: config.store.dataDir } : { mode: 'server', url: config.store.url });
   const target = { database: store.database, cluster, ttlDays: config.ttlDays };
-  for (const m of loadMigrations(target)) {
+  // read once: the TTL clauses and the write path's tables come from the same statements
+  const migrations = loadMigrations(target);
+  for (const m of migrations) {
     for (const statement of m.statements) {
       await store.command(statement, { name: `migrate:${m.name}` });
     }
   }
   await recordSchemaGeneration(store);
   // existing tables keep the TTL they were created with unless told: EVENTSCOPE_TTL_DAYS changed
-  await applyTtl(store, target, log);
+  await applyTtl(store, target, log, migrations);
   // how often the write path's parts are rewritten by merges (half of its CPU with the engine's default)
-  await applyMergePolicy(store, target, spanWriteTables(loadMigrations(target).flatMap((m) => m.statements)), config.mergeSelectorBase, log);
+  await applyMergePolicy(store, target, spanWriteTables(migrations), config.mergeSelectorBase, log);
 }

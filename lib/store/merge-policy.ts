@@ -14,6 +14,7 @@
 // follow the configuration too; EVENTSCOPE_MERGE_SELECTOR_BASE=0 resets the tables to the
 // engine's own policy.
 import type { Store } from './index.js';
+import { onClusterOf, TABLE_NAME, type Migration } from './migrate.js';
 
 export const MERGE_SELECTOR_SETTING = 'merge_selector_base';
 
@@ -34,9 +35,9 @@ const withoutLocal = (table: string) => table.replace(/_local$/, '');
  * The tables a span insert writes: the writer's own and, following the materialized views of the
  * migrations (`TO target … FROM source`), every table fed from them. Names without `_local`.
  */
-export function spanWriteTables(statements: readonly string[]): Set<string> {
+export function spanWriteTables(migrations: readonly Migration[]): Set<string> {
   const edges: Array<[string, string]> = [];
-  for (const st of statements) {
+  for (const st of migrations.flatMap((m) => m.statements)) {
     const m = MV.exec(st);
     if (m) edges.push([withoutLocal(m[3]!), withoutLocal(m[2]!)]);
   }
@@ -48,7 +49,6 @@ export function spanWriteTables(statements: readonly string[]): Set<string> {
   return out;
 }
 
-const TABLE_NAME = /^\w+$/;
 const SETTING_IN_ENGINE = new RegExp(`\\b${MERGE_SELECTOR_SETTING}\\s*=\\s*'?([0-9.]+)'?`);
 
 /** The value set on a table (its `engine_full`), or undefined when it follows the engine's default. */
@@ -81,7 +81,6 @@ export async function applyMergePolicy(
     `SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND engine LIKE '%MergeTree'`,
     { name: 'merge-policy:tables', params: { db: t.database } },
   );
-  const onCluster = t.cluster ? ` ON CLUSTER '${t.cluster}'` : '';
   const changed: string[] = [];
   const before = new Set<number>();
   for (const { name, engine_full } of found) {
@@ -91,7 +90,7 @@ export async function applyMergePolicy(
     if (current !== undefined) before.add(current);
     // `value` is a validated number (lib/config), never text from outside
     const clause = value === 0 ? `RESET SETTING ${MERGE_SELECTOR_SETTING}` : `MODIFY SETTING ${MERGE_SELECTOR_SETTING} = ${Number(value)}`;
-    await store.command(`ALTER TABLE ${t.database}.${name}${onCluster} ${clause}`, { name: 'merge-policy:alter' });
+    await store.command(`ALTER TABLE ${t.database}.${name}${onClusterOf(t.cluster)} ${clause}`, { name: 'merge-policy:alter' });
     changed.push(name);
   }
   // a fresh database (or one from before this setting) takes it silently; a changed value is said

@@ -19,6 +19,12 @@ export interface Migration {
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const MIGRATIONS_DIR = path.join(here, 'migrations');
 
+/** ` ON CLUSTER '<name>'` for a cluster, '' for one node: what every DDL statement of a target carries. */
+export const onClusterOf = (cluster: string | undefined): string => (cluster ? ` ON CLUSTER '${cluster}'` : '');
+
+/** A table name as system.tables lists Eventscope's own (safe to put into DDL text). */
+export const TABLE_NAME = /^\w+$/;
+
 /** Renders one migration file's text into executable statements for the target. */
 export function renderMigration(sql: string, t: MigrationTarget): string[] {
   const cluster = t.cluster;

@@ -5,15 +5,12 @@
 import { metrics } from '../metrics.js';
 import { noteDaysDropped, noteRetentionProblem } from '../status.js';
 import type { Store } from './index.js';
-import { loadMigrations, ttlClauses, type MigrationTarget } from './migrate.js';
+import { loadMigrations, onClusterOf, TABLE_NAME, ttlClauses, type Migration, type MigrationTarget } from './migrate.js';
 
 type Log = (msg: string) => void;
 
-const TABLE_NAME = /^\w+$/;
 /** a day partition's id as system.parts lists it (PARTITION BY a Date: YYYYMMDD) */
 const DAY_PARTITION_ID = /^\d{8}$/;
-
-const onClusterOf = (cluster: string | undefined) => (cluster ? ` ON CLUSTER '${cluster}'` : '');
 
 /** The days of a table's TTL clause (`… + toIntervalDay(30)`, `… + toIntervalDay(30 + 1)` → 30). */
 export function ttlDaysOf(engineFull: string): number | undefined {
@@ -26,8 +23,13 @@ export function ttlDaysOf(engineFull: string): number | undefined {
  * migrations would create it with; on a cluster the `_local` tables, ON CLUSTER — Distributed
  * tables hold no data). Logs one line when the TTL changed. Returns the tables altered.
  */
-export async function applyTtl(store: Pick<Store, 'query' | 'command' | 'database'>, t: MigrationTarget, log: Log): Promise<string[]> {
-  const wanted = ttlClauses(loadMigrations(t), t.database);
+export async function applyTtl(
+  store: Pick<Store, 'query' | 'command' | 'database'>,
+  t: MigrationTarget,
+  log: Log,
+  migrations: readonly Migration[] = loadMigrations(t),
+): Promise<string[]> {
+  const wanted = ttlClauses(migrations, t.database);
   const tables = await store.query<{ name: string; engine_full: string }>(
     `SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN {names:Array(String)}`,
     { name: 'retention:ttl', params: { db: t.database, names: [...wanted.keys()] } },

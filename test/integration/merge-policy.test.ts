@@ -74,15 +74,21 @@ describe('EVENTSCOPE_MERGE_SELECTOR_BASE', () => {
   });
 
   test('the write path is found by following the views of the migrations, for one node and a cluster', () => {
-    const single = spanWriteTables(loadMigrations({ database: 'es', ttlDays: 30 }).flatMap((m) => m.statements));
+    const single = spanWriteTables(loadMigrations({ database: 'es', ttlDays: 30 }));
     assert.deepEqual([...single].sort(), [...WRITE_PATH].sort());
-    const cluster = spanWriteTables(loadMigrations({ database: 'es', cluster: 'main', ttlDays: 30 }).flatMap((m) => m.statements));
+    const cluster = spanWriteTables(loadMigrations({ database: 'es', cluster: 'main', ttlDays: 30 }));
     assert.deepEqual([...cluster].sort(), [...WRITE_PATH].sort(), 'the _local tables of a cluster by their names');
     // a view on a view is followed; a view from elsewhere is not
     const extra = spanWriteTables([
-      'CREATE MATERIALIZED VIEW IF NOT EXISTS es.a_mv TO es.a AS SELECT x FROM es.m',
-      'CREATE MATERIALIZED VIEW IF NOT EXISTS es.m_mv TO es.m AS SELECT x FROM es.spans WHERE x IN (SELECT 1)',
-      'CREATE MATERIALIZED VIEW IF NOT EXISTS es.b_mv TO es.b AS SELECT x FROM (SELECT * FROM es.hops)',
+      {
+        version: 900,
+        name: '900_extra',
+        statements: [
+          'CREATE MATERIALIZED VIEW IF NOT EXISTS es.a_mv TO es.a AS SELECT x FROM es.m',
+          'CREATE MATERIALIZED VIEW IF NOT EXISTS es.m_mv TO es.m AS SELECT x FROM es.spans WHERE x IN (SELECT 1)',
+          'CREATE MATERIALIZED VIEW IF NOT EXISTS es.b_mv TO es.b AS SELECT x FROM (SELECT * FROM es.hops)',
+        ],
+      },
     ]);
     assert.deepEqual([...extra].sort(), ['a', 'business_keys', 'm', 'resources', 'spans']);
   });
