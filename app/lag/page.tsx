@@ -47,7 +47,8 @@ export default async function LagPage({ searchParams }: { searchParams: Promise<
           <>
             How far each consumer group is behind on each destination. <b>Backlog</b> = messages published but not yet
             delivered to the group; <b>queue time</b> = deliver start − publish end. The status describes the last 15
-            minutes of the range, whatever its length, in the spirit of LinkedIn Burrow (least to most severe):{' '}
+            minutes of the range, whatever its length or step, judged on the backlog at 15 points a minute apart (closer
+            in a shorter range), in the spirit of LinkedIn Burrow (least to most severe):{' '}
             {LAG_STATUSES.map((s, i) => (
               <Fragment key={s}>
                 {i ? '; ' : ''}

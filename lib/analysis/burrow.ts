@@ -28,10 +28,35 @@ export type { LagStatus } from '../domain.js';
  */
 export const STATUS_WINDOW_MS = 15 * 60_000;
 /**
- * The coarsest step the status is evaluated at: 15 points over the window (Burrow evaluates about
- * ten offset commits). Series at a coarser step get the window computed again at this step.
+ * The step the status is evaluated at over a full window: 15 points (Burrow evaluates about ten
+ * offset commits). See statusGrid.
  */
 export const STATUS_STEP_MS = 60_000;
+const STATUS_POINTS = STATUS_WINDOW_MS / STATUS_STEP_MS;
+
+/** The intervals a status is judged on: `points` of `stepMs` from `fromMs`, ending at the range's end. */
+export interface StatusGrid {
+  fromMs: number;
+  stepMs: number;
+  points: number;
+  /** where the window starts: the range's start when it is shorter than STATUS_WINDOW_MS */
+  windowFromMs: number;
+}
+
+/**
+ * The one grid a status is judged on, whatever the step a view asks for: 15 intervals that end at
+ * endMs (the range's end, capped at now) — of a minute over the full window, of a fifteenth of the
+ * range (whole seconds) when the range is shorter. Judged on a view's own step, the status depended
+ * on it: a backlog that dips between two minutes reads "never decreased" on a one-minute grid and
+ * "decreasing at times" on a 15 s one, and the flow map and the lag page disagreed.
+ */
+export function statusGrid(rangeFromMs: number, endMs: number): StatusGrid {
+  const windowFromMs = Math.max(rangeFromMs, endMs - STATUS_WINDOW_MS);
+  const spanMs = endMs - windowFromMs;
+  const stepMs = spanMs >= STATUS_WINDOW_MS ? STATUS_STEP_MS : Math.max(1_000, Math.ceil(spanMs / STATUS_POINTS / 1_000) * 1_000);
+  const points = Math.max(1, Math.ceil(spanMs / stepMs));
+  return { fromMs: endMs - points * stepMs, stepMs, points, windowFromMs };
+}
 
 export interface LagWindowPoint {
   /** end of the point's interval, epoch ms */

@@ -7,7 +7,7 @@
 //   del  (group, partition, i): first deliveries in i, queue-time percentiles, max delivered offset,
 //        first (a) and last (b) delivery
 //   delg (group, i): first deliveries and queue time over all partitions
-// Cells are 1 s buckets (60 s when the step is whole minutes): a bucket is placed by its first
+// Cells are 1 s buckets (60 s when the step is whole minutes over more than 15 min): a bucket is placed by its first
 // message, so for a range not aligned to the bucket width an interval boundary is exact only to the
 // bucket (a second, or a minute for steps of minutes). The cost depends on buckets × groups × partitions, not on the messages in them.
 import type { Store } from '../store/index.js';
@@ -64,12 +64,17 @@ export type LagRow = {
   off: string | null;
 };
 
+/** Grids over at most this long read 1 s cells whatever their step (900 buckets per group). */
+export const EXACT_GRID_MS = 15 * 60_000;
+
 /**
- * 60 s cells when the step is whole minutes (a range of hours or days: its grid boundaries are then
- * exact to the minute), else 1 s cells.
+ * 60 s cells when the step is whole minutes and the grid is longer than EXACT_GRID_MS (a range of
+ * hours or days: its boundaries are then exact to the minute), else 1 s cells — so the status
+ * window (lag.ts: one-minute intervals ending now, not at the clock's minutes) counts every message
+ * in the interval it belongs to.
  */
-export function lagResolution(g: Pick<LagGrid, 'fromMs' | 'stepMs'>): 1 | 60 {
-  return g.stepMs % 60_000 === 0 ? 60 : 1;
+export function lagResolution(g: Pick<LagGrid, 'fromMs' | 'stepMs' | 'points'>): 1 | 60 {
+  return g.stepMs % 60_000 === 0 && (g.fromMs % 60_000 === 0 || g.stepMs * g.points > EXACT_GRID_MS) ? 60 : 1;
 }
 
 export async function lagRows(store: Store, g: LagGrid, name: string): Promise<LagRow[]> {

@@ -14,9 +14,9 @@
 // - groups of a destination: those with at least one delivery in the range or the look-back.
 import type { Store } from '../store/index.js';
 import type { LagStatus } from '../domain.js';
-import { evaluateLag, statusWindow, STATUS_STEP_MS, STATUS_WINDOW_MS, worst, type LagEvaluation, type LagEvaluationInput, type LagWindowPoint } from './burrow.js';
+import { evaluateLag, statusGrid, statusWindow, worst, type LagEvaluation, type LagEvaluationInput, type LagWindowPoint } from './burrow.js';
 import { publishLookbackMs } from './hops.js';
-import { lagRows, type LagRow as Row } from './lag-state.js';
+import { lagResolution, lagRows, type LagRow as Row } from './lag-state.js';
 import { loadHostClocks } from '../hops/host-clocks.js';
 import type { EnvFilter } from '../hops/env.js';
 
@@ -276,9 +276,9 @@ function carryHistory(main: Pass, status: Pass): void {
 /**
  * Consumer lag over the range. The series covers the whole range at `stepMs`; the status is
  * evaluated over the last STATUS_WINDOW_MS before the range's end (capped at now), whatever the
- * range (burrow.ts): from the series' own points when its step is at most STATUS_STEP_MS, else from
- * a second pass over just that window at STATUS_STEP_MS, with the same look-back, so its backlog
- * counts the same messages.
+ * range (burrow.ts), always on the intervals of statusGrid that end there: from the series' own
+ * points when they are that grid, else from a second pass over just that window, with the same
+ * look-back, so its backlog counts the same messages.
  */
 export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult> {
   const lookbackMs = publishLookbackMs(q.fromMs, q.toMs);
@@ -295,8 +295,17 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
   };
   // the status describes the range's end, or now when the range reaches into the future
   const endMs = Math.min(q.toMs, q.nowMs);
-  const statusFromMs = Math.max(q.fromMs, endMs - STATUS_WINDOW_MS);
-  const ownPass = q.stepMs <= STATUS_STEP_MS || endMs <= q.fromMs;
+  // judged on one grid whatever the series' step (burrow.ts statusGrid), so the flow map, the lag
+  // page at any step and the alerts read the same status at the same moment; the series' own
+  // points serve when they are that grid, read from exact cells
+  const grid = statusGrid(q.fromMs, endMs);
+  const statusFromMs = grid.windowFromMs;
+  const ownPass =
+    endMs <= q.fromMs ||
+    (q.stepMs === grid.stepMs &&
+      grid.fromMs >= q.fromMs &&
+      (grid.fromMs - q.fromMs) % grid.stepMs === 0 &&
+      (lagResolution({ fromMs: q.fromMs, stepMs: q.stepMs, points: n }) === 1 || q.fromMs % 60_000 === 0));
   const [main, status] = await Promise.all([
     runPass(store, w, q.fromMs, q.stepMs, n, 'lag'),
     // the status window reads only the cells that can change its intervals; what it needs from
@@ -306,11 +315,11 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
       : runPass(
           store,
           { ...w, publishToMs: endMs, queueTimes: false },
-          statusFromMs,
-          STATUS_STEP_MS,
-          Math.ceil((endMs - statusFromMs) / STATUS_STEP_MS),
+          grid.fromMs,
+          grid.stepMs,
+          grid.points,
           'lag:status-window',
-          statusFromMs,
+          grid.fromMs,
         ),
   ]);
   if (status) carryHistory(main, status);

@@ -7,7 +7,7 @@ import { publishLookbackMs } from './hops.js';
 import { consumerLag } from './lag.js';
 import { brokerLag, withBrokerOnMap } from './broker-lag.js';
 import { edgeState, wholeHours } from './hop-state.js';
-import { STATUS_STEP_MS } from './burrow.js';
+import { statusGrid } from './burrow.js';
 import { deadLetterMatcher } from './dead-letter.js';
 import {
   buildTopology,
@@ -91,9 +91,8 @@ export async function currentLag(store: Store, q: TopologyQuery, nowMs: number):
   const result = await consumerLag(store, {
     fromMs,
     toMs: q.toMs,
-    // the status rules need a few intervals, no coarser than the status step (so one pass); the
-    // flow map only shows the current values
-    stepMs: Math.min(STATUS_STEP_MS, Math.max(1_000, Math.ceil((q.toMs - fromMs) / 12))),
+    // the status's own grid (so one pass); the flow map only shows the current values
+    stepMs: statusGrid(fromMs, Math.min(q.toMs, nowMs)).stepMs,
     nowMs,
     clockSkew: false,
     // the map shows queue times from the hop state, not from lag

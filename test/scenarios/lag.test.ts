@@ -147,7 +147,9 @@ describe('GET /api/lag', () => {
     // message 1 (published at +1.5 s) is the oldest never delivered
     assert.deepEqual(column(g, 'oldestUndeliveredAgeMs'), [8_500, 18_500, 28_500, 38_500, 48_500, 58_500]);
     assert.equal(g.status, 'WARN');
-    assert.equal(g.reason, 'backlog never decreased across the window and grew from 5 to 30');
+    // the status is judged on its own grid, whatever the series' step (burrow.ts statusGrid): 15
+    // intervals of 4 s over this one-minute range; after the first, 4 published and 2 delivered
+    assert.equal(g.reason, 'backlog never decreased across the window and grew from 2 to 30');
     assert.deepEqual(
       { backlog: g.current.backlog, age: g.current.oldestUndeliveredAgeMs, p50: g.current.queueP50Ms },
       { backlog: 30, age: 58_500, p50: 300 },
@@ -358,5 +360,72 @@ describe('GET /api/lag: messages that waited longer than the look-back (late cel
     }
     assert.equal(groups.get('recent').current.lastDeliveryAt, new Date(now.getTime() - 10 * MIN + 9000).toISOString());
     assert.equal(groups.get('drained').current.lastDeliveryAt, new Date(now.getTime() - 20 * MIN + 9000).toISOString());
+  });
+});
+
+describe('GET /api/lag and the flow map: one status at every step (issue 8, the views agree)', () => {
+  const MIN = 60_000;
+  let es4: TestEventscope;
+  let now: Date;
+  before(async () => {
+    es4 = await startTestEventscope();
+    // now is 50 s past a minute: the status grid (one-minute intervals ending now) is not the
+    // clock's minutes, nor the grid of a 15 s series
+    const nowMs = Math.floor(Date.now() / MIN) * MIN - MIN + 50_000;
+    now = new Date(nowMs);
+    const t = clock(nowMs);
+    const spans: Span[] = [];
+    const consume = (group: string, p: Span, start: number) =>
+      spans.push(t.span({ service: `${group}-svc`, name: 'bursty-orders process', kind: 'CONSUMER', parent: p, start, attributes: messaging({ destination: 'bursty-orders', operation: 'process', group }) }));
+    // two messages a second for 20 minutes; 'bursty' drains once a minute, 10 s before each
+    // one-minute mark of the grid, and leaves 5 more waiting each time: sampled each minute its
+    // backlog never decreases and grows (WARN); sampled every 15 s it falls at every drain
+    const waiting: Array<{ p: Span; at: number }> = [];
+    let drains = 0;
+    let nextDrain = -20 * MIN + MIN - 10_000;
+    for (let at = -20 * MIN; at < 0; at += 500) {
+      while (nextDrain <= at) {
+        drains++;
+        const deliver = waiting.splice(0, Math.max(0, waiting.length - 5 * drains));
+        deliver.forEach((m, k) => consume('bursty', m.p, nextDrain + k));
+        nextDrain += MIN;
+      }
+      const p = t.span({ service: 'orders', name: 'bursty-orders send', kind: 'PRODUCER', start: at, durationMs: 1, attributes: messaging({ destination: 'bursty-orders', operation: 'send' }) });
+      spans.push(p);
+      waiting.push({ p, at });
+      consume('steady', p, at + 20);
+    }
+    await es4.sendSpans(spans);
+  });
+  after(async () => {
+    await es4?.close();
+  });
+
+  const lagStatus = async (query: string) => {
+    const res = await es4.api(`/api/lag?destination=bursty-orders&${query}`, now);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return new Map<string, any>(res.body.groups.map((g: any) => [g.consumerGroup, g]));
+  };
+
+  it('the lag page reads WARN for the bursty group at its default step (15 s) and at 5 s, 1 m, 90 s, over 15 min, 1 h and 24 h', async () => {
+    for (const query of ['from=now-15m&step=1m', 'from=now-15m', 'from=now-15m&step=5s', 'from=now-15m&step=90s', 'from=now-1h', 'from=now-24h']) {
+      const groups = await lagStatus(query);
+      const bursty = groups.get('bursty');
+      assert.equal(bursty?.status, 'WARN', `${query}: ${bursty?.reason}`);
+      // 20 drains, 5 more left each time, 2 published a second since the last one 10 s ago
+      assert.equal(bursty.current.backlog, 5 * 20 + 20, query);
+      assert.match(bursty.reason, /^backlog never decreased across the window and grew from 50 to 120$/, query);
+      assert.equal(groups.get('steady')?.status, 'OK', query);
+    }
+  });
+
+  it('the flow map shows the same status and backlog on the deliver edge, in both groupings', async () => {
+    for (const query of ['from=now-15m', 'from=now-1h', 'from=now-1h&groupBy=messageType']) {
+      const res = await es4.api(`/api/topology?${query}`, now);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const edgeOf = (group: string) => res.body.edges.find((e: any) => e.kind === 'deliver' && e.group === group);
+      assert.deepEqual([edgeOf('bursty')?.lag?.status, edgeOf('bursty')?.lag?.backlog], ['WARN', 120], query);
+      assert.deepEqual([edgeOf('steady')?.lag?.status, edgeOf('steady')?.lag?.backlog], ['OK', 0], query);
+    }
   });
 });

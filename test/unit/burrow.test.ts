@@ -1,7 +1,7 @@
 // Burrow-style consumer status rules: each rule on its own, then their precedence.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateLag, statusWindow, STATUS_WINDOW_MS, worst, type LagWindowPoint, type LagEvaluationInput } from '../../lib/analysis/burrow.js';
+import { evaluateLag, statusGrid, statusWindow, STATUS_WINDOW_MS, worst, type LagWindowPoint, type LagEvaluationInput } from '../../lib/analysis/burrow.js';
 import { byLagSeverityDesc, LAG_STATUSES, lagSeverity, type LagStatus } from '../../lib/domain.js';
 
 const T0 = Date.UTC(2025, 0, 1, 12, 0, 0);
@@ -170,5 +170,24 @@ describe('status window: the status describes the range end, whatever the range'
   it('a group that caught up within the window is OK, whatever happened before it', () => {
     const recovered = hour.map((p, i) => ({ ...p, backlog: i < 50 ? 3 * i : 0 }));
     assert.equal(judge(statusWindow(recovered, end)).status, 'OK');
+  });
+});
+
+describe('statusGrid: one grid per range end, whatever the step a view asks for', () => {
+  const MIN = 60_000;
+  const end = Date.UTC(2026, 0, 1, 12, 0, 50, 250); // not on a minute, nor on a second
+
+  it('a range of 15 minutes or more: 15 one-minute intervals ending exactly at the end', () => {
+    for (const rangeMs of [15 * MIN, 60 * MIN, 24 * 60 * MIN]) {
+      assert.deepEqual(statusGrid(end - rangeMs, end), { fromMs: end - 15 * MIN, stepMs: MIN, points: 15, windowFromMs: end - 15 * MIN });
+    }
+  });
+
+  it('a shorter range: about 15 intervals of whole seconds, the last ending at the end, the first covering the range start', () => {
+    assert.deepEqual(statusGrid(end - MIN, end), { fromMs: end - MIN, stepMs: 4_000, points: 15, windowFromMs: end - MIN });
+    // 100 s: 15 intervals of 7 s reach 5 s before the range start
+    assert.deepEqual(statusGrid(end - 100_000, end), { fromMs: end - 105_000, stepMs: 7_000, points: 15, windowFromMs: end - 100_000 });
+    // 5 s: intervals of a second at least
+    assert.deepEqual(statusGrid(end - 5_000, end), { fromMs: end - 5_000, stepMs: 1_000, points: 5, windowFromMs: end - 5_000 });
   });
 });
