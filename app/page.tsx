@@ -104,7 +104,8 @@ async function FlowSection({ url, groupBy, sel, env, patterns }: { url: PageUrl;
   const delivered = edges.filter((e) => e.kind === 'deliver');
   const deliveries = delivered.reduce((a, e) => a + e.count, 0);
   const deliverErrors = delivered.reduce((a, e) => a + e.errors, 0);
-  const lagging = delivered.filter((e) => e.lag && e.lag.status !== 'OK').length;
+  // groups, not edges: a group consumed by two services (or of two message types) is one group
+  const lagging = new Set(delivered.filter((e) => e.lag && e.lag.status !== 'OK').map((e) => `${e.source}\u0000${e.group}`)).size;
   const failedRatio = deliveries ? deliverErrors / deliveries : 0;
   return (
     <>

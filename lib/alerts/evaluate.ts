@@ -48,6 +48,7 @@ export class Observer {
         fromMs: this.nowMs - STATUS_WINDOW_MS,
         toMs: this.nowMs,
         stepMs: STATUS_STEP_MS,
+        statusOnly: true,
         nowMs: this.nowMs,
         clockSkew: false,
       });

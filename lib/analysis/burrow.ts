@@ -34,7 +34,7 @@ export const STATUS_WINDOW_MS = 15 * 60_000;
 export const STATUS_STEP_MS = 60_000;
 const STATUS_POINTS = STATUS_WINDOW_MS / STATUS_STEP_MS;
 
-/** The intervals a status is judged on: `points` of `stepMs` from `fromMs`, ending at the range's end. */
+/** The intervals a status is judged on: `points` of `stepMs` from `fromMs`, the last holding the range's end. */
 export interface StatusGrid {
   fromMs: number;
   stepMs: number;
@@ -44,18 +44,21 @@ export interface StatusGrid {
 }
 
 /**
- * The one grid a status is judged on, whatever the step a view asks for: 15 intervals that end at
- * endMs (the range's end, capped at now) — of a minute over the full window, of a fifteenth of the
- * range (whole seconds) when the range is shorter. Judged on a view's own step, the status depended
- * on it: a backlog that dips between two minutes reads "never decreased" on a one-minute grid and
- * "decreasing at times" on a 15 s one, and the flow map and the lag page disagreed.
+ * The one grid a status is judged on, whatever the step a view asks for: intervals of a minute
+ * over a full window, on the clock's minutes; of a fifteenth of the range (whole seconds) when the
+ * range is shorter, from its start's second — so the store's minute or second cells fall wholly into
+ * one interval — from the one holding the window's start to the one holding endMs. Judged on a view's
+ * own step, the status depended on it: a backlog that dips between two minutes reads "never
+ * decreased" on a one-minute grid and "decreasing at times" on a 15 s one, and the flow map and the
+ * lag page disagreed.
  */
 export function statusGrid(rangeFromMs: number, endMs: number): StatusGrid {
   const windowFromMs = Math.max(rangeFromMs, endMs - STATUS_WINDOW_MS);
   const spanMs = endMs - windowFromMs;
   const stepMs = spanMs >= STATUS_WINDOW_MS ? STATUS_STEP_MS : Math.max(1_000, Math.ceil(spanMs / STATUS_POINTS / 1_000) * 1_000);
-  const points = Math.max(1, Math.ceil(spanMs / stepMs));
-  return { fromMs: endMs - points * stepMs, stepMs, points, windowFromMs };
+  const unitMs = stepMs === STATUS_STEP_MS ? STATUS_STEP_MS : 1_000;
+  const fromMs = Math.floor(windowFromMs / unitMs) * unitMs;
+  return { fromMs, stepMs, points: Math.max(1, Math.ceil((endMs - fromMs) / stepMs)), windowFromMs };
 }
 
 export interface LagWindowPoint {

@@ -32,6 +32,8 @@ export interface LagGrid {
    * that read the whole look-back).
    */
   openFromMs?: number;
+  /** the cells to read (default lagResolution) */
+  resolution?: 1 | 60;
   /** false: no queue-time percentiles (q empty, qmax null) — the digest merges are skipped */
   queueTimes?: boolean;
   destination?: string;
@@ -69,16 +71,15 @@ export const EXACT_GRID_MS = 15 * 60_000;
 
 /**
  * 60 s cells when the step is whole minutes and the grid is longer than EXACT_GRID_MS (a range of
- * hours or days: its boundaries are then exact to the minute), else 1 s cells — so the status
- * window (lag.ts: one-minute intervals ending now, not at the clock's minutes) counts every message
- * in the interval it belongs to.
+ * hours or days: its boundaries are then exact to the minute) or on the clock's minutes (the status
+ * grid, burrow.ts statusGrid), else 1 s cells.
  */
 export function lagResolution(g: Pick<LagGrid, 'fromMs' | 'stepMs' | 'points'>): 1 | 60 {
   return g.stepMs % 60_000 === 0 && (g.fromMs % 60_000 === 0 || g.stepMs * g.points > EXACT_GRID_MS) ? 60 : 1;
 }
 
 export async function lagRows(store: Store, g: LagGrid, name: string): Promise<LagRow[]> {
-  const res = lagResolution(g);
+  const res = g.resolution ?? lagResolution(g);
   const filters = `${g.destination !== undefined ? 'AND destination = {destination:String}' : ''}
       ${g.consumerGroup !== undefined ? 'AND consumer_group = {group:String}' : ''}
       ${g.partition !== undefined ? 'AND partition = {partition:String}' : ''}${envWhere(g)}`;

@@ -44,6 +44,11 @@ export interface LagQuery extends EnvFilter {
   clockSkew?: boolean;
   /** false: no queue-time percentiles in the series (their digests are most of a pass's cost) */
   queueTimes?: boolean;
+  /**
+   * true: the series is the status grid itself (burrow.ts statusGrid), not the range at stepMs
+   * (ignored): one pass, for a caller that shows only the current values and the status (the flow map)
+   */
+  statusOnly?: boolean;
 }
 
 export interface LagPoint {
@@ -166,7 +171,16 @@ interface Pass {
 
 const groupKey = (destination: string, group: string) => `${destination}\u0000${group}`;
 
-async function runPass(store: Store, w: LagWindow, fromMs: number, stepMs: number, n: number, name: string, openFromMs?: number): Promise<Pass> {
+async function runPass(
+  store: Store,
+  w: LagWindow,
+  fromMs: number,
+  stepMs: number,
+  n: number,
+  name: string,
+  openFromMs?: number,
+  resolution?: 1 | 60,
+): Promise<Pass> {
   const rows: Row[] = await lagRows(
     store,
     {
@@ -182,6 +196,7 @@ async function runPass(store: Store, w: LagWindow, fromMs: number, stepMs: numbe
       namespace: w.namespace,
       openFromMs,
       queueTimes: w.queueTimes,
+      resolution,
     },
     name,
   );
@@ -280,11 +295,21 @@ function carryHistory(main: Pass, status: Pass): void {
  * points when they are that grid, else from a second pass over just that window, with the same
  * look-back, so its backlog counts the same messages.
  */
-export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult> {
-  const lookbackMs = publishLookbackMs(q.fromMs, q.toMs);
-  const n = Math.ceil((q.toMs - q.fromMs) / q.stepMs);
+export async function consumerLag(store: Store, query: LagQuery): Promise<LagResult> {
+  const lookbackMs = publishLookbackMs(query.fromMs, query.toMs);
+  // the status describes the range's end, or now when the range reaches into the future; it is
+  // judged on one grid whatever the series' step (burrow.ts statusGrid), so the flow map, the lag
+  // page at any step and the alerts read the same status at the same moment
+  const endMs = Math.min(query.toMs, query.nowMs);
+  const grid = statusGrid(query.fromMs, endMs);
+  // the grid's cells are exact up to its last interval, which holds endMs: when that is now nothing
+  // lies after it; a range that ended in the past off the grid's boundary reads second cells
+  const statusRes: 1 | 60 = endMs === query.nowMs || endMs % grid.stepMs === 0 ? lagResolution(grid) : 1;
+  const q = query.statusOnly ? { ...query, fromMs: grid.fromMs, stepMs: grid.stepMs } : query;
+  const n = query.statusOnly ? grid.points : Math.ceil((q.toMs - q.fromMs) / q.stepMs);
+  const mainRes = query.statusOnly ? statusRes : lagResolution({ fromMs: q.fromMs, stepMs: q.stepMs, points: n });
   const w: LagWindow = {
-    publishFromMs: q.fromMs - lookbackMs,
+    publishFromMs: query.fromMs - lookbackMs,
     publishToMs: q.toMs,
     destination: q.destination,
     consumerGroup: q.consumerGroup,
@@ -293,34 +318,16 @@ export async function consumerLag(store: Store, q: LagQuery): Promise<LagResult>
     namespace: q.namespace,
     queueTimes: q.queueTimes,
   };
-  // the status describes the range's end, or now when the range reaches into the future
-  const endMs = Math.min(q.toMs, q.nowMs);
-  // judged on one grid whatever the series' step (burrow.ts statusGrid), so the flow map, the lag
-  // page at any step and the alerts read the same status at the same moment; the series' own
-  // points serve when they are that grid, read from exact cells
-  const grid = statusGrid(q.fromMs, endMs);
   const statusFromMs = grid.windowFromMs;
-  const ownPass =
-    endMs <= q.fromMs ||
-    (q.stepMs === grid.stepMs &&
-      grid.fromMs >= q.fromMs &&
-      (grid.fromMs - q.fromMs) % grid.stepMs === 0 &&
-      (lagResolution({ fromMs: q.fromMs, stepMs: q.stepMs, points: n }) === 1 || q.fromMs % 60_000 === 0));
+  // the series' own points serve when they are that grid, read from the same cells
+  const ownPass = endMs <= q.fromMs || (q.stepMs === grid.stepMs && q.fromMs === grid.fromMs && mainRes === statusRes);
   const [main, status] = await Promise.all([
-    runPass(store, w, q.fromMs, q.stepMs, n, 'lag'),
+    runPass(store, w, q.fromMs, q.stepMs, n, 'lag', undefined, mainRes),
     // the status window reads only the cells that can change its intervals; what it needs from
     // before the window (first and last delivery, last publish) comes from the main pass
     ownPass
       ? null
-      : runPass(
-          store,
-          { ...w, publishToMs: endMs, queueTimes: false },
-          grid.fromMs,
-          grid.stepMs,
-          grid.points,
-          'lag:status-window',
-          grid.fromMs,
-        ),
+      : runPass(store, { ...w, publishToMs: endMs, queueTimes: false }, grid.fromMs, grid.stepMs, grid.points, 'lag:status-window', grid.fromMs, statusRes),
   ]);
   if (status) carryHistory(main, status);
   const statusPass = status ?? main;

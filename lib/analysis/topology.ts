@@ -7,7 +7,7 @@ import { publishLookbackMs } from './hops.js';
 import { consumerLag } from './lag.js';
 import { brokerLag, withBrokerOnMap } from './broker-lag.js';
 import { edgeState, wholeHours } from './hop-state.js';
-import { statusGrid } from './burrow.js';
+import { STATUS_STEP_MS } from './burrow.js';
 import { deadLetterMatcher } from './dead-letter.js';
 import {
   buildTopology,
@@ -91,8 +91,9 @@ export async function currentLag(store: Store, q: TopologyQuery, nowMs: number):
   const result = await consumerLag(store, {
     fromMs,
     toMs: q.toMs,
-    // the status's own grid (so one pass); the flow map only shows the current values
-    stepMs: statusGrid(fromMs, Math.min(q.toMs, nowMs)).stepMs,
+    // the flow map only shows the current values and the status: one pass, on the status's grid
+    stepMs: STATUS_STEP_MS,
+    statusOnly: true,
     nowMs,
     clockSkew: false,
     // the map shows queue times from the hop state, not from lag

@@ -369,20 +369,20 @@ describe('GET /api/lag and the flow map: one status at every step (issue 8, the 
   let now: Date;
   before(async () => {
     es4 = await startTestEventscope();
-    // now is 50 s past a minute: the status grid (one-minute intervals ending now) is not the
-    // clock's minutes, nor the grid of a 15 s series
-    const nowMs = Math.floor(Date.now() / MIN) * MIN - MIN + 50_000;
+    // now is 20 s past a minute: the status grid (the clock's minutes, and now) is not the grid of
+    // a 15 s series from now − 15 min
+    const nowMs = Math.floor(Date.now() / MIN) * MIN - MIN + 20_000;
     now = new Date(nowMs);
     const t = clock(nowMs);
     const spans: Span[] = [];
     const consume = (group: string, p: Span, start: number) =>
       spans.push(t.span({ service: `${group}-svc`, name: 'bursty-orders process', kind: 'CONSUMER', parent: p, start, attributes: messaging({ destination: 'bursty-orders', operation: 'process', group }) }));
-    // two messages a second for 20 minutes; 'bursty' drains once a minute, 10 s before each
-    // one-minute mark of the grid, and leaves 5 more waiting each time: sampled each minute its
-    // backlog never decreases and grows (WARN); sampled every 15 s it falls at every drain
+    // two messages a second for 20 minutes; 'bursty' drains once a minute, 30 s past each minute,
+    // and leaves 5 more waiting each time: sampled at the minutes and now its backlog never
+    // decreases and grows (WARN); sampled every 15 s from now − 15 min it falls after every drain
     const waiting: Array<{ p: Span; at: number }> = [];
     let drains = 0;
-    let nextDrain = -20 * MIN + MIN - 10_000;
+    let nextDrain = -20 * MIN + 10_000;
     for (let at = -20 * MIN; at < 0; at += 500) {
       while (nextDrain <= at) {
         drains++;
@@ -412,9 +412,10 @@ describe('GET /api/lag and the flow map: one status at every step (issue 8, the 
       const groups = await lagStatus(query);
       const bursty = groups.get('bursty');
       assert.equal(bursty?.status, 'WARN', `${query}: ${bursty?.reason}`);
-      // 20 drains, 5 more left each time, 2 published a second since the last one 10 s ago
-      assert.equal(bursty.current.backlog, 5 * 20 + 20, query);
-      assert.match(bursty.reason, /^backlog never decreased across the window and grew from 50 to 120$/, query);
+      // 20 drains, 5 more left each time, 2 published a second since the last one 50 s ago
+      assert.equal(bursty.current.backlog, 5 * 20 + 100, query);
+      // the first minute of the window: 6 drains, the last 30 s before it
+      assert.match(bursty.reason, /^backlog never decreased across the window and grew from 90 to 200$/, query);
       assert.equal(groups.get('steady')?.status, 'OK', query);
     }
   });
@@ -424,7 +425,7 @@ describe('GET /api/lag and the flow map: one status at every step (issue 8, the 
       const res = await es4.api(`/api/topology?${query}`, now);
       assert.equal(res.status, 200, JSON.stringify(res.body));
       const edgeOf = (group: string) => res.body.edges.find((e: any) => e.kind === 'deliver' && e.group === group);
-      assert.deepEqual([edgeOf('bursty')?.lag?.status, edgeOf('bursty')?.lag?.backlog], ['WARN', 120], query);
+      assert.deepEqual([edgeOf('bursty')?.lag?.status, edgeOf('bursty')?.lag?.backlog], ['WARN', 200], query);
       assert.deepEqual([edgeOf('steady')?.lag?.status, edgeOf('steady')?.lag?.backlog], ['OK', 0], query);
     }
   });

@@ -176,18 +176,22 @@ describe('status window: the status describes the range end, whatever the range'
 describe('statusGrid: one grid per range end, whatever the step a view asks for', () => {
   const MIN = 60_000;
   const end = Date.UTC(2026, 0, 1, 12, 0, 50, 250); // not on a minute, nor on a second
+  const minute = Date.UTC(2026, 0, 1, 12, 0, 0);
 
-  it('a range of 15 minutes or more: 15 one-minute intervals ending exactly at the end', () => {
+  it('a range of 15 minutes or more: one-minute intervals on the clock, from the one holding the window start to the one holding the end', () => {
     for (const rangeMs of [15 * MIN, 60 * MIN, 24 * 60 * MIN]) {
-      assert.deepEqual(statusGrid(end - rangeMs, end), { fromMs: end - 15 * MIN, stepMs: MIN, points: 15, windowFromMs: end - 15 * MIN });
+      assert.deepEqual(statusGrid(end - rangeMs, end), { fromMs: minute - 15 * MIN, stepMs: MIN, points: 16, windowFromMs: end - 15 * MIN });
     }
+    // an end on a minute: exactly 15
+    assert.deepEqual(statusGrid(minute - 60 * MIN, minute), { fromMs: minute - 15 * MIN, stepMs: MIN, points: 15, windowFromMs: minute - 15 * MIN });
   });
 
-  it('a shorter range: about 15 intervals of whole seconds, the last ending at the end, the first covering the range start', () => {
-    assert.deepEqual(statusGrid(end - MIN, end), { fromMs: end - MIN, stepMs: 4_000, points: 15, windowFromMs: end - MIN });
-    // 100 s: 15 intervals of 7 s reach 5 s before the range start
-    assert.deepEqual(statusGrid(end - 100_000, end), { fromMs: end - 105_000, stepMs: 7_000, points: 15, windowFromMs: end - 100_000 });
+  it('a shorter range: intervals of a fifteenth of it in whole seconds, from its start second', () => {
+    assert.deepEqual(statusGrid(end - MIN, end), { fromMs: end - 250 - MIN, stepMs: 4_000, points: 16, windowFromMs: end - MIN });
+    assert.deepEqual(statusGrid(minute - MIN, minute), { fromMs: minute - MIN, stepMs: 4_000, points: 15, windowFromMs: minute - MIN });
+    // 100 s: intervals of 7 s
+    assert.deepEqual(statusGrid(minute - 100_000, minute), { fromMs: minute - 100_000, stepMs: 7_000, points: 15, windowFromMs: minute - 100_000 });
     // 5 s: intervals of a second at least
-    assert.deepEqual(statusGrid(end - 5_000, end), { fromMs: end - 5_000, stepMs: 1_000, points: 5, windowFromMs: end - 5_000 });
+    assert.deepEqual(statusGrid(minute - 5_000, minute), { fromMs: minute - 5_000, stepMs: 1_000, points: 5, windowFromMs: minute - 5_000 });
   });
 });
