@@ -7,12 +7,12 @@
 //   del  (group, partition, i): first deliveries in i, queue-time percentiles, max delivered offset,
 //        first (a) and last (b) delivery
 //   delg (group, i): first deliveries and queue time over all partitions
-// Cells are 1 s buckets (60 s when the step is whole minutes over more than 15 min): a bucket is placed by its first
+// Cells are 1 s, 60 s or 300 s buckets (lagResolution): a bucket is placed by its first
 // message, so for a range not aligned to the bucket width an interval boundary is exact only to the
 // bucket (a second, or a minute for steps of minutes). The cost depends on buckets × groups × partitions, not on the messages in them.
 import type { Store } from '../store/index.js';
 import { EXACT_SAMPLES } from '../hops/minutes.js';
-import { NEVER } from '../hops/lag-cells.js';
+import { NEVER, type LagResolution } from '../hops/lag-cells.js';
 import { envParams, envWhere, type EnvFilter } from '../hops/env.js';
 
 export interface LagGrid {
@@ -33,7 +33,7 @@ export interface LagGrid {
    */
   openFromMs?: number;
   /** the cells to read (default lagResolution) */
-  resolution?: 1 | 60;
+  resolution?: LagResolution;
   /** false: no queue-time percentiles (q empty, qmax null) — the digest merges are skipped */
   queueTimes?: boolean;
   destination?: string;
@@ -70,11 +70,13 @@ export type LagRow = {
 export const EXACT_GRID_MS = 15 * 60_000;
 
 /**
- * 60 s cells when the step is whole minutes and the grid is longer than EXACT_GRID_MS (a range of
- * hours or days: its boundaries are then exact to the minute) or on the clock's minutes (the status
- * grid, burrow.ts statusGrid), else 1 s cells.
+ * The coarsest cells that fall wholly into the grid's intervals: 300 s cells for a grid of whole
+ * five minutes on the clock's five minutes, 60 s cells for one of whole minutes on the clock's
+ * minutes (lag.ts puts every series of whole-minute steps there) — or off them when longer than
+ * EXACT_GRID_MS (a cell then counts in the interval of its first message) — else 1 s cells.
  */
-export function lagResolution(g: Pick<LagGrid, 'fromMs' | 'stepMs' | 'points'>): 1 | 60 {
+export function lagResolution(g: Pick<LagGrid, 'fromMs' | 'stepMs' | 'points'>): LagResolution {
+  if (g.stepMs % 300_000 === 0 && g.fromMs % 300_000 === 0) return 300;
   return g.stepMs % 60_000 === 0 && (g.fromMs % 60_000 === 0 || g.stepMs * g.points > EXACT_GRID_MS) ? 60 : 1;
 }
 

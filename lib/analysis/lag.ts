@@ -17,6 +17,7 @@ import type { LagStatus } from '../domain.js';
 import { evaluateLag, statusGrid, statusWindow, worst, type LagEvaluation, type LagEvaluationInput, type LagWindowPoint } from './burrow.js';
 import { publishLookbackMs } from './hops.js';
 import { lagResolution, lagRows, type LagRow as Row } from './lag-state.js';
+import type { LagResolution } from '../hops/lag-cells.js';
 import { loadHostClocks } from '../hops/host-clocks.js';
 import type { EnvFilter } from '../hops/env.js';
 
@@ -179,7 +180,7 @@ async function runPass(
   n: number,
   name: string,
   openFromMs?: number,
-  resolution?: 1 | 60,
+  resolution?: LagResolution,
 ): Promise<Pass> {
   const rows: Row[] = await lagRows(
     store,
@@ -304,8 +305,15 @@ export async function consumerLag(store: Store, query: LagQuery): Promise<LagRes
   const grid = statusGrid(query.fromMs, endMs);
   // the grid's cells are exact up to its last interval, which holds endMs: when that is now nothing
   // lies after it; a range that ended in the past off the grid's boundary reads second cells
-  const statusRes: 1 | 60 = endMs === query.nowMs || endMs % grid.stepMs === 0 ? lagResolution(grid) : 1;
-  const q = query.statusOnly ? { ...query, fromMs: grid.fromMs, stepMs: grid.stepMs } : query;
+  const statusRes: LagResolution = endMs === query.nowMs || endMs % grid.stepMs === 0 ? lagResolution(grid) : 1;
+  // a series of whole-minute steps lies on the clock's multiples of its step (its first interval
+  // holds the range's start), so its intervals hold whole minute or five-minute cells: exact, and
+  // a day reads 288 five-minute cells per group and partition instead of 1,440
+  const q = query.statusOnly
+    ? { ...query, fromMs: grid.fromMs, stepMs: grid.stepMs }
+    : query.stepMs % 60_000 === 0
+      ? { ...query, fromMs: Math.floor(query.fromMs / query.stepMs) * query.stepMs }
+      : query;
   const n = query.statusOnly ? grid.points : Math.ceil((q.toMs - q.fromMs) / q.stepMs);
   const mainRes = query.statusOnly ? statusRes : lagResolution({ fromMs: q.fromMs, stepMs: q.stepMs, points: n });
   const w: LagWindow = {
@@ -320,7 +328,9 @@ export async function consumerLag(store: Store, query: LagQuery): Promise<LagRes
   };
   const statusFromMs = grid.windowFromMs;
   // the series' own points serve when they are that grid, read from the same cells
-  const ownPass = endMs <= q.fromMs || (q.stepMs === grid.stepMs && q.fromMs === grid.fromMs && mainRes === statusRes);
+  const ownPass =
+    endMs <= q.fromMs ||
+    (q.stepMs === grid.stepMs && grid.fromMs >= q.fromMs && (grid.fromMs - q.fromMs) % grid.stepMs === 0 && mainRes === statusRes);
   const [main, status] = await Promise.all([
     runPass(store, w, q.fromMs, q.stepMs, n, 'lag', undefined, mainRes),
     // the status window reads only the cells that can change its intervals; what it needs from

@@ -1,5 +1,6 @@
 // Lag cells (migration 007 `lag_cells`), recomputed by the pairing pass for every publish bucket
-// whose messages or first deliveries changed, at 1 s and 60 s resolution. A cell counts the
+// whose messages or first deliveries changed, at 1 s, 60 s and 300 s resolution (the last for long
+// ranges, whose series lie on the clock's multiples of their step: lib/analysis/lag.ts). A cell counts the
 // messages published in one bucket to a destination that one consumer group of that destination
 // first received in one later bucket (or not yet). The consumer groups of a destination are those
 // that delivered from it within a day before the bucket, or since; a group seen for the first time
@@ -10,7 +11,8 @@ import type { Store } from '../store/index.js';
 import { EXACT_SAMPLES } from './minutes.js';
 import { bucketsOf, vanishedKeysSql } from './versioned.js';
 
-export const LAG_RESOLUTIONS = [1, 60] as const;
+export const LAG_RESOLUTIONS = [1, 60, 300] as const;
+export type LagResolution = (typeof LAG_RESOLUTIONS)[number];
 /** resolve_bucket of messages not delivered yet */
 export const NEVER = '2106-01-01 00:00:00';
 const GROUP_HORIZON_S = 86_400;
@@ -39,18 +41,19 @@ function correction(host: string, clocks: LagCellRecompute['clocks']): string {
 
 
 /**
- * A pass that touched at most this many minutes rolls their 60 s cells up from the 1 s cells; one
- * that touched more (a backlog, a backfill: most of a day) computes them from spans and hops like
- * the 1 s cells — reading every 1 s cell (with their digest states) of a day again per pass cost
- * more than the spans themselves (bulk pairing of 10M spans went from ~40 s to ~2 min per pass).
+ * A pass that touched at most this many buckets of a resolution rolls their cells up from the
+ * resolution below; one that touched more (a backlog, a backfill: most of a day) computes them from
+ * spans and hops like the 1 s cells — reading every 1 s cell (with their digest states) of a day
+ * again per pass cost more than the spans themselves (bulk pairing of 10M spans went from ~40 s to
+ * ~2 min per pass).
  */
-const ROLLUP_MAX_MINUTES = 10;
+const ROLLUP_MAX_BUCKETS = 10;
 
 /**
- * 1 s cells are computed from the messaging spans and hops; the 60 s cells of the few minutes a
- * live pass touches are rolled up from their 1 s cells (a minute's sixty 1 s cells instead of its
- * messages again: a pass every few seconds would otherwise read the whole current minute's
- * publishes each time), the 60 s cells of many minutes are computed like the 1 s ones.
+ * 1 s cells are computed from the messaging spans and hops; the 60 s and 300 s cells of the few
+ * buckets a live pass touches are rolled up from the resolution below (a minute's sixty 1 s cells
+ * instead of its messages again: a pass every few seconds would otherwise read the whole current
+ * minute's publishes each time), those of many buckets are computed like the 1 s ones.
  */
 export async function recomputeLagCells(store: Store, r: LagCellRecompute): Promise<void> {
   // a backfill recomputes every group of its destinations: one query for all of them
@@ -61,43 +64,46 @@ export async function recomputeLagCells(store: Store, r: LagCellRecompute): Prom
         destinations: [...new Set(r.backfills.map((b) => b.destination))],
       }
     : undefined;
-  for (const res of LAG_RESOLUTIONS) {
+  for (const [i, res] of LAG_RESOLUTIONS.entries()) {
+    const below = i > 0 ? LAG_RESOLUTIONS[i - 1]! : undefined;
     const pubBuckets = bucketsOf(r.publishSeconds, res);
     const delBuckets = bucketsOf(r.unmatchedSeconds, res);
     const span = (buckets: number[]) => ({ buckets, fromS: Math.min(...buckets), toS: Math.max(...buckets) + res });
-    if (res === 1 || pubBuckets.length > ROLLUP_MAX_MINUTES) {
+    if (below === undefined || pubBuckets.length > ROLLUP_MAX_BUCKETS) {
       if (pubBuckets.length > 0) await publishedCells(store, res, r.version, span(pubBuckets), r.clocks);
-    } else if (pubBuckets.length > 0) await rollUp(store, r.version, 1, span(pubBuckets));
+    } else if (pubBuckets.length > 0) await rollUp(store, r.version, 1, below, res, span(pubBuckets));
     if (backfill) {
       const fromS = Math.floor(backfill.fromS / res) * res;
       await publishedCells(store, res, r.version, { fromS, toS: Math.ceil(backfill.toS / res) * res, destinations: backfill.destinations }, r.clocks);
     }
-    if (res === 1 || delBuckets.length > ROLLUP_MAX_MINUTES) {
+    if (below === undefined || delBuckets.length > ROLLUP_MAX_BUCKETS) {
       if (delBuckets.length > 0) await unmatchedCells(store, res, r.version, delBuckets);
-    } else if (delBuckets.length > 0) await rollUp(store, r.version, 0, span(delBuckets));
+    } else if (delBuckets.length > 0) await rollUp(store, r.version, 0, below, res, span(delBuckets));
   }
 }
 
 /**
- * The 60 s cells of the given minutes from their 1 s cells: by publish minute (hasPub 1) or by
- * first-delivery minute (hasPub 0, messages without a stored publish span). Sums, minima and maxima
- * carry over; the queue-time digests merge; the exact samples merge while the minute's cell has at
- * most EXACT_SAMPLES (each of its 1 s cells then has its exact samples too).
+ * The cells of resolution `to` of the given buckets from their cells of resolution `from`: by
+ * publish bucket (hasPub 1) or by first-delivery bucket (hasPub 0, messages without a stored publish
+ * span). Sums, minima and maxima carry over; the queue-time digests merge; the exact samples merge
+ * while the coarse cell has at most EXACT_SAMPLES (each of its finer cells then has its exact
+ * samples too).
  */
-async function rollUp(store: Store, version: string, hasPub: 0 | 1, set: BucketSet): Promise<void> {
+async function rollUp(store: Store, version: string, hasPub: 0 | 1, from: LagResolution, to: LagResolution, set: BucketSet): Promise<void> {
   const db = store.database;
   const bucket = hasPub ? 'pub_bucket' : 'resolve_bucket';
+  const coarse = (col: string) => `toStartOfInterval(${col}, INTERVAL {res:UInt32} SECOND)`;
   const inSet = `${bucket} >= fromUnixTimestamp({fromS:Int64}) AND ${bucket} < fromUnixTimestamp({toS:Int64})
-       ${set.buckets ? `AND toUnixTimestamp(toStartOfMinute(${bucket})) IN {buckets:Array(Int64)}` : ''}
+       ${set.buckets ? `AND toUnixTimestamp(${coarse(bucket)}) IN {buckets:Array(Int64)}` : ''}
        ${set.destinations ? 'AND destination IN {destinations:Array(String)}' : ''}`;
-  const params = { version, hasPub, buckets: set.buckets ?? [], fromS: set.fromS, toS: set.toS, destinations: set.destinations ?? [], res: 60 };
+  const params = { version, hasPub, buckets: set.buckets ?? [], fromS: set.fromS, toS: set.toS, destinations: set.destinations ?? [], res: to, below: from };
   const delivered = 'delivered > 0';
   await store.command(
     `INSERT INTO ${db}.lag_cells (${COLUMNS})
      -- positional into COLUMNS; no alias repeats a column name (an aggregate would read its own alias)
-     SELECT 60, destination, consumer_group, partition, {hasPub:UInt8},
-            toStartOfMinute(pub_bucket) AS pub_minute,
-            if(resolve_bucket = toDateTime('${NEVER}'), resolve_bucket, toStartOfMinute(resolve_bucket)) AS resolve_minute,
+     SELECT {res:UInt32}, destination, consumer_group, partition, {hasPub:UInt8},
+            ${coarse('pub_bucket')} AS pub_coarse,
+            if(resolve_bucket = toDateTime('${NEVER}'), resolve_bucket, ${coarse('resolve_bucket')}) AS resolve_coarse,
             sum(messages), min(min_pub_ms), max(max_pub_ms), max(max_pub_offset),
             sum(delivered),
             minIf(first_del_ms, ${delivered}), maxIf(last_del_ms, ${delivered}),
@@ -110,13 +116,13 @@ async function rollUp(store: Store, version: string, hasPub: 0 | 1, set: BucketS
             env, namespace,
             {version:UInt64}
        FROM ${db}.lag_cells FINAL
-      WHERE resolution = 1 AND has_pub = {hasPub:UInt8} AND ${inSet}
-      GROUP BY destination, consumer_group, partition, pub_minute, resolve_minute, env, namespace`,
-    { name: `pairing:lag-cells-60s${hasPub ? '' : '-unmatched'}`, params },
+      WHERE resolution = {below:UInt32} AND has_pub = {hasPub:UInt8} AND ${inSet}
+      GROUP BY destination, consumer_group, partition, pub_coarse, resolve_coarse, env, namespace`,
+    { name: `pairing:lag-cells-${to}s${hasPub ? '' : '-unmatched'}`, params },
   );
   await store.command(
-    vanishedKeysSql(db, 'lag_cells', KEY, `resolution = 60 AND has_pub = {hasPub:UInt8} AND ${inSet}`),
-    { name: `pairing:lag-cells-60s${hasPub ? '' : '-unmatched'}-vanished`, params },
+    vanishedKeysSql(db, 'lag_cells', KEY, `resolution = {res:UInt32} AND has_pub = {hasPub:UInt8} AND ${inSet}`),
+    { name: `pairing:lag-cells-${to}s${hasPub ? '' : '-unmatched'}-vanished`, params },
   );
 }
 

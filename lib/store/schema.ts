@@ -6,7 +6,7 @@
 import type { Store } from './index.js';
 
 /** The generation these migrations create. Bump it with any change existing tables cannot take. */
-export const SCHEMA_GENERATION = 6;
+export const SCHEMA_GENERATION = 7;
 
 /** Tables of the first layout (generation 1, before schema_info existed). */
 const GENERATION_1_TABLES = ['spans', 'trace_index', 'span_links', 'edge_rollup_1m', 'call_spans', 'messaging_spans'];

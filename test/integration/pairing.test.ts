@@ -377,11 +377,12 @@ describe('pairing pass', () => {
           `SELECT DISTINCT consumer_group AS g FROM ${es.store.database}.lag_cells FINAL
             WHERE destination = {d:String} AND resolution = {r:UInt16} AND has_pub = 1
               AND pub_bucket >= fromUnixTimestamp64Milli({from:Int64}) ORDER BY g`,
-          { name: 'test:lag-cell-groups', params: { d: dest, r: resolution, from: at - 60_000 } },
+          { name: 'test:lag-cell-groups', params: { d: dest, r: resolution, from: at - Math.max(60, resolution) * 1000 } },
         )
       ).map((r) => r.g);
     assert.deepEqual(await cellGroups(1), ['kept-workers']);
     assert.deepEqual(await cellGroups(60), ['kept-workers']);
+    assert.deepEqual(await cellGroups(300), ['kept-workers']);
   });
 
   test('/api/health reports the pairing watermark', async () => {

@@ -39,7 +39,7 @@ async function tamper(...statements: string[]): Promise<void> {
 }
 
 test('a fresh folder is stamped with this generation once, and opens again', async () => {
-  assert.equal(SCHEMA_GENERATION, 6);
+  assert.equal(SCHEMA_GENERATION, 7);
   assert.deepEqual(await generations(), [SCHEMA_GENERATION]);
   assert.deepEqual(await generations(), [SCHEMA_GENERATION], 'reopening adds no second row');
 });

@@ -261,8 +261,12 @@ describe('GET /api/lag: the status is evaluated over a window that ends at the r
     await es2?.close();
   });
 
-  for (const [label, from, points] of [['1 h', 'now-1h', 60], ['24 h', 'now-24h', 48], ['15 min', 'now-15m', 60]] as const) {
+  // [label, from, range, default step]: a series of whole-minute steps lies on the clock's
+  // multiples of its step, its first interval holding the range's start
+  for (const [label, from, rangeMs, stepMs] of [['1 h', 'now-1h', 60 * MIN, MIN], ['24 h', 'now-24h', 24 * 60 * MIN, 30 * MIN], ['15 min', 'now-15m', 15 * MIN, 15_000]] as const) {
     it(`over ${label}: the group falling behind is WARN with a 10-minute-old message waiting; the one keeping up is OK`, async () => {
+      const startMs = stepMs % MIN === 0 ? Math.floor((now.getTime() - rangeMs) / stepMs) * stepMs : now.getTime() - rangeMs;
+      const points = Math.ceil((now.getTime() - startMs) / stepMs);
       const res = await es2.api(`/api/lag?from=${from}&destination=behind-orders`, now);
       assert.equal(res.status, 200, JSON.stringify(res.body));
       const byGroup = new Map(res.body.groups.map((g: any) => [g.consumerGroup, g]));
@@ -272,11 +276,43 @@ describe('GET /api/lag: the status is evaluated over a window that ends at the r
       assert.equal(behind.current.backlog, 60);
       assert.equal(behind.current.oldestUndeliveredAgeMs, 10 * MIN);
       assert.equal(behind.series.length, points, 'the series still covers the whole range');
+      assert.equal(behind.series[0].t, new Date(startMs).toISOString());
       const keeping: any = byGroup.get('keeping-up');
       assert.equal(keeping.status, 'OK', keeping.reason);
       assert.equal(keeping.current.backlog, 0);
     });
   }
+
+  it('a five-minute series (from the 300 s cells) sums its one-minute series (from the 60 s cells), interval by interval', async () => {
+    const seriesOf = async (step: string) => {
+      const res = await es2.api(`/api/lag?from=now-2h&step=${step}&destination=behind-orders`, now);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      return new Map<string, any[]>(res.body.groups.map((g: any) => [g.consumerGroup, g.series]));
+    };
+    const [fives, ones] = [await seriesOf('5m'), await seriesOf('1m')];
+    for (const group of ['behind', 'keeping-up']) {
+      const five = fives.get(group)!;
+      const one = ones.get(group)!;
+      // both on the clock: the five-minute series starts at or before the one-minute one
+      assert.equal(one.length, 120, group);
+      assert.ok(five.length === 24 || five.length === 25, `${group}: ${five.length}`);
+      assert.equal(Date.parse(five[0].t) % (5 * MIN), 0);
+      const at = new Map(one.map((m, i) => [m.t, i]));
+      let published = 0;
+      let compared = 0;
+      for (const p of five) {
+        const i = at.get(p.t);
+        if (i === undefined) continue; // the first five minutes, begun before the hour series
+        const minutes = one.slice(i, i + 5);
+        const sum = (k: string) => minutes.reduce((a: number, m: any) => a + m[k], 0);
+        assert.deepEqual([p.published, p.delivered, p.backlog], [sum('published'), sum('delivered'), minutes.at(-1).backlog], `${group} at ${p.t}`);
+        published += p.published;
+        compared++;
+      }
+      assert.ok(compared >= 23, `${group}: ${compared} compared`);
+      assert.ok(published >= 330, `${group}: a message every 10 s for the last hour, ${published} counted`);
+    }
+  });
 
   it('the flow map reads the same status for the group', async () => {
     for (const from of ['now-1h', 'now-24h']) {
