@@ -8,7 +8,8 @@
 //   REWIND  delivered offsets went backwards (the consumer was reset / re-reads old offsets)
 //   OK      the backlog reached zero at some point in the window (caught up)
 //   STALL   no deliveries in the window while the backlog stayed above zero
-//   WARN    the backlog never decreased across the window and grew overall
+//   WARN    the backlog never decreased across the window and grew overall (over at least
+//           MIN_TREND_POINTS intervals: fewer are too short a history for a trend)
 //   OK      otherwise (making progress)
 // Burrow's WARN also fires on a constant non-zero lag; here a steady backlog with deliveries is OK,
 // because message counts (unlike committed offsets) are steady for a consumer that keeps pace.
@@ -33,6 +34,12 @@ export const STATUS_WINDOW_MS = 15 * 60_000;
  */
 export const STATUS_STEP_MS = 60_000;
 const STATUS_POINTS = STATUS_WINDOW_MS / STATUS_STEP_MS;
+/**
+ * The fewest intervals WARN is judged on (Burrow waits for a full window of offset commits): a
+ * group observable for less long — new, or a dashboard started minutes ago — whose few messages in
+ * flight happen to read 2, 2, 3 at the minutes is not falling behind.
+ */
+export const MIN_TREND_POINTS = 5;
 
 /** The intervals a status is judged on: `points` of `stepMs` from `fromMs`, the last holding the range's end. */
 export interface StatusGrid {
@@ -179,6 +186,12 @@ export function evaluateLag(input: LagEvaluationInput): LagEvaluation {
 
   const neverDecreasing = points.every((p, i) => i === 0 || p.backlog >= points[i - 1]!.backlog);
   if (neverDecreasing && backlog > points[0]!.backlog) {
+    if (points.length < MIN_TREND_POINTS) {
+      return {
+        status: 'OK',
+        reason: `backlog grew from ${points[0]!.backlog} to ${backlog} over only ${plural(points.length, 'interval')}: too short a history to call it a trend`,
+      };
+    }
     return {
       status: 'WARN',
       reason: `backlog never decreased across the window and grew from ${points[0]!.backlog} to ${backlog}`,

@@ -34,7 +34,7 @@ export const STATUS_COLOR: Record<LagStatus, { fg: string; bg: string }> = {
 
 export const STATUS_HELP: Record<LagStatus, string> = {
   OK: 'caught up at some point in the window',
-  WARN: 'lag kept growing over the window',
+  WARN: 'lag kept growing over the window (five minutes at least)',
   STALL: 'backlog waiting but no progress',
   STOP: 'no deliveries for longer than it was active',
   REWIND: 'offsets went backwards (a reset or replay)',

@@ -81,6 +81,14 @@ describe('evaluateLag rules', () => {
     assert.deepEqual(e, { status: 'WARN', reason: 'backlog never decreased across the window and grew from 1 to 5' });
   });
 
+  it('no WARN on fewer than five intervals: a backlog of messages in flight that read 2, 2, 3 is no trend', () => {
+    assert.deepEqual(evaluateLag(input(series([2, 2, 3]))), {
+      status: 'OK',
+      reason: 'backlog grew from 2 to 3 over only 3 intervals: too short a history to call it a trend',
+    });
+    assert.equal(evaluateLag(input(series([2, 2, 3, 3, 4]))).status, 'WARN');
+  });
+
   it('OK when the backlog is steady with deliveries', () => {
     assert.deepEqual(evaluateLag(input(series([3, 3, 3]))), { status: 'OK', reason: 'keeping pace: backlog steady at 3' });
   });
