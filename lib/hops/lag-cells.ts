@@ -66,19 +66,26 @@ export async function recomputeLagCells(store: Store, r: LagCellRecompute): Prom
     : undefined;
   for (const [i, res] of LAG_RESOLUTIONS.entries()) {
     const below = i > 0 ? LAG_RESOLUTIONS[i - 1]! : undefined;
+    // a coarse bucket of a few finer cells (five minute cells per five minutes) is always rolled up:
+    // reading those is cheaper than the spans and hops again, however many buckets a pass touched
+    const few = below !== undefined && res / below <= 10;
+    const rollsUp = (buckets: number) => below !== undefined && (few || buckets <= ROLLUP_MAX_BUCKETS);
     const pubBuckets = bucketsOf(r.publishSeconds, res);
     const delBuckets = bucketsOf(r.unmatchedSeconds, res);
     const span = (buckets: number[]) => ({ buckets, fromS: Math.min(...buckets), toS: Math.max(...buckets) + res });
-    if (below === undefined || pubBuckets.length > ROLLUP_MAX_BUCKETS) {
-      if (pubBuckets.length > 0) await publishedCells(store, res, r.version, span(pubBuckets), r.clocks);
-    } else if (pubBuckets.length > 0) await rollUp(store, r.version, 1, below, res, span(pubBuckets));
-    if (backfill) {
-      const fromS = Math.floor(backfill.fromS / res) * res;
-      await publishedCells(store, res, r.version, { fromS, toS: Math.ceil(backfill.toS / res) * res, destinations: backfill.destinations }, r.clocks);
+    if (pubBuckets.length > 0) {
+      if (rollsUp(pubBuckets.length)) await rollUp(store, r.version, 1, below!, res, span(pubBuckets));
+      else await publishedCells(store, res, r.version, span(pubBuckets), r.clocks);
     }
-    if (below === undefined || delBuckets.length > ROLLUP_MAX_BUCKETS) {
-      if (delBuckets.length > 0) await unmatchedCells(store, res, r.version, delBuckets);
-    } else if (delBuckets.length > 0) await rollUp(store, r.version, 0, below, res, span(delBuckets));
+    if (backfill) {
+      const set = { fromS: Math.floor(backfill.fromS / res) * res, toS: Math.ceil(backfill.toS / res) * res, destinations: backfill.destinations };
+      if (few) await rollUp(store, r.version, 1, below!, res, set);
+      else await publishedCells(store, res, r.version, set, r.clocks);
+    }
+    if (delBuckets.length > 0) {
+      if (rollsUp(delBuckets.length)) await rollUp(store, r.version, 0, below!, res, span(delBuckets));
+      else await unmatchedCells(store, res, r.version, delBuckets);
+    }
   }
 }
 
