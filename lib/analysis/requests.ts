@@ -205,21 +205,12 @@ async function hopFacts(
                     SELECT consumer_group, destination, message_key FROM ${db}.hop_repeats FINAL
                      WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64}) - toIntervalMillisecond(2 * {lookback:Int64})
                        AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond(2 * {lookback:Int64})) AS repeated
-             FROM (
-               -- a hop in the traces starts within them; one of a message published in them, after the
-               -- publish, maybe later than the traces end. Two reads, one per side: each skips
-               -- granules with its own trace-id bloom filter (an OR of the two skips none, and read
-               -- every hop of the hours, so the list slowed with the traffic)
-               ${['d_trace_id', 'p_trace_id']
-                 .map(
-                   (side) => `SELECT d_key, message_key, d_trace_id, p_trace_id, matched, identified, consumer_group, destination
-                   FROM ${db}.hops FINAL
-                  WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64})
-                    AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond({lookback:Int64})
-                    AND ${side} IN {ids:Array(String)}`,
-                 )
-                 .join('\n               UNION ALL\n               ')}
-             )
+             FROM ${db}.hops FINAL
+            -- a hop in the traces starts within them; one of a message published in them, after the
+            -- publish, maybe later than the traces end
+            WHERE d_start >= fromUnixTimestamp64Milli({fromMs:Int64})
+              AND d_start < fromUnixTimestamp64Milli({toMs:Int64}) + toIntervalMillisecond({lookback:Int64})
+              AND (d_trace_id IN {ids:Array(String)} OR p_trace_id IN {ids:Array(String)})
          )
         ARRAY JOIN ts AS trace_id
         WHERE trace_id IN {ids:Array(String)}
