@@ -350,6 +350,11 @@ export async function consumerLag(store: Store, query: LagQuery): Promise<LagRes
     return evaluate(statusPass, acc, lastPublishMs, partition !== null, endMs, statusFromMs, replays.get(`${dest}\u0000${group}\u0000${partition ?? '*'}`) ?? null);
   };
 
+  // the current backlog and oldest wait from the status grid when it ran apart: its cells are exact
+  // at the range's end, where the series' last interval may hold coarser cells that run past an end
+  // off its step (a shared link's `to`) — so this and the flow map report the same backlog
+  const endOf = (acc: Acc | undefined): AtEnd | undefined =>
+    status && acc ? { backlog: acc.backlog[status.n - 1]!, oldestPubMs: acc.oldestPubMs[status.n - 1]!, atMs: endMs } : undefined;
   const result: GroupLag[] = [];
   const groups = [...main.groups.values()].sort((a, b) => a.destination.localeCompare(b.destination) || a.group.localeCompare(b.group));
   for (const g of groups) {
@@ -363,7 +368,7 @@ export async function consumerLag(store: Store, query: LagQuery): Promise<LagRes
       });
       const e = judge(g.destination, g.group, partition);
       partEvals.push({ status: e.status, reason: partition === '' ? e.reason : `partition ${partition}: ${e.reason}` });
-      partitions.push({ partition, status: e.status, reason: e.reason, ...describe(q, acc, offsetLag) });
+      partitions.push({ partition, status: e.status, reason: e.reason, ...describe(q, acc, offsetLag, endOf(status?.groups.get(groupKey(g.destination, g.group))?.parts.get(partition))) });
     }
     const whole = judge(g.destination, g.group, null);
     const verdict = worst([whole, ...partEvals]);
@@ -373,7 +378,7 @@ export async function consumerLag(store: Store, query: LagQuery): Promise<LagRes
       consumerGroup: g.group,
       status: verdict.status,
       reason: verdict.reason,
-      ...describe(q, g.acc, groupOffsetLag),
+      ...describe(q, g.acc, groupOffsetLag, endOf(status?.groups.get(groupKey(g.destination, g.group))?.acc)),
       partitions: knownPartitions ? partitions : [],
     });
   }
@@ -409,7 +414,14 @@ function offsetLagSeries(produced: Array<number | null> | undefined, delivered: 
 }
 
 /** The series over the range and the current values (its last interval, capped at now). */
-function describe(q: LagQuery, acc: Acc, offsetLag: Array<number | null>): { current: LagCurrent; series: LagPoint[] } {
+/** The backlog and oldest waiting publish at the range's end, from another pass (consumerLag). */
+interface AtEnd {
+  backlog: number;
+  oldestPubMs: number | null;
+  atMs: number;
+}
+
+function describe(q: LagQuery, acc: Acc, offsetLag: Array<number | null>, end?: AtEnd): { current: LagCurrent; series: LagPoint[] } {
   const n = acc.backlog.length;
   const series: LagPoint[] = [];
   for (let i = 0; i < n; i++) {
@@ -433,8 +445,8 @@ function describe(q: LagQuery, acc: Acc, offsetLag: Array<number | null>): { cur
   const lastWithQueue = [...series].reverse().find((p) => p.queueP50Ms !== null);
   const current: LagCurrent = {
     at: new Date(Math.min(q.toMs, q.nowMs)).toISOString(),
-    backlog: last?.backlog ?? 0,
-    oldestUndeliveredAgeMs: last?.oldestUndeliveredAgeMs ?? 0,
+    backlog: end ? end.backlog : (last?.backlog ?? 0),
+    oldestUndeliveredAgeMs: end ? (end.oldestPubMs === null ? 0 : Math.max(0, end.atMs - end.oldestPubMs)) : (last?.oldestUndeliveredAgeMs ?? 0),
     offsetLag: last?.offsetLag ?? null,
     queueP50Ms: lastWithQueue?.queueP50Ms ?? null,
     queueP95Ms: lastWithQueue?.queueP95Ms ?? null,
