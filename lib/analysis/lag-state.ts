@@ -7,9 +7,10 @@
 //   del  (group, partition, i): first deliveries in i, queue-time percentiles, max delivered offset,
 //        first (a) and last (b) delivery
 //   delg (group, i): first deliveries and queue time over all partitions
-// Cells are 1 s, 60 s or 300 s buckets (lagResolution): a bucket is placed by its first
-// message, so for a range not aligned to the bucket width an interval boundary is exact only to the
-// bucket (a second, or a minute for steps of minutes). The cost depends on buckets × groups × partitions, not on the messages in them.
+// Cells are 1 s, 60 s or 300 s buckets (lagResolution), the coarsest that fall wholly into the
+// grid's intervals (lag.ts puts its grids on the buckets' boundaries); on a grid off them a bucket
+// counts in the interval of its first message. The cost depends on buckets × groups × partitions,
+// not on the messages in them.
 import type { Store } from '../store/index.js';
 import { EXACT_SAMPLES } from '../hops/minutes.js';
 import { NEVER, type LagResolution } from '../hops/lag-cells.js';

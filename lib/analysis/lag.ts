@@ -14,7 +14,7 @@
 // - groups of a destination: those with at least one delivery in the range or the look-back.
 import type { Store } from '../store/index.js';
 import type { LagStatus } from '../domain.js';
-import { evaluateLag, statusGrid, statusWindow, worst, type LagEvaluation, type LagEvaluationInput, type LagWindowPoint } from './burrow.js';
+import { evaluateLag, statusGrid, statusWindow, worst, type LagEvaluation, type LagEvaluationInput, type LagWindowPoint, type StatusGrid } from './burrow.js';
 import { publishLookbackMs } from './hops.js';
 import { lagResolution, lagRows, type LagRow as Row } from './lag-state.js';
 import type { LagResolution } from '../hops/lag-cells.js';
@@ -290,6 +290,19 @@ function carryHistory(main: Pass, status: Pass): void {
 }
 
 /**
+ * The series' intervals: the status grid itself for a caller that shows only the current values
+ * (statusOnly); for a step of whole minutes, the clock's multiples of the step, the first holding
+ * the range's start, so each interval holds whole minute or five-minute cells (exact, and a day
+ * reads 288 five-minute cells per group and partition instead of 1,440); else from the range's start.
+ */
+function seriesGrid(q: LagQuery, grid: StatusGrid, statusRes: LagResolution): { fromMs: number; stepMs: number; points: number; resolution: LagResolution } {
+  if (q.statusOnly) return { fromMs: grid.fromMs, stepMs: grid.stepMs, points: grid.points, resolution: statusRes };
+  const fromMs = q.stepMs % 60_000 === 0 ? Math.floor(q.fromMs / q.stepMs) * q.stepMs : q.fromMs;
+  const points = Math.ceil((q.toMs - fromMs) / q.stepMs);
+  return { fromMs, stepMs: q.stepMs, points, resolution: lagResolution({ fromMs, stepMs: q.stepMs, points }) };
+}
+
+/**
  * Consumer lag over the range. The series covers the whole range at `stepMs`; the status is
  * evaluated over the last STATUS_WINDOW_MS before the range's end (capped at now), whatever the
  * range (burrow.ts), always on the intervals of statusGrid that end there: from the series' own
@@ -306,17 +319,11 @@ export async function consumerLag(store: Store, query: LagQuery): Promise<LagRes
   // the grid's cells are exact up to its last interval, which holds endMs: when that is now nothing
   // lies after it; a range that ended in the past off the grid's boundary reads second cells
   const statusRes: LagResolution = endMs === query.nowMs || endMs % grid.stepMs === 0 ? lagResolution(grid) : 1;
-  // a series of whole-minute steps lies on the clock's multiples of its step (its first interval
-  // holds the range's start), so its intervals hold whole minute or five-minute cells: exact, and
-  // a day reads 288 five-minute cells per group and partition instead of 1,440
-  const q = query.statusOnly
-    ? { ...query, fromMs: grid.fromMs, stepMs: grid.stepMs }
-    : query.stepMs % 60_000 === 0
-      ? { ...query, fromMs: Math.floor(query.fromMs / query.stepMs) * query.stepMs }
-      : query;
-  const n = query.statusOnly ? grid.points : Math.ceil((q.toMs - q.fromMs) / q.stepMs);
-  const mainRes = query.statusOnly ? statusRes : lagResolution({ fromMs: q.fromMs, stepMs: q.stepMs, points: n });
+  const series = seriesGrid(query, grid, statusRes);
+  const q = { ...query, fromMs: series.fromMs, stepMs: series.stepMs };
+  const n = series.points;
   const w: LagWindow = {
+    // the look-back is the requested range's, wherever the series' first interval begins
     publishFromMs: query.fromMs - lookbackMs,
     publishToMs: q.toMs,
     destination: q.destination,
@@ -330,9 +337,9 @@ export async function consumerLag(store: Store, query: LagQuery): Promise<LagRes
   // the series' own points serve when they are that grid, read from the same cells
   const ownPass =
     endMs <= q.fromMs ||
-    (q.stepMs === grid.stepMs && grid.fromMs >= q.fromMs && (grid.fromMs - q.fromMs) % grid.stepMs === 0 && mainRes === statusRes);
+    (q.stepMs === grid.stepMs && grid.fromMs >= q.fromMs && (grid.fromMs - q.fromMs) % grid.stepMs === 0 && series.resolution === statusRes);
   const [main, status] = await Promise.all([
-    runPass(store, w, q.fromMs, q.stepMs, n, 'lag', undefined, mainRes),
+    runPass(store, w, q.fromMs, q.stepMs, n, 'lag', undefined, series.resolution),
     // the status window reads only the cells that can change its intervals; what it needs from
     // before the window (first and last delivery, last publish) comes from the main pass
     ownPass
@@ -413,7 +420,6 @@ function offsetLagSeries(produced: Array<number | null> | undefined, delivered: 
   return out;
 }
 
-/** The series over the range and the current values (its last interval, capped at now). */
 /** The backlog and oldest waiting publish at the range's end, from another pass (consumerLag). */
 interface AtEnd {
   backlog: number;
@@ -421,6 +427,10 @@ interface AtEnd {
   atMs: number;
 }
 
+/**
+ * The series over the range and the current values (its last interval, capped at now; backlog and
+ * oldest wait from `end` when given).
+ */
 function describe(q: LagQuery, acc: Acc, offsetLag: Array<number | null>, end?: AtEnd): { current: LagCurrent; series: LagPoint[] } {
   const n = acc.backlog.length;
   const series: LagPoint[] = [];

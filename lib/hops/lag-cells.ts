@@ -50,10 +50,11 @@ function correction(host: string, clocks: LagCellRecompute['clocks']): string {
 const ROLLUP_MAX_BUCKETS = 10;
 
 /**
- * 1 s cells are computed from the messaging spans and hops; the 60 s and 300 s cells of the few
- * buckets a live pass touches are rolled up from the resolution below (a minute's sixty 1 s cells
- * instead of its messages again: a pass every few seconds would otherwise read the whole current
- * minute's publishes each time), those of many buckets are computed like the 1 s ones.
+ * 1 s cells are computed from the messaging spans and hops. The 60 s cells of the few minutes a
+ * live pass touches are rolled up from their 1 s cells (a minute's sixty 1 s cells instead of its
+ * messages again: a pass every few seconds would otherwise read the whole current minute's
+ * publishes each time), those of many minutes are computed like the 1 s ones; the 300 s cells are
+ * always rolled up from their five 60 s cells.
  */
 export async function recomputeLagCells(store: Store, r: LagCellRecompute): Promise<void> {
   // a backfill recomputes every group of its destinations: one query for all of them
