@@ -20,6 +20,8 @@ export interface BenchReport {
     clickhouse: string;
     loadBefore: number[];
     loadAfter: number[];
+    /** the glibc malloc variables every child ran with (lib/allocator.ts; absent before they were set) */
+    allocator?: string;
     uncommitted?: string[];
   };
   options: Record<string, unknown>;
@@ -382,6 +384,7 @@ export function renderReport(r: BenchReport, previous?: string): string {
         ['Node.js', m.node],
         ['ClickHouse (chDB, embedded)', m.clickhouse],
         ['load average (1/5/15 min) before → after', `${m.loadBefore.map((x) => x.toFixed(1)).join(' / ')} → ${m.loadAfter.map((x) => x.toFixed(1)).join(' / ')}`],
+        ...(m.allocator ? [['allocator (every child, as `npm start` sets it)', `\`${m.allocator}\``]] : []),
       ],
     ),
     '',

@@ -16,6 +16,7 @@ import type { OtelOptions, OtelResult } from './otel.js';
 import type { QueryOptions, ScaleResult } from './queries.js';
 import { renderReport, renderTable, type BenchReport } from './report.js';
 import { buildPool, stampRound } from './workload.js';
+import { ALLOCATOR_ENV, withAllocatorEnv } from '../lib/allocator.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const SECTIONS = ['decode', 'ingest', 'limit', 'otel', 'sdk', 'overload', 'queries'];
@@ -133,6 +134,9 @@ const opts = {
 for (const [k, v] of Object.entries(opts)) {
   if (typeof v === 'number' && !(v >= 0)) throw new Error(`--${k}: expected a number`);
 }
+// every child (Eventscope, the limit, the peer's insert) runs with the allocator settings npm start
+// gives Eventscope (lib/allocator.ts), unless the environment has its own
+Object.assign(process.env, withAllocatorEnv(process.env));
 for (const s of opts.only) if (!SECTIONS.includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
 
 const POOL = { traces: 4_000, spansPerRequest: 500 };
@@ -168,6 +172,7 @@ function machine() {
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     commit,
     loadBefore: os.loadavg(),
+    allocator: Object.keys(ALLOCATOR_ENV).map((k) => `${k}=${process.env[k] ?? '(unset)'}`).join(' '),
     // measured code may differ from the commit while others work in the same checkout
     uncommitted: gitDirty(),
   };
